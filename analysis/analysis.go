@@ -1,0 +1,72 @@
+// Package analysis scores posts: it detects a post's language and hands the
+// text to the model for that language. Languages without a model are
+// Unscored, never guessed.
+package analysis
+
+import (
+	"log/slog"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/analysis/en"
+	"github.com/chorus-news/chorus/analysis/lang"
+)
+
+// Scorer is the plug-in seam: one model, text known to be in one language
+// (lang is a base code: "en", "zh").
+type Scorer interface {
+	Score(text, lang string) chorus.Sentiment
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Logger receives load messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// textScorer is one language's model.
+type textScorer interface {
+	Score(text string) chorus.Sentiment
+}
+
+// Engine picks a model by language. It is safe for concurrent use.
+type Engine struct {
+	models map[string]textScorer
+}
+
+// unscored is the verdict for a language no model covers.
+var unscored = chorus.Sentiment{Label: chorus.Unscored, Model: "none"}
+
+// New loads the built-in models.
+func New(opts Options) (*Engine, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{models: map[string]textScorer{
+		"en": en.NewVader(),
+	}}
+	log.Info("sentiment models loaded", "languages", len(e.models))
+	return e, nil
+}
+
+// Analyze detects the language of text (hint is the platform's own tag such
+// as X's "en" or "und", or "") and scores it with that language's model.
+// See package lang for how the language is told; text without letters is
+// "und" and, like every language without a model, Unscored.
+func (e *Engine) Analyze(text, hint string) (string, chorus.Sentiment) {
+	code := lang.Detect(text, hint)
+	return code, e.Score(text, code)
+}
+
+// Score scores text known to be in language code (a base code such as "en";
+// a full tag such as "zh-Hant" is reduced to its base).
+func (e *Engine) Score(text, code string) chorus.Sentiment {
+	m, ok := e.models[code]
+	if !ok {
+		m, ok = e.models[lang.Base(code)]
+	}
+	if !ok {
+		return unscored
+	}
+	return m.Score(text)
+}

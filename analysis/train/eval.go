@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chorus-news/chorus/analysis"
+	"github.com/chorus-news/chorus/analysis/lang"
+	"github.com/chorus-news/chorus/analysis/linear"
+)
+
+func dataDir() string { return linear.DataDir(".") }
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// evalAll prints, per language, the built-in model's val metrics and speed.
+func evalAll(ctx context.Context, w io.Writer, dir string, langs []string) error {
+	t0 := time.Now()
+	e, err := analysis.New(analysis.Options{})
+	if err != nil {
+		return fmt.Errorf("load models: %w", err)
+	}
+	fmt.Fprintf(w, "models loaded in %v\n", time.Since(t0).Round(time.Millisecond))
+	for _, code := range langs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		val, err := linear.ReadExamples(filepath.Join(dir, code, "val.jsonl"))
+		if err != nil {
+			return err
+		}
+		var c linear.Confusion
+		model, detected, unscored := "", 0, 0
+		for _, ex := range val {
+			s := e.Score(ex.Text, code)
+			model = s.Model
+			if lang.Detect(ex.Text, "") == code {
+				detected++
+			}
+			k := linear.ClassOf(string(s.Label))
+			if k < 0 {
+				unscored++
+				k = linear.Neutral
+			}
+			c.Add(ex.Class, k)
+		}
+		fmt.Fprintf(w, "\n== %s (%s) val: %d posts\n", code, model, len(val))
+		fmt.Fprintf(w, "macro recall %.4f  macro F1 %.4f  accuracy %.4f\n", c.MacroRecall(), c.MacroF1(), c.Accuracy())
+		if unscored > 0 {
+			fmt.Fprintf(w, "unscored %d (counted as neutral)\n", unscored)
+		}
+		fmt.Fprintf(w, "language detected as %s: %.1f%%\n", code, 100*float64(detected)/float64(len(val)))
+		c.Print(w)
+		one, all := throughput(e, val)
+		fmt.Fprintf(w, "Analyze throughput: %.0f posts/s on one core, %.0f posts/s on %d cores\n", one, all, runtime.GOMAXPROCS(0))
+	}
+	return nil
+}
+
+// throughput runs Analyze over the texts for about a second on one goroutine,
+// then on GOMAXPROCS goroutines.
+func throughput(e *analysis.Engine, val []linear.Example) (one, all float64) {
+	run := func(workers int) float64 {
+		const budget = time.Second
+		var mu sync.Mutex
+		total := 0
+		t0 := time.Now()
+		var wg sync.WaitGroup
+		for g := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n := 0
+				for i := g; time.Since(t0) < budget; i++ {
+					for j := 0; j < 64; j++ {
+						e.Analyze(val[(i*64+j)%len(val)].Text, "")
+						n++
+					}
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return float64(total) / time.Since(t0).Seconds()
+	}
+	return run(1), run(runtime.GOMAXPROCS(0))
+}
