@@ -1,0 +1,303 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/chorus-news/chorus"
+)
+
+// arena hands out byte slices for keys and values that must stay valid
+// until a transaction commits (bbolt keeps the slices given to Put). Growing
+// it never moves what was handed out: old slices keep the old array alive.
+type arena struct{ buf []byte }
+
+func (a *arena) take(start int) []byte { return a.buf[start:len(a.buf):len(a.buf)] }
+
+func queueKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// Submit stores the new posts of event and queues them, in one transaction.
+// A post already stored, or repeated in the batch, is a duplicate. The
+// stored post has no sentiment until it is tallied.
+func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error) {
+	var res chorus.SubmitResult
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		eb, err := eventBucket(tx, event)
+		if err != nil {
+			return err
+		}
+		stored := eb.Bucket(bucketPosts)
+		queue := tx.Bucket(bucketQueue)
+		queue.FillPercent = 1 // append only: keep its pages full
+		var a arena
+		ref := []byte(event + "\x00")
+		for i := range posts {
+			p := posts[i]
+			p.Sentiment = nil
+			start := len(a.buf)
+			a.buf = append(a.buf, p.Platform...)
+			a.buf = append(a.buf, ':')
+			a.buf = append(a.buf, p.ID...)
+			key := a.take(start)
+			if stored.Get(key) != nil {
+				res.Duplicates++
+				continue
+			}
+			start = len(a.buf)
+			a.buf = appendRecord(a.buf, &p, false)
+			if err := stored.Put(key, a.take(start)); err != nil {
+				return err
+			}
+			seq, err := queue.NextSequence()
+			if err != nil {
+				return err
+			}
+			start = len(a.buf)
+			a.buf = binary.BigEndian.AppendUint64(a.buf, seq)
+			qk := a.take(start)
+			start = len(a.buf)
+			a.buf = append(a.buf, ref...)
+			a.buf = append(a.buf, key...)
+			if err := queue.Put(qk, a.take(start)); err != nil {
+				return err
+			}
+			res.Accepted++
+		}
+		if res.Accepted == 0 {
+			return nil
+		}
+		return addCounters(eb.Bucket(bucketCounters), map[string]int64{"queued": int64(res.Accepted)})
+	})
+	if err != nil {
+		return chorus.SubmitResult{}, fmt.Errorf("submit %d posts to event %s: %w", len(posts), event, err)
+	}
+	if res.Accepted > 0 {
+		s.mu.Lock()
+		close(s.wake)
+		s.wake = make(chan struct{})
+		s.mu.Unlock()
+	}
+	return res, nil
+}
+
+// Read hands consumer up to max queued entries (100 when max <= 0): first
+// those whose claim expired, then those never handed out by this process,
+// in submission order. With none, it waits up to block for a Submit.
+func (s *Store) Read(ctx context.Context, consumer string, max int, block time.Duration) ([]chorus.Entry, error) {
+	if max <= 0 {
+		max = defaultReadMax
+	}
+	deadline := time.Now().Add(block)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		wake := s.wake
+		now := time.Now()
+		entries, nextExpiry, err := s.readLocked(consumer, max, now)
+		s.mu.Unlock()
+		if err != nil || len(entries) > 0 {
+			return entries, err
+		}
+		wait := deadline.Sub(now)
+		if !nextExpiry.IsZero() && nextExpiry.Before(deadline) {
+			wait = nextExpiry.Sub(now)
+		}
+		if wait <= 0 {
+			return nil, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-wake:
+		case <-t.C:
+		case <-s.closed:
+			t.Stop()
+			return nil, nil
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+		t.Stop()
+	}
+}
+
+// readLocked does one pass of Read with s.mu held. It also returns when the
+// earliest claim still running expires (zero when none runs).
+func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.Entry, time.Time, error) {
+	var out []chorus.Entry
+	var nextExpiry time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		queue := tx.Bucket(bucketQueue)
+		posts := map[string]*bolt.Bucket{}
+		load := func(seq uint64, v []byte) bool {
+			event, key, ok := bytes.Cut(v, []byte{0})
+			if !ok {
+				s.log.Error("skipping corrupt queue entry", "seq", seq)
+				return false
+			}
+			pb, seen := posts[string(event)]
+			if !seen {
+				if eb := tx.Bucket(eventBucketName(string(event))); eb != nil {
+					pb = eb.Bucket(bucketPosts)
+				}
+				posts[string(event)] = pb
+			}
+			var rec []byte
+			if pb != nil {
+				rec = pb.Get(key)
+			}
+			p, _, err := decodeRecord(string(event), rec)
+			if err != nil {
+				s.log.Error("skipping queue entry without a readable post", "seq", seq, "event", string(event), "post", string(key), "err", err)
+				return false
+			}
+			out = append(out, chorus.Entry{Ref: strconv.FormatUint(seq, 10), Post: p})
+			s.pending[seq] = claim{consumer: consumer, until: now.Add(s.claim)}
+			return true
+		}
+
+		var expired []uint64
+		for seq, c := range s.pending {
+			if c.until.After(now) {
+				if nextExpiry.IsZero() || c.until.Before(nextExpiry) {
+					nextExpiry = c.until
+				}
+				continue
+			}
+			expired = append(expired, seq)
+		}
+		slices.Sort(expired)
+		for _, seq := range expired {
+			if len(out) == max {
+				break
+			}
+			v := queue.Get(queueKey(seq))
+			if v == nil { // tallied meanwhile
+				delete(s.pending, seq)
+				continue
+			}
+			if !load(seq, v) {
+				delete(s.pending, seq)
+			}
+		}
+
+		c := queue.Cursor()
+		for k, v := c.Seek(queueKey(s.next)); k != nil && len(out) < max; k, v = c.Next() {
+			seq := binary.BigEndian.Uint64(k)
+			s.next = seq + 1
+			load(seq, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("read queue: %w", err)
+	}
+	return out, nextExpiry, nil
+}
+
+// Tally records the scored posts and acknowledges their queue entries, in
+// one transaction. See the package doc for what is counted.
+func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(items) == 0 {
+		return 0, nil
+	}
+	seqs := make([]uint64, len(items))
+	for i, it := range items {
+		if it.Post.Sentiment == nil {
+			return 0, fmt.Errorf("tally post %s of event %s: %w", it.Post.Key(), it.Post.Event, &chorus.FieldError{Field: "sentiment", Reason: "missing"})
+		}
+		if _, ok := chorus.ParseLabel(string(it.Post.Sentiment.Label)); !ok {
+			return 0, fmt.Errorf("tally post %s of event %s: %w", it.Post.Key(), it.Post.Event, &chorus.FieldError{Field: "sentiment.label", Reason: fmt.Sprintf("unknown label %q", it.Post.Sentiment.Label)})
+		}
+		if it.Ref == "" {
+			continue
+		}
+		seq, err := strconv.ParseUint(it.Ref, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("tally: %w", &chorus.FieldError{Field: "ref", Reason: fmt.Sprintf("not a queue entry of this store: %q", it.Ref)})
+		}
+		seqs[i] = seq
+	}
+	newly := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		queue := tx.Bucket(bucketQueue)
+		events := map[string]*tallyTx{}
+		var a arena
+		for i := range items {
+			p := items[i].Post
+			ev := events[p.Event]
+			if ev == nil {
+				eb, err := eventBucket(tx, p.Event)
+				if err != nil {
+					return err
+				}
+				ev = newTallyTx(eb, s.topN)
+				events[p.Event] = ev
+			}
+			if items[i].Ref != "" {
+				qk := queueKey(seqs[i])
+				if queue.Get(qk) != nil {
+					if err := queue.Delete(qk); err != nil {
+						return err
+					}
+					ev.deltas["queued"]--
+				}
+			}
+			ok, err := ev.add(&a, &p)
+			if err != nil {
+				return err
+			}
+			if ok {
+				newly++
+			}
+		}
+		for _, ev := range events {
+			if err := ev.flush(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("tally %d posts: %w", len(items), err)
+	}
+	s.mu.Lock()
+	for i, it := range items {
+		if it.Ref != "" {
+			delete(s.pending, seqs[i])
+		}
+	}
+	s.mu.Unlock()
+	return newly, nil
+}
+
+// Queued is how many posts of event wait in the queue.
+func (s *Store) Queued(ctx context.Context, event string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		eb, err := eventBucket(tx, event)
+		if err != nil {
+			return err
+		}
+		n = decodeInt(eb.Bucket(bucketCounters).Get([]byte("queued")))
+		return nil
+	})
+	return n, err
+}

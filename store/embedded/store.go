@@ -1,0 +1,208 @@
+// Package embedded is the store Chorus uses when no Redis is configured: one
+// bbolt file, dir/chorus.db, under --data-dir, so that a laptop with nothing
+// but Go keeps everything across restarts.
+//
+// Why bbolt rather than pebble: it is a single-file B+tree with ACID
+// transactions; it runs no background compaction threads that would compete
+// with scoring on a 2-core machine; its OS file lock gives single-writer
+// safety for free (a second process is refused, see LockedError); and it is
+// a small dependency. Its weak side, write throughput, is met by batching:
+// Submit and Tally each write one transaction per batch of hundreds of posts,
+// so one fsync is shared by the whole batch.
+//
+// Layout. Top-level buckets:
+//
+//	events   event id → event JSON
+//	queue    sequence (8 bytes, big-endian) → event id, 0, post key
+//	ev/<id>  one per event, holding:
+//	  posts     "platform:id" → post record (see codec.go), flagged once tallied
+//	  counters  name → int64: total, queued, label/L, platform/P, lang/G,
+//	            pl/P/L, plang/P/G, topn/all, topn/p/P
+//	  timeline  granularity/platform/bucket start → four counts (one per label)
+//	  idx       time indexes all, p/P, l/L, pl/P/L: created_at ms + post key → ""
+//	  top       top-N by engagement all, p/P: engagement + created_at + post key → ""
+//
+// The queue is durable and its order is submission order. Which entries are
+// handed to which consumer is kept in memory only: the file lock guarantees
+// a single process, and after a restart every entry still queued is handed
+// out again. A post is counted once because its record carries a tallied
+// flag that Tally checks and sets in the same transaction.
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/chorus-news/chorus"
+)
+
+// Options tune a Store. The zero value is right for production.
+type Options struct {
+	Logger *slog.Logger
+	// TopN bounds each engagement list (overall and per platform); 1000 by
+	// default.
+	TopN int
+	// ClaimTimeout is how long a handed-out entry waits for its Tally before
+	// it is handed out again; 30s by default.
+	ClaimTimeout time.Duration
+	// NoSync skips fsync at commit: for tests and benchmarks only, a crash
+	// can then lose or corrupt data.
+	NoSync bool
+}
+
+// Defaults.
+const (
+	DefaultTopN         = 1000
+	DefaultClaimTimeout = 30 * time.Second
+	lockTimeout         = 200 * time.Millisecond
+	defaultReadMax      = 100
+)
+
+// Bucket and key names.
+var (
+	bucketEvents   = []byte("events")
+	bucketQueue    = []byte("queue")
+	bucketPosts    = []byte("posts")
+	bucketCounters = []byte("counters")
+	bucketTimeline = []byte("timeline")
+	bucketIdx      = []byte("idx")
+	bucketTop      = []byte("top")
+)
+
+func eventBucketName(id string) []byte { return []byte("ev/" + id) }
+
+// Store is the embedded store. It is safe for concurrent use.
+type Store struct {
+	db    *bolt.DB
+	dir   string
+	log   *slog.Logger
+	topN  int
+	claim time.Duration
+
+	mu      sync.Mutex
+	next    uint64           // lowest queue sequence not yet handed out by this process
+	pending map[uint64]claim // handed out, not yet tallied
+	wake    chan struct{}    // closed (and replaced) by each Submit that queued something
+	closed  chan struct{}
+	once    sync.Once
+}
+
+type claim struct {
+	consumer string
+	until    time.Time
+}
+
+// Open opens (creating it if needed) the store in dir. When another process
+// holds dir it fails within a fraction of a second with a *LockedError
+// (wrapping chorus.ErrLocked) that names the holder.
+func Open(dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("open data dir: %w", &chorus.FieldError{Field: "data-dir", Reason: "missing"})
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	log = log.With("component", "store", "store", "embedded")
+	if opts.TopN <= 0 {
+		opts.TopN = DefaultTopN
+	}
+	if opts.ClaimTimeout <= 0 {
+		opts.ClaimTimeout = DefaultClaimTimeout
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open data dir %s: %w", dir, err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{
+		Timeout:        lockTimeout,
+		NoSync:         opts.NoSync,
+		NoFreelistSync: true, // rebuilt by a scan at open; commits write less
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, &LockedError{Dir: dir, Holder: readNote(dir)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open data dir %s: %w", dir, err)
+	}
+	if err := writeNote(dir, thisHolder(time.Now())); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open data dir %s: %w", dir, err)
+	}
+	var queued int
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketEvents, bucketQueue} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		queued = tx.Bucket(bucketQueue).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		os.Remove(filepath.Join(dir, noteFile))
+		db.Close()
+		return nil, fmt.Errorf("open data dir %s: %w", dir, err)
+	}
+	s := &Store{
+		db:      db,
+		dir:     dir,
+		log:     log,
+		topN:    opts.TopN,
+		claim:   opts.ClaimTimeout,
+		pending: make(map[uint64]claim),
+		wake:    make(chan struct{}),
+		closed:  make(chan struct{}),
+	}
+	log.Info("opened data dir", "dir", dir, "queued", queued)
+	return s, nil
+}
+
+// Kind is "embedded".
+func (s *Store) Kind() string { return "embedded" }
+
+// Dir is the data dir the store was opened in.
+func (s *Store) Dir() string { return s.dir }
+
+// Ping fails once the store is closed.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error { return nil })
+}
+
+// Close releases the data dir. Blocked Reads return.
+func (s *Store) Close() error {
+	var err error
+	s.once.Do(func() {
+		close(s.closed)
+		// Remove the note while still holding the lock, so that a note
+		// written by the next holder is never removed.
+		os.Remove(filepath.Join(s.dir, noteFile))
+		if cerr := s.db.Close(); cerr != nil {
+			err = fmt.Errorf("close data dir %s: %w", s.dir, cerr)
+		}
+	})
+	return err
+}
+
+// eventBucket returns the event's bucket or an error wrapping
+// chorus.ErrNotFound.
+func eventBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
+	b := tx.Bucket(eventBucketName(id))
+	if b == nil {
+		return nil, fmt.Errorf("event %q: %w", id, chorus.ErrNotFound)
+	}
+	return b, nil
+}
