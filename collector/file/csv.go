@@ -1,0 +1,411 @@
+package file
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/chorus-news/chorus"
+)
+
+// The canonical fields a CSV column can fill.
+const (
+	colPlatform = iota
+	colID
+	colText
+	colLang
+	colCreatedAt
+	colURL
+	colQuotedID
+	colSource
+	colAuthorID
+	colAuthorHandle
+	colAuthorName
+	colAuthorFollowers
+	colLikes
+	colReposts
+	colReplies
+	colQuotes
+	numCols
+)
+
+// columnOf maps a header name to the field it fills. Names are
+// case-insensitive; author and metrics fields may be flattened with '_' or
+// '.' ("author_id", "author.id"), and metrics may also go bare ("likes").
+func columnOf(name string) (int, bool) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	n = strings.NewReplacer(".", "_", " ", "_", "-", "_").Replace(n)
+	n = strings.TrimPrefix(n, "metrics_")
+	switch n {
+	case "platform":
+		return colPlatform, true
+	case "id":
+		return colID, true
+	case "text":
+		return colText, true
+	case "lang":
+		return colLang, true
+	case "created_at":
+		return colCreatedAt, true
+	case "url":
+		return colURL, true
+	case "quoted_id":
+		return colQuotedID, true
+	case "source":
+		return colSource, true
+	case "author_id":
+		return colAuthorID, true
+	case "author_handle":
+		return colAuthorHandle, true
+	case "author_name":
+		return colAuthorName, true
+	case "author_followers":
+		return colAuthorFollowers, true
+	case "likes":
+		return colLikes, true
+	case "reposts":
+		return colReposts, true
+	case "replies":
+		return colReplies, true
+	case "quotes":
+		return colQuotes, true
+	}
+	return 0, false
+}
+
+// columnName is the canonical header name of a field, for messages.
+func columnName(col int) string {
+	switch col {
+	case colPlatform:
+		return "platform"
+	case colID:
+		return "id"
+	case colCreatedAt:
+		return "created_at"
+	}
+	return fmt.Sprint(col)
+}
+
+// header is a parsed header row.
+type header struct {
+	index  [numCols]int // field -> column, -1 when absent
+	fields int          // columns in the header
+	known  int          // columns that fill a field
+	comma  rune
+}
+
+func newHeader(names []string, comma rune) header {
+	h := header{fields: len(names), comma: comma}
+	for i := range h.index {
+		h.index[i] = -1
+	}
+	for i, name := range names {
+		if col, ok := columnOf(name); ok && h.index[col] < 0 {
+			h.index[col] = i
+			h.known++
+		}
+	}
+	return h
+}
+
+// parseHeader reads a header line roughly (no quoting rules), trying ',',
+// tab and ';' as the separator and keeping the one that names the most
+// fields. Sniff uses it, and readCSV to pick the separator.
+func parseHeader(line string) header {
+	best := header{comma: ','}
+	for _, comma := range []rune{',', '\t', ';'} {
+		names := strings.Split(line, string(comma))
+		for i, n := range names {
+			names[i] = strings.Trim(strings.TrimSpace(n), `"`)
+		}
+		if h := newHeader(names, comma); h.known > best.known {
+			best = h
+		}
+	}
+	return best
+}
+
+// readCSV reads posts from CSV with a header row of canonical field names.
+func readCSV(br *bufio.Reader, fn func(Record) error) error {
+	lc := &lineCapper{br: br, long: map[int]int{}}
+	comma, err := sniffComma(br)
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(lc)
+	r.Comma = comma
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	var h header
+	haveHeader := false
+	for {
+		fields, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		var rec Record
+		var pe *csv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			rec.Line = pe.StartLine
+			if size, ok := lc.over(pe.StartLine, pe.Line); ok {
+				rec.Err = tooLong(size)
+			} else {
+				rec.Err = &chorus.FieldError{Field: "csv", Reason: pe.Err.Error()}
+			}
+		case err != nil:
+			return err
+		default:
+			rec.Line, _ = r.FieldPos(0)
+			if len(fields) == 1 && blank([]byte(fields[0])) {
+				continue
+			}
+			if size, ok := lc.over(rec.Line, rec.Line+newlines(fields)); ok {
+				rec.Err = tooLong(size)
+			} else if !haveHeader {
+				h = newHeader(fields, comma)
+				haveHeader = true
+				continue
+			} else {
+				rec.Post, rec.Err = h.post(fields)
+			}
+		}
+		lc.forget(rec.Line)
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}
+
+// sniffComma picks the separator from the first non-empty line.
+func sniffComma(br *bufio.Reader) (rune, error) {
+	head, err := br.Peek(sniffBytes)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return 0, fmt.Errorf("read: %w", err)
+	}
+	for _, line := range strings.Split(string(head), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return parseHeader(line).comma, nil
+		}
+	}
+	return ',', nil
+}
+
+func newlines(fields []string) int {
+	n := 0
+	for _, f := range fields {
+		n += strings.Count(f, "\n")
+	}
+	return n
+}
+
+// post builds and validates a post from one row.
+func (h *header) post(fields []string) (chorus.Post, error) {
+	for _, col := range []int{colPlatform, colID, colCreatedAt} {
+		if h.index[col] < 0 {
+			return chorus.Post{}, &chorus.FieldError{Field: columnName(col), Reason: "missing: the header has no " + columnName(col) + " column"}
+		}
+	}
+	if len(fields) != h.fields {
+		return chorus.Post{}, &chorus.FieldError{Field: "record", Reason: fmt.Sprintf("%d fields, the header has %d", len(fields), h.fields)}
+	}
+	size := 0
+	for _, f := range fields {
+		size += len(f)
+	}
+	if size > chorus.MaxRecordBytes {
+		return chorus.Post{}, tooLong(size)
+	}
+	get := func(col int) string {
+		if i := h.index[col]; i >= 0 {
+			return fields[i]
+		}
+		return ""
+	}
+	p := chorus.Post{
+		Platform: chorus.Platform(get(colPlatform)),
+		ID:       strings.TrimSpace(get(colID)),
+		Text:     get(colText),
+		Lang:     strings.TrimSpace(get(colLang)),
+		URL:      strings.TrimSpace(get(colURL)),
+		QuotedID: strings.TrimSpace(get(colQuotedID)),
+		Source:   get(colSource),
+		Author: chorus.Author{
+			ID:     strings.TrimSpace(get(colAuthorID)),
+			Handle: get(colAuthorHandle),
+			Name:   get(colAuthorName),
+		},
+	}
+	for _, n := range []struct {
+		col   int
+		field string
+		dst   *int64
+	}{
+		{colAuthorFollowers, "author.followers", &p.Author.Followers},
+		{colLikes, "metrics.likes", &p.Metrics.Likes},
+		{colReposts, "metrics.reposts", &p.Metrics.Reposts},
+		{colReplies, "metrics.replies", &p.Metrics.Replies},
+		{colQuotes, "metrics.quotes", &p.Metrics.Quotes},
+	} {
+		s := get(n.col)
+		if s == "" {
+			continue
+		}
+		v, reason := parseCount(s)
+		if reason != "" {
+			return chorus.Post{}, &chorus.FieldError{Field: n.field, Reason: fmt.Sprintf("%s: %q", reason, clip(s))}
+		}
+		*n.dst = v
+	}
+	if s := strings.TrimSpace(get(colCreatedAt)); isDigits(s) {
+		t, reason := unixTime(s)
+		if reason != "" {
+			return chorus.Post{}, &chorus.FieldError{Field: "created_at", Reason: fmt.Sprintf("%s: %s", reason, s)}
+		}
+		p.CreatedAt = t
+	} else {
+		t, err := chorus.ParseTime("created_at", s)
+		if err != nil {
+			return chorus.Post{}, err
+		}
+		p.CreatedAt = t
+	}
+	if err := p.Validate(); err != nil {
+		return chorus.Post{}, err
+	}
+	return p, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string) string {
+	const max = 40
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}
+
+// lineCapper passes a stream to encoding/csv with every line cut to
+// chorus.MaxRecordBytes, so that a huge line is never held whole. It notes
+// the size of each line it cut, and keeps the parity of the quotes it
+// drops, so that the parser's quoting state after the line is as it would
+// have been and the following records parse as they should.
+type lineCapper struct {
+	br      *bufio.Reader
+	line    int         // lines completed so far
+	lineLen int         // bytes of the current line so far
+	quotes  int         // quotes dropped from the current line
+	long    map[int]int // line -> size, for lines that were cut
+	pending []byte      // bytes of br's buffer not yet passed on
+	extra   []byte      // bytes made up here, passed after pending
+	eof     error
+}
+
+func (c *lineCapper) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(c.pending) > 0 {
+			k := copy(p[n:], c.pending)
+			c.pending = c.pending[k:]
+			n += k
+			continue
+		}
+		if len(c.extra) > 0 {
+			k := copy(p[n:], c.extra)
+			c.extra = c.extra[k:]
+			n += k
+			continue
+		}
+		if c.eof != nil {
+			if n > 0 {
+				return n, nil
+			}
+			return 0, c.eof
+		}
+		if n > 0 && c.br.Buffered() == 0 {
+			return n, nil // do not wait for more when there is some
+		}
+		b, err := c.br.ReadSlice('\n')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			c.eof = err
+		}
+		c.take(b, c.eof != nil)
+	}
+	return n, nil
+}
+
+// take passes on the chunk b of the current line, or what fits of it.
+// atEOF says no more is coming.
+func (c *lineCapper) take(b []byte, atEOF bool) {
+	content := b
+	ends := len(b) > 0 && b[len(b)-1] == '\n'
+	if ends {
+		content = b[:len(b)-1]
+	}
+	room := max(chorus.MaxRecordBytes-c.lineLen, 0)
+	c.lineLen += len(content)
+	cut := c.lineLen > chorus.MaxRecordBytes
+	if !cut {
+		c.pending = b
+	} else {
+		c.pending = content[:min(room, len(content))]
+		for _, ch := range content[len(c.pending):] {
+			if ch == '"' {
+				c.quotes++
+			}
+		}
+	}
+	if !ends && !atEOF {
+		return
+	}
+	if cut {
+		size := c.lineLen
+		if len(content) > 0 && content[len(content)-1] == '\r' {
+			size--
+		}
+		c.long[c.line+1] = size
+		c.extra = c.extra[:0]
+		if c.quotes%2 == 1 {
+			c.extra = append(c.extra, '"')
+		}
+		c.extra = append(c.extra, '\n')
+	}
+	c.line++
+	c.lineLen, c.quotes = 0, 0
+}
+
+// over reports the size of a cut line among lines first..last.
+func (c *lineCapper) over(first, last int) (int, bool) {
+	if len(c.long) == 0 {
+		return 0, false
+	}
+	for l := first; l <= last; l++ {
+		if size, ok := c.long[l]; ok {
+			return size, true
+		}
+	}
+	return 0, false
+}
+
+// forget drops what is known of lines before line.
+func (c *lineCapper) forget(line int) {
+	for l := range c.long {
+		if l < line {
+			delete(c.long, l)
+		}
+	}
+}

@@ -1,0 +1,203 @@
+// Package file reads the files people already have: it opens files, stdin
+// and gzip, sniffs the format, counts lines and turns each record into a
+// canonical chorus.Post. It reads ndjson (canonical posts, one per line, or a
+// JSON array of them) and csv (a header row of canonical field names).
+//
+// A bad record never stops a read: it reaches the callback with Record.Err set
+// and the line it started on, so the caller can print FILE:LINE: field: reason
+// and go on.
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/chorus-news/chorus"
+)
+
+// Format names accepted by Read.
+const (
+	Auto   = "auto"
+	NDJSON = "ndjson"
+	CSV    = "csv"
+)
+
+// Supported lists the format names Read accepts, in the order help text
+// shows them.
+func Supported() []string { return []string{Auto, NDJSON, CSV} }
+
+// planned are the formats the import command names that other packages will
+// read (collector/x, collector/weibo, collector/article). Until they are
+// wired in here, Read says so instead of calling them unknown.
+func planned() []string {
+	return []string{"twarc2", "x-archive", "weibo-api", "weibo-mobile", "weibo-crawler", "article"}
+}
+
+// Record is one record read from a file.
+type Record struct {
+	Line int         // 1-based line on which the record starts
+	Post chorus.Post // parsed and validated (Post.Validate called) when Err == nil
+	Err  error       // a *chorus.FieldError naming the field or the syntax fault; nil for a good post
+}
+
+// bufSize is the read buffer: lines up to this long are decoded in place
+// without copying.
+const bufSize = 64 << 10
+
+// gzipMagic starts every gzip stream.
+const gzipMagic = "\x1f\x8b"
+
+// Open opens name for reading: "-" is stdin; gzip input is decompressed,
+// recognised by a .gz suffix or by the gzip magic bytes.
+func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
+	var (
+		src    io.Reader
+		closer io.Closer
+	)
+	if name == "-" {
+		if stdin == nil {
+			return nil, fmt.Errorf("open stdin: no stdin")
+		}
+		src = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		src, closer = f, f
+	}
+	br := bufio.NewReaderSize(src, bufSize)
+	head, err := br.Peek(len(gzipMagic))
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		closeQuiet(closer)
+		return nil, fmt.Errorf("read %s: %w", displayName(name), err)
+	}
+	if string(head) != gzipMagic && !strings.HasSuffix(strings.ToLower(name), ".gz") {
+		return &readCloser{Reader: br, closer: closer}, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		closeQuiet(closer)
+		return nil, fmt.Errorf("open %s: gzip: %w", displayName(name), err)
+	}
+	return &gzipReadCloser{zr: zr, closer: closer}, nil
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return name
+}
+
+func closeQuiet(c io.Closer) {
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+// readCloser closes the underlying file, if any (never stdin).
+type readCloser struct {
+	io.Reader
+	closer io.Closer
+}
+
+func (r *readCloser) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
+}
+
+// gzipReadCloser decompresses and closes both the gzip reader and the file.
+type gzipReadCloser struct {
+	zr     *gzip.Reader
+	closer io.Closer
+}
+
+func (g *gzipReadCloser) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("gzip: %w", err)
+	}
+	return n, err
+}
+
+func (g *gzipReadCloser) Close() error {
+	err := g.zr.Close()
+	if g.closer != nil {
+		if cerr := g.closer.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// reader reads one format from a buffered stream whose BOM is already gone.
+type reader func(br *bufio.Reader, fn func(Record) error) error
+
+// Read parses r in format ("auto" sniffs it), calling fn once per record in
+// order. Bad records are not errors of Read: they reach fn with Err set. Read
+// returns an I/O error, fn's error, or an error wrapping chorus.ErrInvalid
+// when the format is unknown or cannot be told.
+func Read(r io.Reader, format string, fn func(Record) error) error {
+	br := bufio.NewReaderSize(r, bufSize)
+	if err := skipBOM(br); err != nil {
+		return err
+	}
+	format = strings.ToLower(strings.TrimSpace(format))
+	if format == "" || format == Auto {
+		head, err := br.Peek(sniffBytes)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return fmt.Errorf("read: %w", err)
+		}
+		if len(bytes.TrimSpace(head)) == 0 && err == io.EOF {
+			return nil // an empty file holds no posts
+		}
+		if format, err = Sniff(head); err != nil {
+			return err
+		}
+	}
+	read, err := lookup(format)
+	if err != nil {
+		return err
+	}
+	return read(br, fn)
+}
+
+// lookup maps a format name to its reader. A new format is one more case.
+func lookup(format string) (reader, error) {
+	switch format {
+	case NDJSON, "jsonl", "json":
+		return readNDJSON, nil
+	case CSV:
+		return readCSV, nil
+	}
+	for _, p := range planned() {
+		if format == p {
+			return nil, &chorus.FieldError{Field: "format", Reason: fmt.Sprintf("%q is not supported yet (supported: %s)", format, strings.Join(Supported(), ", "))}
+		}
+	}
+	return nil, &chorus.FieldError{Field: "format", Reason: fmt.Sprintf("unknown format %q (supported: %s)", format, strings.Join(Supported(), ", "))}
+}
+
+// utf8BOM is the byte order mark some tools (Excel, weibo-crawler) write.
+const utf8BOM = "\xef\xbb\xbf"
+
+// skipBOM drops a UTF-8 byte order mark at the start of br.
+func skipBOM(br *bufio.Reader) error {
+	head, err := br.Peek(len(utf8BOM))
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("read: %w", err)
+	}
+	if string(head) == utf8BOM {
+		_, _ = br.Discard(len(utf8BOM))
+	}
+	return nil
+}
