@@ -1,0 +1,348 @@
+// Package redis is the Chorus store on Redis (a single node or a Redis
+// Cluster) through go-redis. Each event's keys share the hash tag {<event>}
+// so that one event lives in one Cluster slot and every step on it (submit a
+// batch, tally a batch, correct a label) is one atomic Lua call.
+//
+// Key layout, for event e (ids are letters, digits, '-', '_', '.'):
+//
+//	chorus:events              hash  event id → event JSON (the registry, outside every event slot)
+//	chorus:{e}:posts           hash  "platform:id" → post JSON (the final JSON, with sentiment, once tallied)
+//	chorus:{e}:q               stream of submitted, untallied posts; consumer group "chorus"; entry field p = post JSON
+//	chorus:{e}:tallied         set   "platform:id" of every tallied post (the tally identity)
+//	chorus:{e}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>
+//	chorus:{e}:b:1m|1h|1d      hash  "<bucket start unix>|<platform>|<label>" → count
+//	chorus:{e}:t[:p:<platform>][:l:<label>][:pl:<platform>:<label>]
+//	                           zset  created_at index: score unix ms, member "platform:id"
+//	chorus:{e}:top[:p:<platform>]
+//	                           zset  the TopN posts by engagement
+package redis
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/chorus-news/chorus"
+)
+
+// Options tune a Store. Zero values take the defaults.
+type Options struct {
+	// ClaimIdle is how long a read but untallied entry waits before another
+	// consumer takes it over (its reader is taken for dead). Default 30s.
+	ClaimIdle time.Duration
+	// Logger receives the store's few log lines. Default: discarded.
+	Logger *slog.Logger
+	// TopN bounds the by-engagement index of each event (overall and per
+	// platform). Default 1000.
+	TopN int
+}
+
+// Defaults for Options.
+const (
+	DefaultClaimIdle = 30 * time.Second
+	DefaultTopN      = 1000
+)
+
+const (
+	group       = "chorus"        // the consumer group on every event stream
+	registryKey = "chorus:events" // event id → event JSON
+	entryField  = "p"             // the stream entry field holding the post JSON
+	noLang      = "und"           // the language counted for a post without one
+)
+
+// Store is the Redis store. It is safe for concurrent use.
+type Store struct {
+	rdb     goredis.UniversalClient
+	cluster bool
+	url     string // redacted
+	opts    Options
+	log     *slog.Logger
+	lua     scripts
+
+	known sync.Map // event id → struct{}: events seen to exist
+
+	mu        sync.Mutex
+	streams   []string // queue keys of every event, refreshed by Read
+	refreshed time.Time
+	claimed   time.Time
+	rotate    int                       // first stream of the next Cluster round
+	pending   map[string][]chorus.Entry // read but not yet handed out, per consumer
+}
+
+// Open connects to the Redis at url: redis://[user:pass@]host:port[/db],
+// rediss://… for TLS, or redis://h1:7000,h2:7001,… for a Redis Cluster. A
+// single address that is a cluster node is used as a cluster. Errors name
+// the URL without its password.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	safe := redactURL(url)
+	t, err := parseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("open redis %s: %w", safe, err)
+	}
+	if opts.ClaimIdle <= 0 {
+		opts.ClaimIdle = DefaultClaimIdle
+	}
+	if opts.TopN <= 0 {
+		opts.TopN = DefaultTopN
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	uo := t.options()
+	cluster := len(t.addrs) > 1
+	rdb := goredis.NewUniversalClient(uo)
+	if !cluster {
+		info, err := rdb.Info(ctx, "cluster").Result()
+		if err != nil {
+			rdb.Close()
+			return nil, fmt.Errorf("open redis %s: %w", safe, err)
+		}
+		if strings.Contains(info, "cluster_enabled:1") {
+			rdb.Close()
+			if t.db != 0 {
+				return nil, fmt.Errorf("open redis %s: a cluster node has no database %d", safe, t.db)
+			}
+			uo.IsClusterMode = true
+			rdb = goredis.NewUniversalClient(uo)
+			cluster = true
+		}
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("open redis %s: %w", safe, err)
+	}
+	s := &Store{
+		rdb:     rdb,
+		cluster: cluster,
+		url:     safe,
+		opts:    opts,
+		log:     opts.Logger.With("component", "store", "store", "redis"),
+		pending: map[string][]chorus.Entry{},
+		lua:     newScripts(),
+	}
+	s.log.Debug("opened", "url", safe, "cluster", cluster)
+	return s, nil
+}
+
+// Kind is "redis".
+func (s *Store) Kind() string { return "redis" }
+
+// Ping fails when Redis cannot be reached.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis %s: %w", s.url, err)
+	}
+	return nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// target is a parsed Redis URL.
+type target struct {
+	addrs              []string
+	username, password string
+	db                 int
+	tls                bool
+}
+
+func (t target) options() *goredis.UniversalOptions {
+	o := &goredis.UniversalOptions{
+		Addrs:           t.addrs,
+		Username:        t.username,
+		Password:        t.password,
+		DB:              t.db,
+		DisableIdentity: true,
+		PoolSize:        32,
+	}
+	if t.tls {
+		host, _, _ := net.SplitHostPort(t.addrs[0])
+		o.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	}
+	return o
+}
+
+// parseURL reads redis://[user:pass@]host:port[/db], rediss://… and
+// redis://[user:pass@]h1:p1,h2:p2,… (Cluster seeds, database 0 only).
+func parseURL(raw string) (target, error) {
+	var t target
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(raw), "://")
+	if !ok {
+		return t, errors.New(`want redis://[user:pass@]host:port[/db], rediss://… or redis://host1:port1,host2:port2,…`)
+	}
+	switch strings.ToLower(scheme) {
+	case "redis":
+	case "rediss":
+		t.tls = true
+	default:
+		return t, fmt.Errorf("unknown scheme %q (want redis or rediss)", scheme)
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		return t, errors.New("query parameters are not supported")
+	}
+	authority, path, _ := strings.Cut(rest, "/")
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		user, pass, hasPass := strings.Cut(authority[:i], ":")
+		var err error
+		if t.username, err = url.PathUnescape(user); err != nil {
+			return t, errors.New("bad user name escape")
+		}
+		if hasPass {
+			if t.password, err = url.PathUnescape(pass); err != nil {
+				return t, errors.New("bad password escape")
+			}
+		}
+		authority = authority[i+1:]
+	}
+	for h := range strings.SplitSeq(authority, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return t, errors.New("empty host")
+		}
+		if !strings.Contains(h, ":") || strings.HasSuffix(h, "]") {
+			h += ":6379"
+		}
+		host, port, err := net.SplitHostPort(h)
+		if err != nil {
+			return t, fmt.Errorf("bad address %q: %w", h, err)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return t, fmt.Errorf("bad port %q", port)
+		}
+		if host == "" {
+			host = "localhost"
+		}
+		t.addrs = append(t.addrs, net.JoinHostPort(host, port))
+	}
+	if path = strings.Trim(path, "/"); path != "" {
+		n, err := strconv.Atoi(path)
+		if err != nil || n < 0 {
+			return t, fmt.Errorf("bad database number %q", path)
+		}
+		t.db = n
+	}
+	if len(t.addrs) > 1 && t.db != 0 {
+		return t, fmt.Errorf("a cluster has no database %d", t.db)
+	}
+	return t, nil
+}
+
+// redactURL hides the password of a Redis URL, even a malformed one.
+func redactURL(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		scheme, rest = "", raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if hasPass {
+		user += ":xxxxx"
+	}
+	out := user + rest[at:]
+	if ok {
+		out = scheme + "://" + out
+	}
+	return out
+}
+
+// keys names every key of one event.
+type keys struct {
+	posts, queue, tallied, counts string
+	buckets                       [3]string // in chorus.Buckets order
+	time, top                     string
+	timeP, topP                   []string // in chorus.Platforms order
+	timeL                         []string // in chorus.Labels order
+	timePL                        []string // platform-major
+}
+
+func eventKeys(event string) keys {
+	p := "chorus:{" + event + "}:"
+	k := keys{
+		posts:   p + "posts",
+		queue:   p + "q",
+		tallied: p + "tallied",
+		counts:  p + "c",
+		time:    p + "t",
+		top:     p + "top",
+	}
+	for i, b := range chorus.Buckets {
+		k.buckets[i] = p + "b:" + string(b)
+	}
+	for _, pl := range chorus.Platforms {
+		k.timeP = append(k.timeP, p+"t:p:"+string(pl))
+		k.topP = append(k.topP, p+"top:p:"+string(pl))
+		for _, l := range chorus.Labels {
+			k.timePL = append(k.timePL, p+"t:pl:"+string(pl)+":"+string(l))
+		}
+	}
+	for _, l := range chorus.Labels {
+		k.timeL = append(k.timeL, p+"t:l:"+string(l))
+	}
+	return k
+}
+
+func (k keys) bucket(b chorus.Bucket) string {
+	for i, x := range chorus.Buckets {
+		if x == b {
+			return k.buckets[i]
+		}
+	}
+	return k.buckets[1]
+}
+
+func platformIndex(p chorus.Platform) int {
+	for i, x := range chorus.Platforms {
+		if x == p {
+			return i
+		}
+	}
+	return -1
+}
+
+func labelIndex(l chorus.Label) int {
+	for i, x := range chorus.Labels {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// timeIndex is the created_at index for a platform and label filter.
+func (k keys) timeIndex(p chorus.Platform, l chorus.Label) string {
+	pi, li := platformIndex(p), labelIndex(l)
+	switch {
+	case pi >= 0 && li >= 0:
+		return k.timePL[pi*len(chorus.Labels)+li]
+	case pi >= 0:
+		return k.timeP[pi]
+	case li >= 0:
+		return k.timeL[li]
+	}
+	return k.time
+}
+
+// topIndex is the engagement index for a platform filter.
+func (k keys) topIndex(p chorus.Platform) string {
+	if pi := platformIndex(p); pi >= 0 {
+		return k.topP[pi]
+	}
+	return k.top
+}

@@ -1,0 +1,148 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/chorus-news/chorus"
+)
+
+// tallyFields is how many ARGV entries tally.lua takes per item.
+const tallyFields = 13
+
+// Tally records the items' sentiment, counts each post once and acks the
+// queue entries: one Lua call per event.
+func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
+	// Group by event, keeping order.
+	var order []string
+	byEvent := map[string][]int{}
+	for i := range items {
+		ev := items[i].Post.Event
+		if _, ok := byEvent[ev]; !ok {
+			if err := chorus.ValidateEventID(ev); err != nil {
+				return 0, fmt.Errorf("tally: item %d (%s): %w", i, items[i].Post.Key(), err)
+			}
+			order = append(order, ev)
+		}
+		byEvent[ev] = append(byEvent[ev], i)
+	}
+	total := 0
+	for _, ev := range order {
+		n, err := s.tallyEvent(ctx, ev, items, byEvent[ev])
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Entry, idx []int) (int, error) {
+	k := eventKeys(event)
+	nP, nL := len(chorus.Platforms), len(chorus.Labels)
+	ks := make([]string, 0, 9+2*nP+nL+nP*nL)
+	ks = append(ks, k.posts, k.queue, k.tallied, k.counts, k.buckets[0], k.buckets[1], k.buckets[2], k.time, k.top)
+	ks = append(ks, k.timeP...)
+	ks = append(ks, k.topP...)
+	ks = append(ks, k.timeL...)
+	ks = append(ks, k.timePL...)
+
+	args := make([]any, 0, 4+tallyFields*len(idx))
+	args = append(args, nP, nL, s.opts.TopN, group)
+	for _, i := range idx {
+		p := items[i].Post
+		if p.Sentiment == nil {
+			p.Sentiment = &chorus.Sentiment{Label: chorus.Unscored}
+		}
+		pi, li := platformIndex(p.Platform), labelIndex(p.Sentiment.Label)
+		if pi < 0 {
+			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), &chorus.FieldError{Field: "platform", Reason: fmt.Sprintf("unknown platform %q", p.Platform)})
+		}
+		if li < 0 {
+			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), &chorus.FieldError{Field: "sentiment.label", Reason: fmt.Sprintf("unknown label %q", p.Sentiment.Label)})
+		}
+		b, err := json.Marshal(&p)
+		if err != nil {
+			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), err)
+		}
+		lang := p.Lang
+		if lang == "" {
+			lang = noLang
+		}
+		t := p.CreatedAt
+		args = append(args,
+			p.Key(), t.UnixMilli(), pi+1, li+1, string(p.Platform), string(p.Sentiment.Label), lang,
+			p.Metrics.Engagement(),
+			chorus.Minute.Truncate(t).Unix(), chorus.Hour.Truncate(t).Unix(), chorus.Day.Truncate(t).Unix(),
+			b, items[i].Ref)
+	}
+	n, err := s.lua.tally.Run(ctx, s.rdb, ks, args...).Int()
+	if err != nil {
+		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
+	}
+	return n, nil
+}
+
+// Correct sets a tallied post's label by hand; counters, buckets and label
+// indexes move in one Lua call.
+func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error) {
+	if labelIndex(label) < 0 {
+		return chorus.Post{}, fmt.Errorf("correct: %w", &chorus.FieldError{Field: "label", Reason: fmt.Sprintf("unknown label %q", label)})
+	}
+	if len(note) > chorus.MaxFieldBytes {
+		return chorus.Post{}, fmt.Errorf("correct: %w", &chorus.FieldError{Field: "note", Reason: fmt.Sprintf("%d bytes, over the %d byte limit", len(note), chorus.MaxFieldBytes)})
+	}
+	if err := s.exists(ctx, event); err != nil {
+		return chorus.Post{}, fmt.Errorf("correct: %w", err)
+	}
+	k := eventKeys(event)
+	key := string(platform) + ":" + id
+	for range 10 {
+		old, err := s.rdb.HGet(ctx, k.posts, key).Result()
+		if errors.Is(err, goredis.Nil) {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: %w", key, event, chorus.ErrNotFound)
+		}
+		if err != nil {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: %w", key, event, err)
+		}
+		var p chorus.Post
+		if err := json.Unmarshal([]byte(old), &p); err != nil {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: stored post: %w", key, event, err)
+		}
+		if p.Sentiment == nil {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
+		}
+		was := p.Sentiment.Label
+		sent := *p.Sentiment
+		sent.Label, sent.Corrected, sent.Note = label, true, note
+		p.Sentiment = &sent
+		b, err := json.Marshal(&p)
+		if err != nil {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: %w", key, event, err)
+		}
+		t := p.CreatedAt
+		pl := string(p.Platform)
+		r, err := s.lua.correct.Run(ctx, s.rdb,
+			[]string{k.posts, k.tallied, k.counts, k.buckets[0], k.buckets[1], k.buckets[2],
+				k.timeIndex("", was), k.timeIndex("", label), k.timeIndex(p.Platform, was), k.timeIndex(p.Platform, label)},
+			key, old, b, pl, string(was), string(label),
+			chorus.Minute.Truncate(t).Unix(), chorus.Hour.Truncate(t).Unix(), chorus.Day.Truncate(t).Unix(),
+			strconv.FormatInt(t.UnixMilli(), 10)).Int()
+		if err != nil {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: %w", key, event, err)
+		}
+		switch r {
+		case -1:
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
+		case 1:
+			return p, nil
+		}
+		// The post changed between the read and the script: read again.
+	}
+	return chorus.Post{}, fmt.Errorf("correct %s in %s: the post kept changing: %w", key, event, chorus.ErrConflict)
+}
