@@ -14,3 +14,6 @@ func ParseURLForTest(u string) (string, error) {
 	}
 	return fmt.Sprintf("%s|%s|%s|%d|%v", strings.Join(t.addrs, ","), t.username, t.password, t.db, t.tls), nil
 }
+
+// IsCluster says whether the store talks to a Redis Cluster.
+func (s *Store) IsCluster() bool { return s.cluster }

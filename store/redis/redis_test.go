@@ -290,10 +290,11 @@ func TestTallyTwice(t *testing.T) {
 
 // TestClaimFromDeadConsumer: a consumer reads and dies; after ClaimIdle
 // another consumer gets the entries and tallies them once.
-func TestClaimFromDeadConsumer(t *testing.T) {
+func TestClaimFromDeadConsumer(t *testing.T) { testClaim(t, redistest.URL(t)) }
+
+func testClaim(t *testing.T, url string) {
 	ctx := context.Background()
 	const idle = 300 * time.Millisecond
-	url := redistest.URL(t)
 	dead := open(t, url, redis.Options{ClaimIdle: idle})
 	live := open(t, url, redis.Options{ClaimIdle: idle})
 	createEvent(t, dead, "claim")

@@ -264,3 +264,17 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// FlushCluster empties every master of the cluster at url (a seed list).
+func FlushCluster(t testing.TB, url string) {
+	t.Helper()
+	addrs := strings.Split(strings.TrimPrefix(url, "redis://"), ",")
+	rdb := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: addrs, DisableIdentity: true})
+	defer rdb.Close()
+	err := rdb.ForEachMaster(context.Background(), func(ctx context.Context, c *goredis.Client) error {
+		return c.FlushAll(ctx).Err()
+	})
+	if err != nil {
+		t.Fatalf("redistest: flush cluster %s: %v", url, err)
+	}
+}
