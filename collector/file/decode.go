@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -32,6 +33,19 @@ type decoder struct {
 	// scanning goes on so that a syntax error, if any, wins.
 	field *chorus.FieldError
 	buf   []byte // scratch for unescaping
+
+	// The strings of one post are gathered in arena and made into one Go
+	// string at the end, each field a slice of it: one allocation a post
+	// instead of one a field.
+	arena []byte
+	refs  []strRef
+	cur   chorus.Post // the post being read; refs point into it
+}
+
+// strRef is a post field waiting for its string: arena[off:off+n].
+type strRef struct {
+	dst    *string
+	off, n int
 }
 
 // syntaxError is a JSON syntax fault, reported as "json: …".
@@ -72,11 +86,20 @@ func (d *decoder) setField(field, format string, args ...any) {
 
 // decodePost parses one canonical post from line and validates it. The
 // error is always a *chorus.FieldError: field "json" for a syntax fault.
-func decodePost(line []byte, scratch *[]byte) (chorus.Post, error) {
-	d := decoder{data: line, buf: (*scratch)[:0]}
-	var p chorus.Post
-	err := d.post(&p)
-	*scratch = d.buf
+// A decoder may be used for any number of lines, one after the other.
+func (d *decoder) decodePost(line []byte) (chorus.Post, error) {
+	d.data, d.pos, d.depth, d.field = line, 0, 0, nil
+	d.arena, d.refs = d.arena[:0], d.refs[:0]
+	d.cur = chorus.Post{}
+	err := d.post(&d.cur)
+	if len(d.refs) > 0 {
+		all := string(d.arena)
+		for _, r := range d.refs {
+			*r.dst = all[r.off : r.off+r.n]
+		}
+	}
+	p := d.cur
+	d.cur = chorus.Post{} // hold no strings between posts
 	if err == nil {
 		d.skipSpace()
 		if d.pos < len(d.data) {
@@ -121,47 +144,39 @@ func (d *decoder) post(p *chorus.Post) error {
 		}
 		return &chorus.FieldError{Field: "json", Reason: "want an object, got " + kindOf(c)}
 	}
-	return d.object(func(key []byte) error {
-		switch fieldKey(key) {
-		case "platform":
-			s, err := d.stringField("platform")
-			p.Platform = chorus.Platform(s)
-			return err
-		case "id":
-			var err error
-			p.ID, err = d.idField("id")
-			return err
-		case "author":
-			return d.author(&p.Author)
-		case "text":
-			var err error
-			p.Text, err = d.stringField("text")
-			return err
-		case "lang":
-			var err error
-			p.Lang, err = d.stringField("lang")
-			return err
-		case "created_at":
-			return d.timeField("created_at", &p.CreatedAt)
-		case "url":
-			var err error
-			p.URL, err = d.stringField("url")
-			return err
-		case "metrics":
-			return d.metrics(&p.Metrics)
-		case "quoted_id":
-			var err error
-			p.QuotedID, err = d.idField("quoted_id")
-			return err
-		case "source":
-			var err error
-			p.Source, err = d.stringField("source")
-			return err
-		}
-		// event is set by the caller and sentiment by Chorus; others are
-		// not ours.
-		return d.skipValue()
-	})
+	return d.object(func(key []byte) error { return d.postMember(p, key) })
+}
+
+// postMember reads the value of the post field named key.
+func (d *decoder) postMember(p *chorus.Post, key []byte) error {
+	switch string(key) {
+	case "platform":
+		return d.stringField("platform", (*string)(&p.Platform))
+	case "id":
+		return d.idField("id", &p.ID)
+	case "author":
+		return d.author(&p.Author)
+	case "text":
+		return d.stringField("text", &p.Text)
+	case "lang":
+		return d.stringField("lang", &p.Lang)
+	case "created_at":
+		return d.timeField("created_at", &p.CreatedAt)
+	case "url":
+		return d.stringField("url", &p.URL)
+	case "metrics":
+		return d.metrics(&p.Metrics)
+	case "quoted_id":
+		return d.idField("quoted_id", &p.QuotedID)
+	case "source":
+		return d.stringField("source", &p.Source)
+	}
+	if lower := lowered(key); lower != nil {
+		return d.postMember(p, lower)
+	}
+	// event is set by the caller and sentiment by Chorus; others are not
+	// ours.
+	return d.skipValue()
 }
 
 func (d *decoder) author(a *chorus.Author) error {
@@ -171,22 +186,24 @@ func (d *decoder) author(a *chorus.Author) error {
 	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
 		return d.wrongType("author", "an object")
 	}
-	return d.object(func(key []byte) error {
-		var err error
-		switch fieldKey(key) {
-		case "id":
-			a.ID, err = d.idField("author.id")
-		case "handle":
-			a.Handle, err = d.stringField("author.handle")
-		case "name":
-			a.Name, err = d.stringField("author.name")
-		case "followers":
-			a.Followers, err = d.intField("author.followers")
-		default:
-			err = d.skipValue()
-		}
-		return err
-	})
+	return d.object(func(key []byte) error { return d.authorMember(a, key) })
+}
+
+func (d *decoder) authorMember(a *chorus.Author, key []byte) error {
+	switch string(key) {
+	case "id":
+		return d.idField("author.id", &a.ID)
+	case "handle":
+		return d.stringField("author.handle", &a.Handle)
+	case "name":
+		return d.stringField("author.name", &a.Name)
+	case "followers":
+		return d.intField("author.followers", &a.Followers)
+	}
+	if lower := lowered(key); lower != nil {
+		return d.authorMember(a, lower)
+	}
+	return d.skipValue()
 }
 
 func (d *decoder) metrics(m *chorus.Metrics) error {
@@ -196,40 +213,44 @@ func (d *decoder) metrics(m *chorus.Metrics) error {
 	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
 		return d.wrongType("metrics", "an object")
 	}
-	return d.object(func(key []byte) error {
-		var err error
-		switch fieldKey(key) {
-		case "likes":
-			m.Likes, err = d.intField("metrics.likes")
-		case "reposts":
-			m.Reposts, err = d.intField("metrics.reposts")
-		case "replies":
-			m.Replies, err = d.intField("metrics.replies")
-		case "quotes":
-			m.Quotes, err = d.intField("metrics.quotes")
-		default:
-			err = d.skipValue()
-		}
-		return err
-	})
+	return d.object(func(key []byte) error { return d.metricsMember(m, key) })
 }
 
-// fieldKey returns key as a string for a switch (no allocation), lower-cased
-// when it holds capitals, as encoding/json matches keys case-insensitively.
-func fieldKey(key []byte) string {
-	for _, c := range key {
+func (d *decoder) metricsMember(m *chorus.Metrics, key []byte) error {
+	switch string(key) {
+	case "likes":
+		return d.intField("metrics.likes", &m.Likes)
+	case "reposts":
+		return d.intField("metrics.reposts", &m.Reposts)
+	case "replies":
+		return d.intField("metrics.replies", &m.Replies)
+	case "quotes":
+		return d.intField("metrics.quotes", &m.Quotes)
+	}
+	if lower := lowered(key); lower != nil {
+		return d.metricsMember(m, lower)
+	}
+	return d.skipValue()
+}
+
+// lowered returns key in lower case when it has capitals, else nil: keys
+// are matched without case, as encoding/json does.
+func lowered(key []byte) []byte {
+	for i, c := range key {
 		if c >= 'A' && c <= 'Z' {
 			lower := make([]byte, len(key))
-			for i, c := range key {
+			copy(lower, key[:i])
+			for j := i; j < len(key); j++ {
+				c := key[j]
 				if c >= 'A' && c <= 'Z' {
 					c += 'a' - 'A'
 				}
-				lower[i] = c
+				lower[j] = c
 			}
-			return string(lower)
+			return lower
 		}
 	}
-	return string(key)
+	return nil
 }
 
 // kindOf names the JSON type starting with c.
@@ -338,22 +359,28 @@ func (d *decoder) object(member func(key []byte) error) error {
 func (d *decoder) str() ([]byte, error) {
 	d.pos++ // '"'
 	start := d.pos
-	for i := d.pos; i < len(d.data); i++ {
-		switch c := d.data[i]; {
-		case c == '"':
-			d.pos = i + 1
-			return d.data[start:i], nil
-		case c == '\\':
-			d.buf = append(d.buf[:0], d.data[start:i]...)
-			d.pos = i
-			return d.strEscaped()
-		case c < 0x20:
-			d.pos = i
-			return nil, d.fail("invalid character %s in string at offset %d", quoteChar(c), i)
+	end := bytes.IndexByte(d.data[start:], '"')
+	if end < 0 {
+		end = len(d.data) - start
+	}
+	span := d.data[start : start+end]
+	for i, c := range span {
+		if c < 0x20 || c == '\\' {
+			if c == '\\' {
+				d.buf = append(d.buf[:0], span[:i]...)
+				d.pos = start + i
+				return d.strEscaped()
+			}
+			d.pos = start + i
+			return nil, d.fail("invalid character %s in string at offset %d", quoteChar(c), d.pos)
 		}
 	}
-	d.pos = len(d.data)
-	return nil, d.unexpected()
+	d.pos = start + end
+	if d.pos >= len(d.data) {
+		return nil, d.unexpected()
+	}
+	d.pos++
+	return span, nil
 }
 
 // strEscaped continues a string from its first backslash, unescaping into
@@ -568,66 +595,107 @@ func (d *decoder) array(elem func() error) error {
 	}
 }
 
-// stringField reads a string (or null) for field.
-func (d *decoder) stringField(field string) (string, error) {
+// stringField reads a string (or null) for field into dst.
+func (d *decoder) stringField(field string, dst *string) error {
 	if d.pos < len(d.data) && d.data[d.pos] == '"' {
 		s, err := d.str()
-		return string(s), err
+		if err != nil {
+			return err
+		}
+		d.keep(dst, s)
+		return nil
 	}
 	if d.null() {
-		return "", nil
+		d.keep(dst, nil) // in turn with the others, as a repeated key may come later
+		return nil
 	}
-	return "", d.wrongType(field, "a string")
+	return d.wrongType(field, "a string")
 }
 
-// idField reads an id: a string, or an integer literal kept digit for
-// digit (ids beyond 2^53 lose digits as float64).
-func (d *decoder) idField(field string) (string, error) {
-	if d.pos < len(d.data) && d.data[d.pos] != '"' && (d.data[d.pos] == '-' || d.data[d.pos] >= '0' && d.data[d.pos] <= '9') {
+// keep queues b to become the string *dst.
+func (d *decoder) keep(dst *string, b []byte) {
+	d.refs = append(d.refs, strRef{dst: dst, off: len(d.arena), n: len(b)})
+	d.arena = append(d.arena, b...)
+}
+
+// idField reads an id into dst: a string, or an integer literal kept digit
+// for digit (ids beyond 2^53 lose digits as float64).
+func (d *decoder) idField(field string, dst *string) error {
+	if d.pos < len(d.data) && (d.data[d.pos] == '-' || d.data[d.pos] >= '0' && d.data[d.pos] <= '9') {
 		lit, integer, err := d.number()
 		if err != nil {
-			return "", err
+			return err
 		}
 		if !integer {
 			d.setField(field, "not an integer: %s (write large ids as strings)", clipBytes(lit))
-			return "", nil
+			return nil
 		}
-		return string(lit), nil
+		d.keep(dst, lit)
+		return nil
 	}
-	return d.stringField(field)
+	return d.stringField(field, dst)
 }
 
-// intField reads a count: a number, a numeric string, or null.
-func (d *decoder) intField(field string) (int64, error) {
+// intField reads a count into dst: a number, a numeric string, or null.
+func (d *decoder) intField(field string, dst *int64) error {
 	if d.pos >= len(d.data) {
-		return 0, d.unexpected()
+		return d.unexpected()
 	}
 	switch c := d.data[d.pos]; {
 	case c == '"':
 		s, err := d.str()
 		if err != nil {
-			return 0, err
+			return err
 		}
 		n, reason := parseCount(string(s))
 		if reason != "" {
 			d.setField(field, "%s: %q", reason, clipBytes(s))
 		}
-		return n, nil
+		*dst = n
+		return nil
 	case c == '-' || c >= '0' && c <= '9':
-		lit, _, err := d.number()
+		lit, integer, err := d.number()
 		if err != nil {
-			return 0, err
+			return err
+		}
+		if n, ok := smallInt(lit); ok && integer {
+			*dst = n
+			return nil
 		}
 		n, reason := parseCount(string(lit))
 		if reason != "" {
 			d.setField(field, "%s: %s", reason, clipBytes(lit))
 		}
-		return n, nil
+		*dst = n
+		return nil
 	}
 	if d.null() {
-		return 0, nil
+		*dst = 0
+		return nil
 	}
-	return 0, d.wrongType(field, "a number")
+	return d.wrongType(field, "a number")
+}
+
+// smallInt reads an integer literal of up to 18 digits (no overflow).
+func smallInt(lit []byte) (int64, bool) {
+	neg := len(lit) > 0 && lit[0] == '-'
+	if neg {
+		lit = lit[1:]
+	}
+	if len(lit) == 0 || len(lit) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range lit {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // parseCount reads a count from s: digits with an optional sign, or a
@@ -668,7 +736,12 @@ func (d *decoder) timeField(field string, t *time.Time) error {
 		if err != nil {
 			return err
 		}
-		v, err := chorus.ParseTime(field, string(s))
+		var v time.Time
+		if v.UnmarshalText(s) == nil { // RFC 3339, the usual case, read without allocating
+			*t = v.UTC()
+			return nil
+		}
+		v, err = chorus.ParseTime(field, string(s))
 		if err != nil {
 			if fe, ok := err.(*chorus.FieldError); ok {
 				d.setField(fe.Field, "%s", fe.Reason)

@@ -18,7 +18,7 @@ func readNDJSON(br *bufio.Reader, fn func(Record) error) error {
 		return readArray(br, fn)
 	}
 	lr := lineReader{br: br}
-	var scratch []byte
+	var d decoder
 	for {
 		line, size, err := lr.next()
 		if err == io.EOF {
@@ -34,7 +34,7 @@ func readNDJSON(br *bufio.Reader, fn func(Record) error) error {
 		case blank(line):
 			continue
 		default:
-			rec.Post, rec.Err = decodePost(line, &scratch)
+			rec.Post, rec.Err = d.decodePost(line)
 		}
 		if err := fn(rec); err != nil {
 			return err
@@ -166,7 +166,7 @@ func readArray(br *bufio.Reader, fn func(Record) error) error {
 	if c != '[' {
 		return fmt.Errorf("read: array scan at %q", c) // firstByte saw '['
 	}
-	var scratch []byte
+	var d decoder
 	first := true
 	for {
 		c, err := s.skipSpace()
@@ -190,7 +190,7 @@ func readArray(br *bufio.Reader, fn func(Record) error) error {
 		case size > chorus.MaxRecordBytes:
 			rec.Err = tooLong(size)
 		default:
-			rec.Post, rec.Err = decodePost(elem, &scratch)
+			rec.Post, rec.Err = d.decodePost(elem)
 		}
 		if ferr := fn(rec); ferr != nil {
 			return ferr

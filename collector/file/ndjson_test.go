@@ -63,7 +63,9 @@ func TestReadNDJSON(t *testing.T) {
 		{"author not an object", post(`"id":"1","author":"bob"`), []string{"1 author: want an object, got a string"}},
 		{"first type fault wins", post(`"id":true,"metrics":{"likes":"x"}`), []string{"1 id: want a string, got true"}},
 		{"syntax beats type fault", post(`"id":true,"text":"x`), []string{"1 json: unexpected end of input"}},
-		{"deep nesting in an ignored field", post(`"id":"1","x":`+strings.Repeat("[", 1001)+strings.Repeat("]", 1001)), []string{"1 json: nested deeper than 1000"}},
+		{"deep nesting in an ignored field", post(`"id":"1","x":` + strings.Repeat("[", 1001) + strings.Repeat("]", 1001)), []string{"1 json: nested deeper than 1000"}},
+		{"repeated key, last wins", post(`"id":"1","id":null,"id":"3"`), []string{"1 ok x:3"}},
+		{"repeated key, null last", post(`"id":"1","id":null`), []string{"1 id: missing"}},
 		{"upper-case keys", `{"Platform":"x","ID":"5","Created_At":"2024-07-31T19:05:00Z"}`, []string{"1 ok x:5"}},
 		{"unix seconds", `{"platform":"x","id":"1","created_at":1722452700}`, []string{"1 ok x:1"}},
 		{"text over the limit", post(`"id":"1","text":"` + strings.Repeat("a", chorus.MaxTextBytes+1) + `"`), []string{"1 text: 65537 bytes, over the 65536 byte limit"}},
@@ -237,7 +239,7 @@ func TestReadNDJSONLinesIncrease(t *testing.T) {
 		case 2:
 			b.WriteString(`{"bad` + "\r\n")
 		case 3:
-			b.WriteString(post(`"id":"2","text":"` + strings.Repeat("é", i*7) + `"`) + "\n")
+			b.WriteString(post(`"id":"2","text":"`+strings.Repeat("é", i*7)+`"`) + "\n")
 		}
 	}
 	recs := readAll(t, b.String(), "ndjson")
