@@ -4,7 +4,9 @@
 package analysis
 
 import (
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis/en"
@@ -42,10 +44,15 @@ func New(opts Options) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	t0 := time.Now()
+	enModel, err := en.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load sentiment models: %w", err)
+	}
 	e := &Engine{models: map[string]textScorer{
-		"en": en.NewVader(),
+		"en": enModel,
 	}}
-	log.Info("sentiment models loaded", "languages", len(e.models))
+	log.Info("sentiment models loaded", "models", enModel.Name(), "took", time.Since(t0))
 	return e, nil
 }
 

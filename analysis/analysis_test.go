@@ -93,3 +93,18 @@ func TestAnalyzeConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func BenchmarkAnalyzeEN(b *testing.B) {
+	e := newEngine(b)
+	texts := []string{
+		"@user I can't believe the Olympics opening ceremony was this good!! #Paris2024 https://t.co/xyz",
+		"Not sure what to make of the new iPhone, the camera is great but the battery life is terrible :(",
+		"Watching the debate tonight with friends. Should be interesting.",
+		"sooooo happy right now 😍😍 best day ever #HappyBirthday",
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		e.Analyze(texts[i&3], "en")
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}

@@ -3,10 +3,144 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/chorus-news/chorus/analysis/linear"
 )
+
+// task is one language's model to fit.
+type task struct {
+	code, name string
+	bits       uint
+	featurize  func(text string, f *linear.Features)
+	extra      []byte
+	configs    []linear.FitConfig
+}
 
 // trainAll fits the models of langs and writes their files under out.
 func trainAll(ctx context.Context, log *slog.Logger, dir, out string, langs []string) error {
-	return errors.New("not yet: step 2")
+	for _, code := range langs {
+		var t *task
+		var err error
+		switch code {
+		case "en":
+			t, err = enTask(dir)
+		case "zh":
+			t, err = zhTask(dir)
+		default:
+			return fmt.Errorf("no model for language %q", code)
+		}
+		if err != nil {
+			return err
+		}
+		if err := fitTask(ctx, log.With("lang", code), dir, out, t); err != nil {
+			return fmt.Errorf("%s: %w", code, err)
+		}
+	}
+	return nil
 }
+
+func featurizeAll(t *task, exs []linear.Example) *linear.Dataset {
+	d := linear.NewDataset(t.bits)
+	var f linear.Features
+	for _, ex := range exs {
+		t.featurize(ex.Text, &f)
+		d.Add(&f, ex.Class)
+	}
+	return d
+}
+
+func valScores(m *linear.Float, d *linear.Dataset) [][linear.NumClasses]float32 {
+	out := make([][linear.NumClasses]float32, d.Len())
+	for i := range out {
+		out[i] = m.Scores(d.Idx[d.Off[i]:d.Off[i+1]], d.Val[d.Off[i]:d.Off[i+1]])
+	}
+	return out
+}
+
+func confusion(scores [][linear.NumClasses]float32, gold []int, off [linear.NumClasses]float32) linear.Confusion {
+	var c linear.Confusion
+	for i, s := range scores {
+		for k := range s {
+			s[k] += off[k]
+		}
+		c.Add(gold[i], linear.Argmax(s))
+	}
+	return c
+}
+
+// fitTask fits every config on train, keeps the one with the best val macro
+// recall after bias tuning, calibrates it and writes the model file.
+func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) error {
+	train, err := linear.ReadExamples(filepath.Join(dir, t.code, "train.jsonl"))
+	if err != nil {
+		return err
+	}
+	val, err := linear.ReadExamples(filepath.Join(dir, t.code, "val.jsonl"))
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	dtrain, dval := featurizeAll(t, train), featurizeAll(t, val)
+	log.Info("featurized", "train", dtrain.Len(), "val", dval.Len(), "features_per_post", len(dtrain.Idx)/dtrain.Len(), "took", time.Since(t0).Round(time.Millisecond))
+	var best *linear.Float
+	bestR := -1.0
+	var bestCfg linear.FitConfig
+	for _, cfg := range t.configs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		m := linear.Fit(dtrain, cfg)
+		sc := valScores(m, dval)
+		raw := confusion(sc, dval.Y, [linear.NumClasses]float32{})
+		_, tuned := linear.TuneBias(sc, dval.Y)
+		log.Info("fit", "epochs", cfg.Epochs, "rate", cfg.Rate, "l2", cfg.L2, "balanced", cfg.Balanced,
+			"val_macro_recall", fmt.Sprintf("%.4f", raw.MacroRecall()), "tuned", fmt.Sprintf("%.4f", tuned),
+			"f1", fmt.Sprintf("%.4f", raw.MacroF1()), "acc", fmt.Sprintf("%.4f", raw.Accuracy()), "took", time.Since(t0).Round(time.Millisecond))
+		if tuned > bestR {
+			best, bestR, bestCfg = m, tuned, cfg
+		}
+	}
+	q := best.Quantized(t.name)
+	q.Extra = t.extra
+	// Tune offsets and temperature on the quantised model's own scores.
+	sc := make([][linear.NumClasses]float32, dval.Len())
+	var f linear.Features
+	for i := range sc {
+		f.Idx, f.Val, f.Bits = dval.Idx[dval.Off[i]:dval.Off[i+1]], dval.Val[dval.Off[i]:dval.Off[i+1]], t.bits
+		sc[i] = q.Scores(&f)
+	}
+	off, r := linear.TuneBias(sc, dval.Y)
+	for i := range sc {
+		for k := range off {
+			sc[i][k] += off[k]
+		}
+	}
+	for k := range off {
+		q.Bias[k] += off[k]
+	}
+	q.Temp = linear.TuneTemp(sc, dval.Y)
+	path := filepath.Join(out, t.code, "model.bin")
+	fh, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create model file: %w", err)
+	}
+	if _, err := q.WriteTo(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return fmt.Errorf("close model file: %w", err)
+	}
+	st, _ := os.Stat(path)
+	log.Info("model written", "path", path, "bytes", st.Size(), "epochs", bestCfg.Epochs, "rate", bestCfg.Rate, "l2", bestCfg.L2,
+		"offsets", fmt.Sprint(off), "temp", q.Temp, "val_macro_recall", fmt.Sprintf("%.4f", r))
+	return nil
+}
+
+var errNotYet = errors.New("not yet")

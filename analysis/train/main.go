@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 )
 
 func main() {
@@ -39,9 +40,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	cmd := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	// The command may come before or after the flags.
+	cmd := ""
+	if !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if cmd == "" && fs.NArg() > 0 {
+		cmd = fs.Arg(0)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	dir := *data

@@ -1,0 +1,116 @@
+package en
+
+import (
+	_ "embed"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/analysis/linear"
+)
+
+//go:embed model.bin
+var modelFile []byte
+
+// Featurizer turns English text into hashed features. It is safe for
+// concurrent use.
+type Featurizer struct {
+	lex  Lexicon
+	bits uint
+	pool sync.Pool
+}
+
+// NewFeaturizer makes a featurizer over 1<<bits buckets with a valence
+// lexicon.
+func NewFeaturizer(lex Lexicon, bits uint) *Featurizer {
+	z := &Featurizer{lex: lex, bits: bits}
+	z.pool.New = func() any {
+		return &scratch{buf: make([]byte, 0, 512), toks: make([]token, 0, 64),
+			f: linear.Features{Idx: make([]uint32, 0, 512), Val: make([]float32, 0, 512)}}
+	}
+	return z
+}
+
+// Into replaces f with the features of text.
+func (z *Featurizer) Into(text string, f *linear.Features) {
+	s := z.pool.Get().(*scratch)
+	featurize(s, text, z.lex, z.bits)
+	f.Reset(z.bits)
+	f.Idx = append(f.Idx, s.f.Idx...)
+	f.Val = append(f.Val, s.f.Val...)
+	z.pool.Put(s)
+}
+
+// Model is the trained English model. It is safe for concurrent use.
+type Model struct {
+	m *linear.Model
+	z *Featurizer
+}
+
+// Load reads the built-in model.
+func Load() (*Model, error) { return Read(modelFile) }
+
+// Read reads a model file written by the trainer.
+func Read(data []byte) (*Model, error) {
+	m, err := linear.Read(data)
+	if err != nil {
+		return nil, fmt.Errorf("english model: %w", err)
+	}
+	lex, err := ParseLexicon(m.Extra)
+	if err != nil {
+		return nil, fmt.Errorf("english model: %w", err)
+	}
+	return &Model{m: m, z: NewFeaturizer(lex, m.Bits)}, nil
+}
+
+// Name is the model's name and version, as Sentiment.Model carries it.
+func (m *Model) Name() string { return m.m.Name }
+
+// Score rates one English text.
+func (m *Model) Score(text string) chorus.Sentiment {
+	s := m.z.pool.Get().(*scratch)
+	featurize(s, text, m.z.lex, m.z.bits)
+	p := m.m.Predict(&s.f)
+	m.z.pool.Put(s)
+	return linear.Sentiment(p, m.m.Name)
+}
+
+// EncodeLexicon writes a lexicon as sorted "entry\tvalence" lines.
+func EncodeLexicon(lex Lexicon) []byte {
+	keys := make([]string, 0, len(lex))
+	for k := range lex {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('\t')
+		b.WriteString(strconv.FormatFloat(float64(lex[k]), 'g', 4, 32))
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+// ParseLexicon reads what EncodeLexicon wrote.
+func ParseLexicon(data []byte) (Lexicon, error) {
+	lex := Lexicon{}
+	for n, line := range strings.Split(string(data), "\n") {
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "\t")
+		if !ok {
+			return nil, fmt.Errorf("lexicon line %d: no tab", n+1)
+		}
+		f, err := strconv.ParseFloat(v, 32)
+		if err != nil {
+			return nil, fmt.Errorf("lexicon line %d: %w", n+1, err)
+		}
+		lex[k] = float32(f)
+	}
+	return lex, nil
+}
