@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/collector/file"
+	"github.com/chorus-news/chorus/ingest"
+)
+
+// importSummary is the last stdout line of `chorus import`.
+type importSummary struct {
+	Read       int64 `json:"read"`
+	Accepted   int64 `json:"accepted"`
+	Duplicates int64 `json:"duplicates"`
+	Rejected   int64 `json:"rejected"`
+}
+
+func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	var cfg Config
+	cfg.storeFlags(fs)
+	cfg.workerFlags(fs)
+	event := fs.String("event", "", "event id the posts belong to (required; created when missing)")
+	format := fs.String("format", "auto", "input format: auto, ndjson, csv")
+	dryRun := fs.Bool("dry-run", false, "parse and score without storing; print the canonical posts as JSON lines")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if *event == "" {
+		return usagef("import: --event is required")
+	}
+	if err := chorus.ValidateEventID(*event); err != nil {
+		return usagef("import: --event: %v", err)
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usagef("import: no FILE given (use - for stdin)")
+	}
+	if err := cfg.Validate(false); err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	an, err := cfg.analyzer(log)
+	if err != nil {
+		return err
+	}
+	imp := &importer{event: *event, format: *format, stdin: stdin, stderr: stderr}
+	if isTerminal(stderr) {
+		stop := imp.progress(stderr)
+		defer stop()
+	}
+	start := time.Now()
+	if *dryRun {
+		err = imp.dryRun(files, an, stdout)
+	} else {
+		st, err2 := cfg.openStore(ctx, log)
+		if err2 != nil {
+			return err2
+		}
+		defer st.Close()
+		if created, err2 := st.CreateEvent(ctx, chorus.Event{ID: *event, Title: *event, CreatedAt: time.Now().UTC()}); err2 != nil {
+			return fmt.Errorf("create event %s: %w", *event, err2)
+		} else if created {
+			log.Info("event created", "event", *event)
+		}
+		err = imp.store(ctx, files, st, an, cfg.Workers, log)
+	}
+	sum := imp.summary()
+	fmt.Fprintf(stderr, "import: read %d, accepted %d, duplicates %d, rejected %d in %.2fs (%.0f posts/s)\n",
+		sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected, time.Since(start).Seconds(), float64(sum.Read)/time.Since(start).Seconds())
+	line, _ := json.Marshal(sum)
+	fmt.Fprintln(stdout, string(line))
+	if err != nil {
+		return err
+	}
+	if sum.Rejected > 0 {
+		return &rejectedError{int(sum.Rejected)}
+	}
+	return nil
+}
+
+type importer struct {
+	event, format string
+	stdin         io.Reader
+	stderr        io.Writer
+
+	read, accepted, duplicates, rejected atomic.Int64
+}
+
+func (imp *importer) summary() importSummary {
+	return importSummary{imp.read.Load(), imp.accepted.Load(), imp.duplicates.Load(), imp.rejected.Load()}
+}
+
+// each reads every file in turn, naming bad records on stderr and handing
+// good posts (with their event set) to fn.
+func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
+	for _, name := range files {
+		display := name
+		if name == "-" {
+			display = "stdin"
+		}
+		rc, err := file.Open(name, imp.stdin)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", display, err)
+		}
+		err = file.Read(rc, imp.format, func(r file.Record) error {
+			imp.read.Add(1)
+			if r.Err != nil {
+				imp.rejected.Add(1)
+				fmt.Fprintf(imp.stderr, "%s:%d: %v\n", display, r.Line, r.Err)
+				return nil
+			}
+			r.Post.Event = imp.event
+			return fn(r.Post)
+		})
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", display, err)
+		}
+	}
+	return nil
+}
+
+// store submits posts in batches while in-process workers score and tally
+// them, and returns once every post of the event is tallied.
+func (imp *importer) store(ctx context.Context, files []string, st appStore, an ingest.Analyzer, workers int, log *slog.Logger) error {
+	wctx, stopWorkers := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if workers < 1 {
+		workers = 1
+	}
+	wg.Go(func() {
+		ingest.RunWorkers(wctx, workers, consumerName("import"), ingest.Worker{Source: st, Analyzer: an, Logger: log, Block: 50 * time.Millisecond})
+	})
+	defer func() { stopWorkers(); wg.Wait() }()
+
+	batches := make(chan []chorus.Post, 4)
+	var submitErr error
+	var sub sync.WaitGroup
+	sub.Go(func() {
+		for b := range batches {
+			if submitErr != nil {
+				continue
+			}
+			res, err := st.Submit(ctx, imp.event, b)
+			if err != nil {
+				submitErr = fmt.Errorf("submit %d posts: %w", len(b), err)
+				continue
+			}
+			imp.accepted.Add(int64(res.Accepted))
+			imp.duplicates.Add(int64(res.Duplicates))
+		}
+	})
+	batch := make([]chorus.Post, 0, ingest.BatchSize)
+	err := imp.each(files, func(p chorus.Post) error {
+		batch = append(batch, p)
+		if len(batch) == ingest.BatchSize {
+			batches <- batch
+			batch = make([]chorus.Post, 0, ingest.BatchSize)
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	sub.Wait()
+	if err == nil {
+		err = submitErr
+	}
+	if err != nil {
+		return err
+	}
+	// When import exits its posts are counted: wait for the queue to drain.
+	for {
+		n, err := st.Queued(ctx, imp.event)
+		if err != nil {
+			return fmt.Errorf("check queue of %s: %w", imp.event, err)
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("interrupted with %d posts of %s still queued (a worker or the next run tallies them): %w", n, imp.event, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// dryRun scores without a store and prints canonical posts.
+func (imp *importer) dryRun(files []string, an ingest.Analyzer, stdout io.Writer) error {
+	seen := map[string]bool{}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	return imp.each(files, func(p chorus.Post) error {
+		if seen[p.Key()] {
+			imp.duplicates.Add(1)
+			return nil
+		}
+		seen[p.Key()] = true
+		entries := []chorus.Entry{{Post: p}}
+		ingest.Score(an, entries)
+		imp.accepted.Add(1)
+		return enc.Encode(entries[0].Post)
+	})
+}
+
+// progress prints a status line to a terminal until stopped.
+func (imp *importer) progress(w io.Writer) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	start := time.Now()
+	wg.Go(func() {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case <-t.C:
+				s := imp.summary()
+				fmt.Fprintf(w, "\r\033[Kimport: %d read, %d accepted, %d duplicates, %d rejected, %.0f posts/s",
+					s.Read, s.Accepted, s.Duplicates, s.Rejected, float64(s.Read)/time.Since(start).Seconds())
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// consumerName is unique per process: host, pid and role.
+func consumerName(role string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), role)
+}

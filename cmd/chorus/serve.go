@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/chorus-news/chorus/collector/file"
+	"github.com/chorus-news/chorus/demo"
+	"github.com/chorus-news/chorus/ingest"
+	"github.com/chorus-news/chorus/web"
+)
+
+// webStore is what the web layer needs of a store.
+type webStore = web.Store
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg Config
+	cfg.storeFlags(fs)
+	cfg.workerFlags(fs)
+	cfg.serveFlags(fs)
+	loadDemo := fs.Bool("demo", false, "load the demo event "+demo.EventID+" (idempotent)")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.Validate(true); err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	st, err := cfg.openStore(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	an, err := cfg.analyzer(log)
+	if err != nil {
+		return err
+	}
+	if *loadDemo {
+		res, err := demo.Load(ctx, st)
+		if err != nil {
+			return err
+		}
+		log.Info("demo event loaded", "event", demo.EventID, "new_posts", res.Accepted, "already_stored", res.Duplicates)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h, err := web.New(web.Config{Store: st, Logger: log, Token: string(cfg.Token), Decode: file.DecodePost, Gatherer: reg, Version: version})
+	if err != nil {
+		return fmt.Errorf("build web handler: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (--addr, CHORUS_ADDR): %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	if cfg.Workers > 0 {
+		wg.Go(func() {
+			ingest.RunWorkers(wctx, cfg.Workers, consumerName("serve"), ingest.Worker{Source: st, Analyzer: an, Logger: log, Stats: ingest.NewMetrics(reg)})
+		})
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "store", st.Kind(), "workers", cfg.Workers, "token", cfg.Token != "")
+
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-serveErr:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	// Stop in reverse: stop taking requests, let workers finish the batch
+	// in hand (its tally acknowledges it), then close the store.
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", serr)
+	}
+	stopWorkers()
+	wg.Wait()
+	log.Info("stopped")
+	return err
+}
+
+func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	var cfg Config
+	cfg.storeFlags(fs)
+	cfg.workerFlags(fs)
+	metricsAddr := fs.String("metrics-addr", env("CHORUS_METRICS_ADDR", ""), "serve /metrics on this address (env CHORUS_METRICS_ADDR); empty for none")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := cfg.Validate(false); err != nil {
+		return err
+	}
+	if cfg.Workers < 1 {
+		return usagef("worker: --workers must be at least 1")
+	}
+	log := cfg.logger(stderr)
+	st, err := cfg.openStore(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	an, err := cfg.analyzer(log)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	if *metricsAddr != "" {
+		reg.MustRegister(collectors.NewGoCollector())
+		go func() {
+			mux := http.NewServeMux()
+			mux.Handle("/metrics", promhttpHandler(reg))
+			srv := &http.Server{Addr: *metricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			if err := srv.ListenAndServe(); err != nil {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+	}
+	log.Info("working", "store", st.Kind(), "workers", cfg.Workers)
+	ingest.RunWorkers(ctx, cfg.Workers, consumerName("worker"), ingest.Worker{Source: st, Analyzer: an, Logger: log, Stats: ingest.NewMetrics(reg)})
+	log.Info("stopped")
+	return nil
+}
+
+func promhttpHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,126 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/chorus-news/chorus"
+)
+
+// Source is a store's side of the queue that workers consume.
+type Source interface {
+	Read(ctx context.Context, consumer string, max int, block time.Duration) ([]chorus.Entry, error)
+	Tally(ctx context.Context, entries []chorus.Entry) (int, error)
+}
+
+// Analyzer detects a post's language and scores it (analysis.Engine).
+type Analyzer interface {
+	Analyze(text, hint string) (lang string, s chorus.Sentiment)
+}
+
+// Stats receives what workers did; nil-safe through noStats.
+type Stats interface {
+	Tallied(read, tallied int, d time.Duration)
+}
+
+// Worker reads queued posts, scores them and tallies them.
+type Worker struct {
+	Source   Source
+	Analyzer Analyzer
+	Logger   *slog.Logger
+	Stats    Stats
+	// Name is the consumer name; it must be unique among running workers.
+	Name  string
+	Batch int           // entries per read; BatchSize when 0
+	Block time.Duration // how long one read waits; 1s when 0
+}
+
+// Run works until ctx ends. A store error is logged and retried after a
+// pause: a worker outlives a Redis restart.
+func (w *Worker) Run(ctx context.Context) error {
+	log := w.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "worker", "consumer", w.Name)
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		n, err := w.Step(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			log.Error("work step failed; retrying", "err", err, "wait", backoff)
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		_ = n
+		backoff = 100 * time.Millisecond
+	}
+	return nil
+}
+
+// Step reads one batch, scores it and tallies it, returning how many
+// entries it handled.
+func (w *Worker) Step(ctx context.Context) (int, error) {
+	batch, block := w.Batch, w.Block
+	if batch <= 0 {
+		batch = BatchSize
+	}
+	if block <= 0 {
+		block = time.Second
+	}
+	entries, err := w.Source.Read(ctx, w.Name, batch, block)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("read queue: %w", err)
+	}
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	start := time.Now()
+	Score(w.Analyzer, entries)
+	// The tally must not be cut short by shutdown once scoring is done:
+	// it is one atomic step, and finishing it saves a replay.
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	n, err := w.Source.Tally(tctx, entries)
+	if err != nil {
+		return 0, fmt.Errorf("tally %d entries: %w", len(entries), err)
+	}
+	if w.Stats != nil {
+		w.Stats.Tallied(len(entries), n, time.Since(start))
+	}
+	return len(entries), nil
+}
+
+// Score sets each entry's language and sentiment.
+func Score(a Analyzer, entries []chorus.Entry) {
+	for i := range entries {
+		p := &entries[i].Post
+		lang, s := a.Analyze(p.Text, p.Lang)
+		p.Lang = lang
+		p.Sentiment = &s
+	}
+}
+
+// RunWorkers runs n workers named prefix-0 … prefix-(n-1) until ctx ends.
+func RunWorkers(ctx context.Context, n int, prefix string, proto Worker) {
+	var wg sync.WaitGroup
+	for i := range n {
+		w := proto
+		w.Name = fmt.Sprintf("%s-%d", prefix, i)
+		wg.Go(func() { _ = w.Run(ctx) })
+	}
+	wg.Wait()
+}

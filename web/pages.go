@@ -1,0 +1,124 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/chorus-news/chorus"
+)
+
+// funcs are the template helpers. Every value a template prints goes
+// through html/template's contextual escaping; nothing here builds HTML.
+var funcs = template.FuncMap{
+	"pct": func(n, total int64) string {
+		if total == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%.0f", 100*float64(n)/float64(total))
+	},
+	"net":   func(f float64) string { return fmt.Sprintf("%+.2f", f) },
+	"label": func(s *chorus.Sentiment) string { return labelOf(s) },
+	"platformName": func(p chorus.Platform) string {
+		switch p {
+		case chorus.X:
+			return "X"
+		case chorus.Weibo:
+			return "Weibo"
+		}
+		return string(p)
+	},
+	"when": func(p chorus.Post) string { return p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC") },
+	"who": func(a chorus.Author) string {
+		switch {
+		case a.Handle != "":
+			return "@" + a.Handle
+		case a.Name != "":
+			return a.Name
+		}
+		return "unknown author"
+	},
+	"height": func(n, max int64) string {
+		if max == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%.0f", 100*float64(n)/float64(max))
+	},
+	"safeURL": func(u string) string {
+		// Only web links become links; anything else (javascript:, data:) is shown as text.
+		if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+			return u
+		}
+		return ""
+	},
+}
+
+func labelOf(s *chorus.Sentiment) string {
+	if s == nil {
+		return "pending"
+	}
+	return string(s.Label)
+}
+
+func (s *server) indexPage(c *gin.Context) error {
+	views, err := s.eventViews(c)
+	if err != nil {
+		return err
+	}
+	c.HTML(http.StatusOK, "index.html", gin.H{"Events": views, "Version": s.cfg.Version})
+	return nil
+}
+
+type platformColumn struct {
+	Platform chorus.Platform
+	Summary  chorus.PlatformSummary
+	Posts    []chorus.Post
+}
+
+func (s *server) eventPage(c *gin.Context) error {
+	ev, err := s.event(c)
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			c.HTML(http.StatusNotFound, "notfound.html", gin.H{"ID": c.Param("id")})
+			return nil
+		}
+		return err
+	}
+	ctx := c.Request.Context()
+	sum, err := s.cfg.Store.Summary(ctx, ev.ID, "")
+	if err != nil {
+		return fmt.Errorf("summary of %s: %w", ev.ID, err)
+	}
+	var cols []platformColumn
+	for _, pl := range chorus.Platforms {
+		page, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Platform: pl, Sort: chorus.Recent, Limit: 20})
+		if err != nil {
+			return fmt.Errorf("posts of %s on %s: %w", ev.ID, pl, err)
+		}
+		cols = append(cols, platformColumn{Platform: pl, Summary: sum.ByPlatform[pl], Posts: page.Posts})
+	}
+	top, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Sort: chorus.Top, Limit: 5})
+	if err != nil {
+		return fmt.Errorf("top posts of %s: %w", ev.ID, err)
+	}
+	bucket := chorus.Hour
+	points, err := s.cfg.Store.Timeline(ctx, ev.ID, bucket, "")
+	if err != nil {
+		return fmt.Errorf("timeline of %s: %w", ev.ID, err)
+	}
+	if len(points) > 48 {
+		points = points[len(points)-48:]
+	}
+	var peak int64
+	for _, p := range points {
+		peak = max(peak, p.Positive+p.Neutral+p.Negative+p.Unscored)
+	}
+	c.HTML(http.StatusOK, "event.html", gin.H{
+		"Event": ev, "Summary": sum, "Columns": cols, "Top": top.Posts,
+		"Timeline": points, "Peak": peak, "Bucket": bucket, "Version": s.cfg.Version,
+	})
+	return nil
+}

@@ -1,0 +1,216 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/ingest"
+)
+
+func (s *server) listPosts(c *gin.Context) error {
+	ev, err := s.event(c)
+	if err != nil {
+		return err
+	}
+	q, err := postQuery(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.cfg.Store.Posts(c.Request.Context(), ev.ID, q)
+	if err != nil {
+		return fmt.Errorf("posts of %s: %w", ev.ID, err)
+	}
+	if page.Posts == nil {
+		page.Posts = []chorus.Post{}
+	}
+	c.JSON(http.StatusOK, page)
+	return nil
+}
+
+func postQuery(c *gin.Context) (chorus.PostQuery, error) {
+	q := chorus.PostQuery{Sort: chorus.Recent, Limit: chorus.DefaultPageSize, Cursor: c.Query("cursor")}
+	var err error
+	if q.Platform, err = platformParam(c); err != nil {
+		return q, err
+	}
+	if v := c.Query("label"); v != "" {
+		l, ok := chorus.ParseLabel(v)
+		if !ok {
+			return q, &chorus.FieldError{Field: "label", Reason: fmt.Sprintf("%q: want positive, neutral, negative or unscored", v)}
+		}
+		q.Label = l
+	}
+	switch v := c.Query("sort"); v {
+	case "", "recent":
+	case "top":
+		q.Sort = chorus.Top
+	default:
+		return q, &chorus.FieldError{Field: "sort", Reason: fmt.Sprintf("%q: want recent or top", v)}
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > chorus.MaxPageSize {
+			return q, &chorus.FieldError{Field: "limit", Reason: fmt.Sprintf("%q: want a number from 1 to %d", v, chorus.MaxPageSize)}
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+// submitResponse is the reply to POST …/posts.
+type submitResponse struct {
+	Accepted   int               `json:"accepted"`
+	Duplicates int               `json:"duplicates"`
+	Rejected   []ingest.Rejected `json:"rejected"`
+}
+
+// submitPosts takes a JSON array (or one object) with
+// Content-Type application/json — all or nothing on syntax — or JSON lines
+// with application/x-ndjson, where each bad line is rejected on its own.
+func (s *server) submitPosts(c *gin.Context) error {
+	ev, err := s.event(c)
+	if err != nil {
+		return err
+	}
+	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxPostsBody))
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	var items [][]byte
+	switch ct {
+	case "application/json", "":
+		if items, err = jsonItems(body); err != nil {
+			return err
+		}
+	case "application/x-ndjson", "application/jsonl", "application/jsonlines", "application/x-jsonlines":
+		items = ndjsonItems(body)
+	default:
+		return fmt.Errorf("%w: Content-Type %q: send application/json or application/x-ndjson", errUnsupportedType, ct)
+	}
+	if len(items) > MaxBatch {
+		return &chorus.FieldError{Field: "body", Reason: fmt.Sprintf("%d posts, over the %d per request limit", len(items), MaxBatch)}
+	}
+	resp := submitResponse{Rejected: []ingest.Rejected{}}
+	posts := make([]chorus.Post, 0, len(items))
+	index := make([]int, 0, len(items)) // posts[i] is item index[i]
+	for i, item := range items {
+		if item == nil {
+			resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: i, Error: fmt.Sprintf("record: over the %d byte limit", chorus.MaxRecordBytes)})
+			continue
+		}
+		p, err := s.cfg.Decode(item)
+		if err != nil {
+			resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: i, Error: err.Error()})
+			continue
+		}
+		posts = append(posts, p)
+		index = append(index, i)
+	}
+	res, err := ingest.Submit(c.Request.Context(), s.cfg.Store, ev.ID, posts)
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Rejected {
+		resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: index[r.Index], Error: r.Error})
+	}
+	resp.Accepted, resp.Duplicates = res.Accepted, res.Duplicates
+	c.JSON(http.StatusOK, resp)
+	return nil
+}
+
+// jsonItems splits a JSON array (or a single object) into its elements. A
+// body that is not valid JSON is an error: nothing of it is stored.
+func jsonItems(body []byte) ([][]byte, error) {
+	body = bytes.TrimSpace(body)
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		return nil, &chorus.FieldError{Field: "body", Reason: fmt.Sprintf("not valid JSON: %v", err)}
+	}
+	switch {
+	case len(body) > 0 && body[0] == '[':
+		var raw []json.RawMessage
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return nil, &chorus.FieldError{Field: "body", Reason: err.Error()}
+		}
+		items := make([][]byte, len(raw))
+		for i, r := range raw {
+			items[i] = compact(r)
+		}
+		return items, nil
+	case len(body) > 0 && body[0] == '{':
+		return [][]byte{compact(body)}, nil
+	}
+	return nil, &chorus.FieldError{Field: "body", Reason: "want a JSON array of posts or one post object"}
+}
+
+func compact(b []byte) []byte {
+	if len(b) > chorus.MaxRecordBytes {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return b
+	}
+	return buf.Bytes()
+}
+
+// ndjsonItems splits JSON lines, skipping blank lines.
+func ndjsonItems(body []byte) [][]byte {
+	var items [][]byte
+	for line := range bytes.SplitSeq(body, []byte{'\n'}) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if len(line) > chorus.MaxRecordBytes {
+			line = nil
+		}
+		items = append(items, line)
+	}
+	return items
+}
+
+type correction struct {
+	Label string `json:"label"`
+	Note  string `json:"note"`
+}
+
+func (s *server) correctPost(c *gin.Context) error {
+	ev, err := s.event(c)
+	if err != nil {
+		return err
+	}
+	pl, ok := chorus.ParsePlatform(c.Param("platform"))
+	if !ok {
+		return &chorus.FieldError{Field: "platform", Reason: fmt.Sprintf("unknown platform %q (want x or weibo)", c.Param("platform"))}
+	}
+	var body correction
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, MaxSmallBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		return &chorus.FieldError{Field: "body", Reason: fmt.Sprintf("want {\"label\":…,\"note\":…}: %v", err)}
+	}
+	l, ok := chorus.ParseLabel(body.Label)
+	if !ok || l == chorus.Unscored {
+		return &chorus.FieldError{Field: "label", Reason: fmt.Sprintf("%q: want positive, neutral or negative", body.Label)}
+	}
+	if len(body.Note) > chorus.MaxFieldBytes {
+		return &chorus.FieldError{Field: "note", Reason: "over the size limit"}
+	}
+	p, err := s.cfg.Store.Correct(c.Request.Context(), ev.ID, pl, c.Param("post_id"), l, body.Note)
+	if err != nil {
+		return fmt.Errorf("correct %s:%s: %w", pl, c.Param("post_id"), err)
+	}
+	c.JSON(http.StatusOK, p)
+	return nil
+}

@@ -1,0 +1,162 @@
+// Package web serves the dashboard pages and the JSON API with Gin. Handlers
+// are thin: they parse the request, call the store and reply; one wrapper
+// turns their errors into statuses and {"error":"…"} bodies.
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chorus-news/chorus"
+)
+
+// Store is what the web layer reads and writes.
+type Store interface {
+	Kind() string
+	Ping(ctx context.Context) error
+	CreateEvent(ctx context.Context, ev chorus.Event) (bool, error)
+	Event(ctx context.Context, id string) (chorus.Event, error)
+	Events(ctx context.Context) ([]chorus.Event, error)
+	Submit(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error)
+	Summary(ctx context.Context, event string, platform chorus.Platform) (chorus.Summary, error)
+	Timeline(ctx context.Context, event string, b chorus.Bucket, platform chorus.Platform) ([]chorus.Point, error)
+	Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error)
+	Post(ctx context.Context, event string, platform chorus.Platform, id string) (chorus.Post, error)
+	Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error)
+}
+
+// Config is what New needs.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger
+	// Token, when set, must come as "Authorization: Bearer <token>" on
+	// every write.
+	Token string
+	// Decode parses one canonical post from JSON (the import decoder, so
+	// that every ingest path reads posts the same way).
+	Decode func([]byte) (chorus.Post, error)
+	// Gatherer is served on /metrics; nil serves the default registry.
+	Gatherer prometheus.Gatherer
+	Version  string
+}
+
+// Size limits of request bodies.
+const (
+	MaxPostsBody = 32 << 20 // POST …/posts
+	MaxSmallBody = 64 << 10 // everything else
+	MaxBatch     = 50_000   // posts in one request
+)
+
+//go:embed templates static
+var assets embed.FS
+
+type server struct {
+	cfg   Config
+	log   *slog.Logger
+	pages *template.Template
+}
+
+// New returns the HTTP handler of the dashboard and API.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{cfg: cfg, log: cfg.Logger.With("component", "web")}
+	pages, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), s.accessLog, securityHeaders)
+	r.SetHTMLTemplate(pages)
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, err
+	}
+	s.routes(r, http.FS(static))
+	return r, nil
+}
+
+// handler is a route that returns its error instead of writing it.
+type handler func(c *gin.Context) error
+
+// wrap turns a handler's error into a status and a JSON body. The one place
+// where error kinds meet HTTP statuses.
+func (s *server) wrap(h handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		err := h(c)
+		if err == nil {
+			return
+		}
+		status := statusOf(err)
+		msg := err.Error()
+		if status == http.StatusInternalServerError {
+			s.log.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "err", err)
+			msg = "internal error; see the server log"
+		}
+		c.AbortWithStatusJSON(status, gin.H{"error": msg})
+	}
+}
+
+func statusOf(err error) int {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, chorus.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, chorus.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, chorus.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, errUnsupportedType):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+var errUnsupportedType = errors.New("unsupported content type")
+
+// requireToken guards writes when a token is configured.
+func (s *server) requireToken(c *gin.Context) {
+	if s.cfg.Token == "" {
+		return
+	}
+	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.Token)) != 1 {
+		c.Header("WWW-Authenticate", `Bearer realm="chorus"`)
+		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "missing or wrong bearer token (Authorization: Bearer <CHORUS_TOKEN>)"})
+	}
+}
+
+// accessLog logs each request at debug level; never headers or bodies.
+func (s *server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds())
+}
+
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'self'")
+	c.Next()
+}
