@@ -190,11 +190,12 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 		return page, fmt.Errorf("posts: %w", err)
 	}
 	k := eventKeys(event)
-	index, filter := k.timeIndex(q.Platform, q.Label), chorus.Label("")
+	indexes, filter := k.timeIndexes(q.Platform, q.Label), chorus.Label("")
 	if q.Sort == chorus.Top {
 		// The top sets are per platform only: a label filter reads on.
-		index, filter = k.topIndex(q.Platform), q.Label
+		indexes, filter = []string{k.topIndex(q.Platform)}, q.Label
 	}
+	pageKeys := append([]string{k.posts}, indexes...)
 	// Collect Limit+1 matching posts: the extra one says a next page exists.
 	var last []cursor // the cursor of each post in page.Posts
 	for {
@@ -202,7 +203,7 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 		if filter != "" {
 			want = max(want, 100)
 		}
-		rows, err := s.lua.page.Run(ctx, s.rdb, []string{index, k.posts}, cur.score, cur.member, want).Slice()
+		rows, err := s.lua.page.Run(ctx, s.rdb, pageKeys, cur.score, cur.member, want).Slice()
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			return page, fmt.Errorf("posts of %s: %w", event, err)
 		}

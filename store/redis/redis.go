@@ -11,8 +11,9 @@
 //	chorus:{e}:tallied         set   "platform:id" of every tallied post (the tally identity)
 //	chorus:{e}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>
 //	chorus:{e}:b:1m|1h|1d      hash  "<bucket start unix>|<platform>|<label>" → count
-//	chorus:{e}:t[:p:<platform>][:l:<label>][:pl:<platform>:<label>]
-//	                           zset  created_at index: score unix ms, member "platform:id"
+//	chorus:{e}:t:<platform>:<label>
+//	                           zset  created_at index per platform x label: score unix ms,
+//	                                 member "platform:id" (a listing merges the ones it needs)
 //	chorus:{e}:top[:p:<platform>]
 //	                           zset  the TopN posts by engagement
 package redis
@@ -266,10 +267,9 @@ func redactURL(raw string) string {
 type keys struct {
 	posts, queue, tallied, counts string
 	buckets                       [3]string // in chorus.Buckets order
-	time, top                     string
-	timeP, topP                   []string // in chorus.Platforms order
-	timeL                         []string // in chorus.Labels order
-	timePL                        []string // platform-major
+	top                           string
+	topP                          []string // in chorus.Platforms order
+	timePL                        []string // platform-major, then chorus.Labels order
 }
 
 func eventKeys(event string) keys {
@@ -279,21 +279,16 @@ func eventKeys(event string) keys {
 		queue:   p + "q",
 		tallied: p + "tallied",
 		counts:  p + "c",
-		time:    p + "t",
 		top:     p + "top",
 	}
 	for i, b := range chorus.Buckets {
 		k.buckets[i] = p + "b:" + string(b)
 	}
 	for _, pl := range chorus.Platforms {
-		k.timeP = append(k.timeP, p+"t:p:"+string(pl))
 		k.topP = append(k.topP, p+"top:p:"+string(pl))
 		for _, l := range chorus.Labels {
-			k.timePL = append(k.timePL, p+"t:pl:"+string(pl)+":"+string(l))
+			k.timePL = append(k.timePL, p+"t:"+string(pl)+":"+string(l))
 		}
-	}
-	for _, l := range chorus.Labels {
-		k.timeL = append(k.timeL, p+"t:l:"+string(l))
 	}
 	return k
 }
@@ -325,18 +320,18 @@ func labelIndex(l chorus.Label) int {
 	return -1
 }
 
-// timeIndex is the created_at index for a platform and label filter.
-func (k keys) timeIndex(p chorus.Platform, l chorus.Label) string {
-	pi, li := platformIndex(p), labelIndex(l)
-	switch {
-	case pi >= 0 && li >= 0:
-		return k.timePL[pi*len(chorus.Labels)+li]
-	case pi >= 0:
-		return k.timeP[pi]
-	case li >= 0:
-		return k.timeL[li]
+// timeIndexes are the created_at indexes (one per platform x label) that
+// together hold the posts of a platform and label filter ("" for any).
+func (k keys) timeIndexes(p chorus.Platform, l chorus.Label) []string {
+	var out []string
+	for pi, x := range chorus.Platforms {
+		for li, y := range chorus.Labels {
+			if (p == "" || p == x) && (l == "" || l == y) {
+				out = append(out, k.timePL[pi*len(chorus.Labels)+li])
+			}
+		}
 	}
-	return k.time
+	return out
 }
 
 // topIndex is the engagement index for a platform filter.

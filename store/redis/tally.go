@@ -12,9 +12,6 @@ import (
 	"github.com/chorus-news/chorus"
 )
 
-// tallyFields is how many ARGV entries tally.lua takes per item.
-const tallyFields = 13
-
 // Tally records the items' sentiment, counts each post once and acks the
 // queue entries: one Lua call per event.
 func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
@@ -42,18 +39,32 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 	return total, nil
 }
 
+// class is what a post is counted under: posts of one class bump the same
+// counter and bucket fields, so tally.lua adds them up per class.
+type class struct {
+	pi, li  int
+	lang    string
+	m, h, d int64 // bucket starts, unix seconds
+}
+
+// Field counts of tally.lua's ARGV: per class and per item.
+const (
+	classFields = 10
+	itemFields  = 6
+)
+
 func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Entry, idx []int) (int, error) {
 	k := eventKeys(event)
 	nP, nL := len(chorus.Platforms), len(chorus.Labels)
-	ks := make([]string, 0, 9+2*nP+nL+nP*nL)
-	ks = append(ks, k.posts, k.queue, k.tallied, k.counts, k.buckets[0], k.buckets[1], k.buckets[2], k.time, k.top)
-	ks = append(ks, k.timeP...)
+	ks := make([]string, 0, 8+nP+nP*nL)
+	ks = append(ks, k.posts, k.queue, k.tallied, k.counts, k.buckets[0], k.buckets[1], k.buckets[2], k.top)
 	ks = append(ks, k.topP...)
-	ks = append(ks, k.timeL...)
 	ks = append(ks, k.timePL...)
+	const topPBase = 9 // KEYS position (1-based) of topP[0]; timePL[0] follows topP
 
-	args := make([]any, 0, 4+tallyFields*len(idx))
-	args = append(args, nP, nL, s.opts.TopN, group)
+	classes := map[class]int{} // → 1-based class number
+	var classArgs []any
+	itemArgs := make([]any, 0, itemFields*len(idx))
 	for _, i := range idx {
 		p := items[i].Post
 		if p.Sentiment == nil {
@@ -70,17 +81,28 @@ func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Ent
 		if err != nil {
 			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), err)
 		}
-		lang := p.Lang
-		if lang == "" {
-			lang = noLang
-		}
 		t := p.CreatedAt
-		args = append(args,
-			p.Key(), t.UnixMilli(), pi+1, li+1, string(p.Platform), string(p.Sentiment.Label), lang,
-			p.Metrics.Engagement(),
-			chorus.Minute.Truncate(t).Unix(), chorus.Hour.Truncate(t).Unix(), chorus.Day.Truncate(t).Unix(),
-			b, items[i].Ref)
+		c := class{pi: pi, li: li, lang: p.Lang, m: chorus.Minute.Truncate(t).Unix(), h: chorus.Hour.Truncate(t).Unix(), d: chorus.Day.Truncate(t).Unix()}
+		if c.lang == "" {
+			c.lang = noLang
+		}
+		num, ok := classes[c]
+		if !ok {
+			num = len(classes) + 1
+			classes[c] = num
+			pl, l := string(p.Platform), string(p.Sentiment.Label)
+			pll := "|" + pl + "|" + l
+			classArgs = append(classArgs,
+				topPBase+nP+pi*nL+li, topPBase+pi,
+				"l|"+l, "p|"+pl, "g|"+c.lang, "pl"+pll, "pg|"+pl+"|"+c.lang,
+				strconv.FormatInt(c.m, 10)+pll, strconv.FormatInt(c.h, 10)+pll, strconv.FormatInt(c.d, 10)+pll)
+		}
+		itemArgs = append(itemArgs, p.Key(), t.UnixMilli(), num, p.Metrics.Engagement(), b, items[i].Ref)
 	}
+	args := make([]any, 0, 4+len(classArgs)+len(itemArgs))
+	args = append(args, s.opts.TopN, group, nP, len(classes))
+	args = append(args, classArgs...)
+	args = append(args, itemArgs...)
 	n, err := s.lua.tally.Run(ctx, s.rdb, ks, args...).Int()
 	if err != nil {
 		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
@@ -129,7 +151,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		pl := string(p.Platform)
 		r, err := s.lua.correct.Run(ctx, s.rdb,
 			[]string{k.posts, k.tallied, k.counts, k.buckets[0], k.buckets[1], k.buckets[2],
-				k.timeIndex("", was), k.timeIndex("", label), k.timeIndex(p.Platform, was), k.timeIndex(p.Platform, label)},
+				k.timeIndexes(p.Platform, was)[0], k.timeIndexes(p.Platform, label)[0]},
 			key, old, b, pl, string(was), string(label),
 			chorus.Minute.Truncate(t).Unix(), chorus.Hour.Truncate(t).Unix(), chorus.Day.Truncate(t).Unix(),
 			strconv.FormatInt(t.UnixMilli(), 10)).Int()

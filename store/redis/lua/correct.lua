@@ -1,7 +1,6 @@
 -- Move one tallied post from its label to another, atomically.
 -- KEYS: 1 posts, 2 tallied, 3 counters, 4-6 minute/hour/day buckets,
---   7 created_at per old label, 8 per new label, 9 per platform x old label,
---   10 per platform x new label.
+--   7 created_at index of platform x old label, 8 of platform x new label.
 -- ARGV: 1 key, 2 stored JSON as read, 3 new JSON, 4 platform, 5 old label,
 --   6 new label, 7 minute, 8 hour, 9 day, 10 created ms.
 -- Returns -1 when the post is not tallied, 0 when its JSON changed since it
@@ -22,7 +21,5 @@ if old ~= new then
   end
   redis.call('ZREM', KEYS[7], key)
   redis.call('ZADD', KEYS[8], ARGV[10], key)
-  redis.call('ZREM', KEYS[9], key)
-  redis.call('ZADD', KEYS[10], ARGV[10], key)
 end
 return 1

@@ -1,20 +1,23 @@
 -- Tally one batch of scored posts of one event, atomically.
--- KEYS: 1 posts, 2 queue, 3 tallied, 4 counters, 5-7 minute/hour/day buckets,
---   8 created_at index, 9 top index, then P created_at per platform, P top per
---   platform, L created_at per label, P*L created_at per platform x label
---   (platform-major).
--- ARGV: 1 P, 2 L, 3 top N, 4 consumer group, then per item 13 fields:
---   key, created ms, platform index (1-based), label index (1-based),
---   platform, label, lang, engagement, minute, hour, day, post JSON, entry id.
--- Each post not in the tallied set (nor earlier in the batch) is stored with
--- its sentiment, counted and indexed; every entry id is acked and deleted.
+-- KEYS: 1 posts, 2 queue, 3 tallied, 4 counters, 5-7 minute/hour/day
+--   buckets, 8 top index, 9 .. 8+P top per platform, then the created_at
+--   indexes per platform x label.
+-- ARGV: 1 top N, 2 consumer group, 3 P, 4 C (classes), then C classes of 10
+--   fields: created_at index (a KEYS position), top-per-platform index (a
+--   KEYS position), the label, platform, lang, platform x label and platform
+--   x lang counter fields, and the minute, hour and day bucket fields; then
+--   the items, 6 fields each: key ("platform:id"), created ms, class
+--   (1-based), engagement, post JSON, queue entry id ('' for none).
+-- A post not in the tallied set (nor earlier in the batch) is stored with
+-- its sentiment, counted once per class field (one HINCRBY per distinct
+-- field for the batch) and indexed; every entry id is acked and deleted.
 -- Returns how many posts were newly tallied.
-local P, L, topN, grp = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local F, first = 13, 5
+local topN, grp, P, C = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local CF, IF = 10, 6
+local first = 5 + C * CF
 local CHUNK = 1000
 
--- call runs cmd with the fixed head arguments and args, in chunks of CHUNK
--- (Lua's unpack has a limit); it returns the concatenated replies.
+-- call runs head .. args in chunks (unpack has a limit).
 local function call(head, args)
   local out = {}
   for s = 1, #args, CHUNK do
@@ -29,19 +32,27 @@ local function call(head, args)
 end
 
 local keys, ids = {}, {}
-for i = first, #ARGV, F do
+for i = first, #ARGV, IF do
   keys[#keys + 1] = ARGV[i]
-  if ARGV[i + 12] ~= '' then ids[#ids + 1] = ARGV[i + 12] end
+  if ARGV[i + 5] ~= '' then ids[#ids + 1] = ARGV[i + 5] end
 end
 if #keys == 0 then return 0 end
 local member = call({'SMISMEMBER', KEYS[3]}, keys)
 
-local fresh, hset = {}, {}
-local zadd = {}      -- key index -> {score, member, ...}
-local counts = {}    -- field -> delta
-local buckets = {{}, {}, {}}
-local seen = {}
-local function bump(t, f) t[f] = (t[f] or 0) + 1 end
+-- The top sets: a post below the lowest score of a full set stays out.
+local floor = {}
+local function topFloor(ki)
+  if floor[ki] == nil then
+    floor[ki] = false
+    if redis.call('ZCARD', KEYS[ki]) >= topN then
+      local low = redis.call('ZRANGE', KEYS[ki], 0, 0, 'WITHSCORES')
+      floor[ki] = tonumber(low[2])
+    end
+  end
+  return floor[ki]
+end
+
+local fresh, hset, zadd, perClass, seen = {}, {}, {}, {}, {}
 local function add(ki, score, m)
   local z = zadd[ki]
   if not z then z = {}; zadd[ki] = z end
@@ -51,32 +62,24 @@ end
 
 local n = 0
 for idx = 1, #keys do
-  local i = first + (idx - 1) * F
+  local i = first + (idx - 1) * IF
   local key = ARGV[i]
   if member[idx] == 0 and not seen[key] then
     seen[key] = true
     n = n + 1
-    local ms, pi, li = ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-    local p, l, lang, eng = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+    local c = tonumber(ARGV[i + 2])
+    local cb = 4 + (c - 1) * CF
+    local eng = tonumber(ARGV[i + 3])
     fresh[#fresh + 1] = key
     hset[#hset + 1] = key
-    hset[#hset + 1] = ARGV[i + 11]
-    bump(counts, 'n')
-    bump(counts, 'l|' .. l)
-    bump(counts, 'p|' .. p)
-    bump(counts, 'g|' .. lang)
-    bump(counts, 'pl|' .. p .. '|' .. l)
-    bump(counts, 'pg|' .. p .. '|' .. lang)
-    local pl = '|' .. p .. '|' .. l
-    bump(buckets[1], ARGV[i + 8] .. pl)
-    bump(buckets[2], ARGV[i + 9] .. pl)
-    bump(buckets[3], ARGV[i + 10] .. pl)
-    add(8, ms, key)
-    add(9, eng, key)
-    add(9 + pi, ms, key)
-    add(9 + P + pi, eng, key)
-    add(9 + 2 * P + li, ms, key)
-    add(9 + 2 * P + L + (pi - 1) * L + li, ms, key)
+    hset[#hset + 1] = ARGV[i + 4]
+    perClass[c] = (perClass[c] or 0) + 1
+    add(tonumber(ARGV[cb + 1]), ARGV[i + 1], key)
+    local low = topFloor(8)
+    if not low or eng >= low then add(8, eng, key) end
+    local tp = tonumber(ARGV[cb + 2])
+    low = topFloor(tp)
+    if not low or eng >= low then add(tp, eng, key) end
   end
 end
 
@@ -84,14 +87,24 @@ if n > 0 then
   call({'SADD', KEYS[3]}, fresh)
   call({'HSET', KEYS[1]}, hset)
   for ki, z in pairs(zadd) do call({'ZADD', KEYS[ki]}, z) end
+  local counts, buckets = {n = n}, {{}, {}, {}}
+  for c, k in pairs(perClass) do
+    local cb = 4 + (c - 1) * CF
+    for f = 3, 7 do
+      local name = ARGV[cb + f]
+      counts[name] = (counts[name] or 0) + k
+    end
+    for b = 1, 3 do
+      local name = ARGV[cb + 7 + b]
+      buckets[b][name] = (buckets[b][name] or 0) + k
+    end
+  end
   for f, d in pairs(counts) do redis.call('HINCRBY', KEYS[4], f, d) end
   for b = 1, 3 do
     for f, d in pairs(buckets[b]) do redis.call('HINCRBY', KEYS[4 + b], f, d) end
   end
-  for ki = 9, 9 + 2 * P do
-    if zadd[ki] and (ki == 9 or ki > 9 + P) then
-      redis.call('ZREMRANGEBYRANK', KEYS[ki], 0, -(topN + 1))
-    end
+  for ki = 8, 8 + P do
+    if zadd[ki] then redis.call('ZREMRANGEBYRANK', KEYS[ki], 0, -(topN + 1)) end
   end
 end
 if #ids > 0 then

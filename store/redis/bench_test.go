@@ -1,0 +1,84 @@
+package redis_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/store/redis"
+	"github.com/chorus-news/chorus/store/redis/redistest"
+)
+
+// BenchmarkSubmitReadTally pushes 100,000 posts through a real
+// redis-server: one submitter in batches of 1,000 while two workers read,
+// score (a fixed label) and tally batches of 1,000. It reports posts/s from
+// the first Submit to the last Tally.
+func BenchmarkSubmitReadTally(b *testing.B) {
+	const (
+		total   = 100_000
+		batch   = 1000
+		workers = 2
+	)
+	ctx := context.Background()
+	s := open(b, redistest.URL(b), redis.Options{})
+	var elapsed time.Duration
+	for i := range b.N {
+		event := fmt.Sprintf("bench-%d", i)
+		createEvent(b, s, event)
+		posts := makePosts(event, total, base, false)
+		for j := range posts {
+			posts[j].Text = "Congratulations to all three, what a moment! The true Olympic spirit, shared by every athlete on the podium."
+		}
+		b.StartTimer()
+		start := time.Now()
+		var tallied atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, workers+1)
+		wg.Go(func() {
+			for k := 0; k < total; k += batch {
+				if _, err := s.Submit(ctx, event, posts[k:k+batch]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+		for w := range workers {
+			wg.Go(func() {
+				consumer := fmt.Sprintf("bench-%d", w)
+				for tallied.Load() < total {
+					es, err := s.Read(ctx, consumer, batch, 100*time.Millisecond)
+					if err != nil {
+						errs <- err
+						return
+					}
+					for k := range es {
+						p := &es[k].Post
+						p.Lang = "en"
+						p.Sentiment = &chorus.Sentiment{Label: chorus.Labels[k%3], Score: 0.5, Confidence: 0.8, Model: "bench"}
+					}
+					n, err := s.Tally(ctx, es)
+					if err != nil {
+						errs <- err
+						return
+					}
+					tallied.Add(int64(n))
+				}
+			})
+		}
+		wg.Wait()
+		elapsed += time.Since(start)
+		b.StopTimer()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+		if sum, err := s.Summary(ctx, event, ""); err != nil || sum.Total != total {
+			b.Fatalf("Summary total = %d, %v; want %d", sum.Total, err, total)
+		}
+	}
+	b.ReportMetric(float64(total*b.N)/elapsed.Seconds(), "posts/s")
+}
