@@ -10,58 +10,61 @@ import (
 	"github.com/chorus-news/chorus"
 )
 
-// A stored post is a small binary record rather than JSON: it is written at
-// Submit and again at Tally and read at every Read, and encoding/json would
-// cost more CPU than the B+tree itself. Layout (version 1):
+// A stored post is two small binary records rather than JSON: encoding/json
+// would cost more CPU than the B+tree itself.
 //
-//	version byte, flags byte (flagTallied, flagSentiment),
+// The post record is written once, at Submit, in the posts bucket (version 1):
+//
+//	version byte, flags byte (0, reserved),
 //	strings as uvarint length + bytes: platform, id, author id, handle, name,
 //	text, lang, url, quoted id, source;
 //	varints: followers, likes, reposts, replies, quotes, created_at seconds;
-//	uvarint created_at nanoseconds;
-//	with flagSentiment: label, score (8 bytes), confidence (8 bytes), model,
-//	corrected byte, note.
+//	uvarint created_at nanoseconds.
 //
-// The event is not stored: the record lives in the event's bucket.
+// The score record is written at Tally (and rewritten by Correct) in the
+// scores bucket under the same key; its presence is what "tallied" means
+// (version 1):
+//
+//	version byte, then lang (as the worker set it), label, score (8 bytes),
+//	confidence (8 bytes), model, corrected byte, note.
+//
+// Keeping them apart means Tally writes ~60 bytes per post instead of
+// rewriting the whole post, and the posts pages are dirtied only once.
+// The event is not stored: the records live in the event's bucket.
 const (
 	recordVersion = 1
-
-	flagTallied   = 1 << 0
-	flagSentiment = 1 << 1
+	scoreVersion  = 1
 )
 
 var errCorrupt = errors.New("corrupt post record")
 
-// appendRecord appends p's record to dst.
-func appendRecord(dst []byte, p *chorus.Post, tallied bool) []byte {
-	var flags byte
-	if tallied {
-		flags |= flagTallied
-	}
-	if p.Sentiment != nil {
-		flags |= flagSentiment
-	}
-	dst = append(dst, recordVersion, flags)
+// appendRecord appends p's post record (its sentiment left out) to dst.
+func appendRecord(dst []byte, p *chorus.Post) []byte {
+	dst = append(dst, recordVersion, 0)
 	for _, s := range []string{string(p.Platform), p.ID, p.Author.ID, p.Author.Handle, p.Author.Name, p.Text, p.Lang, p.URL, p.QuotedID, p.Source} {
 		dst = appendString(dst, s)
 	}
 	for _, n := range []int64{p.Author.Followers, p.Metrics.Likes, p.Metrics.Reposts, p.Metrics.Replies, p.Metrics.Quotes, p.CreatedAt.Unix()} {
 		dst = binary.AppendVarint(dst, n)
 	}
-	dst = binary.AppendUvarint(dst, uint64(p.CreatedAt.Nanosecond()))
-	if s := p.Sentiment; s != nil {
-		dst = appendString(dst, string(s.Label))
-		dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(s.Score))
-		dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(s.Confidence))
-		dst = appendString(dst, s.Model)
-		var c byte
-		if s.Corrected {
-			c = 1
-		}
-		dst = append(dst, c)
-		dst = appendString(dst, s.Note)
+	return binary.AppendUvarint(dst, uint64(p.CreatedAt.Nanosecond()))
+}
+
+// appendScore appends the score record of p, which has a sentiment.
+func appendScore(dst []byte, p *chorus.Post) []byte {
+	s := p.Sentiment
+	dst = append(dst, scoreVersion)
+	dst = appendString(dst, p.Lang)
+	dst = appendString(dst, string(s.Label))
+	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(s.Score))
+	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(s.Confidence))
+	dst = appendString(dst, s.Model)
+	var c byte
+	if s.Corrected {
+		c = 1
 	}
-	return dst
+	dst = append(dst, c)
+	return appendString(dst, s.Note)
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -69,20 +72,13 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// recordTallied reports whether a stored record has been tallied, without
-// decoding it.
-func recordTallied(rec []byte) bool {
-	return len(rec) >= 2 && rec[1]&flagTallied != 0
-}
-
-// decodeRecord decodes a record of event. The strings share one copy of rec,
-// so the result stays valid after the transaction that read rec ends.
-func decodeRecord(event string, rec []byte) (chorus.Post, bool, error) {
+// decodeRecord decodes a post record of event. The strings share one copy
+// of rec, so the result stays valid after the transaction that read rec.
+func decodeRecord(event string, rec []byte) (chorus.Post, error) {
 	if len(rec) < 2 || rec[0] != recordVersion {
-		return chorus.Post{}, false, fmt.Errorf("%w: version %v", errCorrupt, rec[:min(len(rec), 1)])
+		return chorus.Post{}, fmt.Errorf("%w: version %v", errCorrupt, rec[:min(len(rec), 1)])
 	}
 	d := decoder{s: string(rec), off: 2}
-	flags := rec[1]
 	p := chorus.Post{Event: event}
 	p.Platform = chorus.Platform(d.str())
 	p.ID = d.str()
@@ -102,20 +98,43 @@ func decodeRecord(event string, rec []byte) (chorus.Post, bool, error) {
 	sec := d.varint()
 	nsec := d.uvarint()
 	p.CreatedAt = time.Unix(sec, int64(nsec)).UTC()
-	if flags&flagSentiment != 0 {
-		s := &chorus.Sentiment{}
-		s.Label = chorus.Label(d.str())
-		s.Score = math.Float64frombits(d.uint64())
-		s.Confidence = math.Float64frombits(d.uint64())
-		s.Model = d.str()
-		s.Corrected = d.byte() == 1
-		s.Note = d.str()
-		p.Sentiment = s
-	}
 	if d.bad {
-		return chorus.Post{}, false, errCorrupt
+		return chorus.Post{}, errCorrupt
 	}
-	return p, flags&flagTallied != 0, nil
+	return p, nil
+}
+
+// decodeScore decodes a score record: the post's language and sentiment.
+func decodeScore(rec []byte) (string, *chorus.Sentiment, error) {
+	if len(rec) < 1 || rec[0] != scoreVersion {
+		return "", nil, fmt.Errorf("%w: score version %v", errCorrupt, rec[:min(len(rec), 1)])
+	}
+	d := decoder{s: string(rec), off: 1}
+	lang := d.str()
+	s := &chorus.Sentiment{}
+	s.Label = chorus.Label(d.str())
+	s.Score = math.Float64frombits(d.uint64())
+	s.Confidence = math.Float64frombits(d.uint64())
+	s.Model = d.str()
+	s.Corrected = d.byte() == 1
+	s.Note = d.str()
+	if d.bad {
+		return "", nil, errCorrupt
+	}
+	return lang, s, nil
+}
+
+// decodePost decodes a post record and, when score is not nil, applies its
+// score record (language and sentiment as tallied).
+func decodePost(event string, rec, score []byte) (chorus.Post, error) {
+	p, err := decodeRecord(event, rec)
+	if err != nil || score == nil {
+		return p, err
+	}
+	if p.Lang, p.Sentiment, err = decodeScore(score); err != nil {
+		return chorus.Post{}, err
+	}
+	return p, nil
 }
 
 // decoder reads a record held in a string; a read past the end sets bad.

@@ -45,7 +45,7 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 			return err
 		}
 		c := eb.Bucket(bucketCounters)
-		get := func(name string) int64 { return decodeInt(c.Get([]byte(name))) }
+		get := func(k counterKey) int64 { return decodeInt(c.Get([]byte(k.name()))) }
 		platforms := chorus.Platforms
 		if platform != "" {
 			platforms = []chorus.Platform{platform}
@@ -64,7 +64,7 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 			sum.ByLabel = sum.ByPlatform[platform].ByLabel
 			langs = []byte("plang/" + string(platform) + "/")
 		} else {
-			sum.Total = get("total")
+			sum.Total = get(ckTotal)
 			for _, l := range chorus.Labels {
 				sum.ByLabel.Add(l, get(labelCounter(l)))
 			}
@@ -190,62 +190,48 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 		if err != nil {
 			return err
 		}
-		posts := eb.Bucket(bucketPosts)
-		var list *bolt.Bucket
+		posts, scores := eb.Bucket(bucketPosts).Cursor(), eb.Bucket(bucketScores).Cursor()
+		var lists []*bolt.Bucket
 		prefix := 8 // created_at
 		filterLabel := q.Label
 		if q.Sort == chorus.Top {
 			prefix = 16 // engagement, created_at
-			name := idxAll
+			name := topAll
 			if q.Platform != "" {
-				name = idxPlatform(q.Platform)
+				name = topPlatform(q.Platform)
 			}
-			list = eb.Bucket(bucketTop).Bucket([]byte(name))
+			lists = append(lists, eb.Bucket(bucketTop).Bucket([]byte(name)))
 		} else {
-			name := idxAll
-			switch {
-			case q.Platform != "" && q.Label != "":
-				name = idxPlatformLabel(q.Platform, q.Label)
-			case q.Platform != "":
-				name = idxPlatform(q.Platform)
-			case q.Label != "":
-				name = idxLabel(q.Label)
+			filterLabel = "" // the indexes are the filter
+			for _, pl := range chorus.Platforms {
+				for _, l := range chorus.Labels {
+					if (q.Platform == "" || q.Platform == pl) && (q.Label == "" || q.Label == l) {
+						lists = append(lists, eb.Bucket(bucketIdx).Bucket(timeIndex(pl, l)))
+					}
+				}
 			}
-			filterLabel = "" // the index is the filter
-			list = eb.Bucket(bucketIdx).Bucket([]byte(name))
 		}
-		if list == nil {
-			return nil
-		}
-		c := list.Cursor()
-		var k []byte
-		if after == nil {
-			k, _ = c.Last()
-		} else if k, _ = c.Seek(after); k == nil {
-			k, _ = c.Last()
-		} else if bytes.Compare(k, after) >= 0 {
-			k, _ = c.Prev()
-		}
+		m := newMerge(lists, after)
 		var last []byte
-		for ; k != nil; k, _ = c.Prev() {
+		for k := m.next(); k != nil; k = m.next() {
 			if len(k) <= prefix {
 				continue
 			}
 			key := k[prefix:]
-			rec := posts.Get(key)
-			if filterLabel != "" && !recordHasLabel(rec, filterLabel) {
+			score := get(scores, key)
+			if filterLabel != "" && !scoreHasLabel(score, filterLabel) {
 				continue
 			}
 			if len(page.Posts) == q.Limit {
 				page.NextCursor = encodeCursor(q.Sort, last)
 				return nil
 			}
-			p, _, err := decodeRecord(event, rec)
+			p, err := decodePost(event, get(posts, key), score)
 			if err != nil {
 				return fmt.Errorf("post %s: %w", key, err)
 			}
 			page.Posts = append(page.Posts, p)
-			last = bytes.Clone(k)
+			last = k
 		}
 		return nil
 	})
@@ -255,10 +241,58 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 	return page, nil
 }
 
-// recordHasLabel reports whether a stored record's sentiment has label l.
-func recordHasLabel(rec []byte, l chorus.Label) bool {
-	p, _, err := decodeRecord("", rec)
-	return err == nil && p.Sentiment != nil && p.Sentiment.Label == l
+// merge walks several index buckets as one, highest key first, starting
+// below after (from the top when nil). Keys are unique across the buckets:
+// a post is in one time index.
+type merge struct {
+	cs []*bolt.Cursor
+	ks [][]byte
+}
+
+func newMerge(lists []*bolt.Bucket, after []byte) *merge {
+	m := &merge{}
+	for _, b := range lists {
+		if b == nil {
+			continue
+		}
+		c := b.Cursor()
+		var k []byte
+		if after == nil {
+			k, _ = c.Last()
+		} else if k, _ = c.Seek(after); k == nil {
+			k, _ = c.Last()
+		} else if bytes.Compare(k, after) >= 0 {
+			k, _ = c.Prev()
+		}
+		if k != nil {
+			m.cs = append(m.cs, c)
+			m.ks = append(m.ks, k)
+		}
+	}
+	return m
+}
+
+// next returns the highest key not yet returned, or nil. The key is valid
+// until the transaction ends.
+func (m *merge) next() []byte {
+	best := -1
+	for i, k := range m.ks {
+		if k != nil && (best < 0 || bytes.Compare(k, m.ks[best]) > 0) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	k := m.ks[best]
+	m.ks[best], _ = m.cs[best].Prev()
+	return k
+}
+
+// scoreHasLabel reports whether a score record has label l.
+func scoreHasLabel(score []byte, l chorus.Label) bool {
+	_, s, err := decodeScore(score)
+	return err == nil && s.Label == l
 }
 
 // Post returns one stored post, with its sentiment once tallied.
@@ -272,11 +306,12 @@ func (s *Store) Post(ctx context.Context, event string, platform chorus.Platform
 		if err != nil {
 			return err
 		}
-		rec := eb.Bucket(bucketPosts).Get(postKey(platform, id))
+		key := postKey(platform, id)
+		rec := eb.Bucket(bucketPosts).Get(key)
 		if rec == nil {
 			return fmt.Errorf("post %s:%s of event %s: %w", platform, id, event, chorus.ErrNotFound)
 		}
-		p, _, err = decodeRecord(event, rec)
+		p, err = decodePost(event, rec, eb.Bucket(bucketScores).Get(key))
 		return err
 	})
 	return p, err
@@ -303,16 +338,12 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		}
 		key := postKey(platform, id)
 		t := newTallyTx(eb, s.topN)
-		rec := t.posts.Get(key)
-		if rec == nil || !recordTallied(rec) {
+		rec, score := t.posts.Get(key), t.scores.Get(key)
+		if rec == nil || score == nil {
 			return fmt.Errorf("post %s:%s of event %s (not tallied yet): %w", platform, id, event, chorus.ErrNotFound)
 		}
-		var tallied bool
-		if p, tallied, err = decodeRecord(event, rec); err != nil {
+		if p, err = decodePost(event, rec, score); err != nil {
 			return err
-		}
-		if !tallied || p.Sentiment == nil {
-			return fmt.Errorf("post %s:%s of event %s (not tallied yet): %w", platform, id, event, chorus.ErrNotFound)
 		}
 		if old := p.Sentiment.Label; old != label {
 			pl := p.Platform
@@ -320,29 +351,15 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 			t.deltas[labelCounter(label)]++
 			t.deltas[platformLabelCounter(pl, old)]--
 			t.deltas[platformLabelCounter(pl, label)]++
-			for _, b := range chorus.Buckets {
-				k := timelineKey(b, pl, b.Truncate(p.CreatedAt))
-				row := t.rows[k]
-				row[labelIndex(old)]--
-				row[labelIndex(label)]++
-				t.rows[k] = row
-			}
+			t.move(pl, p.CreatedAt, old, label)
 			tk := appendTimeKey(nil, p.CreatedAt, key)
-			for _, name := range []string{idxLabel(old), idxPlatformLabel(pl, old)} {
-				if b := t.idx.Bucket([]byte(name)); b != nil {
-					if err := b.Delete(tk); err != nil {
-						return err
-					}
+			if b := t.idx.Bucket(timeIndex(pl, old)); b != nil {
+				if err := b.Delete(tk); err != nil {
+					return err
 				}
 			}
-			for _, name := range []string{idxLabel(label), idxPlatformLabel(pl, label)} {
-				b, err := t.index(name)
-				if err != nil {
-					return err
-				}
-				if err := b.Put(tk, nil); err != nil {
-					return err
-				}
+			if err := t.indexPut(pl, label, tk); err != nil {
+				return err
 			}
 			if err := t.flush(); err != nil {
 				return err
@@ -351,7 +368,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		sent := *p.Sentiment
 		sent.Label, sent.Corrected, sent.Note = label, true, note
 		p.Sentiment = &sent
-		return t.posts.Put(key, appendRecord(nil, &p, true))
+		return t.scores.Put(key, appendScore(nil, &p))
 	})
 	if err != nil {
 		return chorus.Post{}, fmt.Errorf("correct post %s:%s of event %s: %w", platform, id, event, err)

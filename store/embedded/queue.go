@@ -37,9 +37,10 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 			return err
 		}
 		stored := eb.Bucket(bucketPosts)
+		storedC := stored.Cursor()
 		queue := tx.Bucket(bucketQueue)
 		queue.FillPercent = 1 // append only: keep its pages full
-		var a arena
+		a := arena{buf: make([]byte, 0, 512*len(posts))}
 		ref := []byte(event + "\x00")
 		for i := range posts {
 			p := posts[i]
@@ -49,12 +50,12 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 			a.buf = append(a.buf, ':')
 			a.buf = append(a.buf, p.ID...)
 			key := a.take(start)
-			if stored.Get(key) != nil {
+			if get(storedC, key) != nil {
 				res.Duplicates++
 				continue
 			}
 			start = len(a.buf)
-			a.buf = appendRecord(a.buf, &p, false)
+			a.buf = appendRecord(a.buf, &p)
 			if err := stored.Put(key, a.take(start)); err != nil {
 				return err
 			}
@@ -76,7 +77,7 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		if res.Accepted == 0 {
 			return nil
 		}
-		return addCounters(eb.Bucket(bucketCounters), map[string]int64{"queued": int64(res.Accepted)})
+		return addCounter(eb.Bucket(bucketCounters), ckQueued, int64(res.Accepted))
 	})
 	if err != nil {
 		return chorus.SubmitResult{}, fmt.Errorf("submit %d posts to event %s: %w", len(posts), event, err)
@@ -139,25 +140,25 @@ func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.En
 	var nextExpiry time.Time
 	err := s.db.View(func(tx *bolt.Tx) error {
 		queue := tx.Bucket(bucketQueue)
-		posts := map[string]*bolt.Bucket{}
+		posts := map[string]*bolt.Cursor{}
 		load := func(seq uint64, v []byte) bool {
 			event, key, ok := bytes.Cut(v, []byte{0})
 			if !ok {
 				s.log.Error("skipping corrupt queue entry", "seq", seq)
 				return false
 			}
-			pb, seen := posts[string(event)]
+			pc, seen := posts[string(event)]
 			if !seen {
 				if eb := tx.Bucket(eventBucketName(string(event))); eb != nil {
-					pb = eb.Bucket(bucketPosts)
+					pc = eb.Bucket(bucketPosts).Cursor()
 				}
-				posts[string(event)] = pb
+				posts[string(event)] = pc
 			}
 			var rec []byte
-			if pb != nil {
-				rec = pb.Get(key)
+			if pc != nil {
+				rec = get(pc, key)
 			}
-			p, _, err := decodeRecord(string(event), rec)
+			p, err := decodeRecord(string(event), rec)
 			if err != nil {
 				s.log.Error("skipping queue entry without a readable post", "seq", seq, "event", string(event), "post", string(key), "err", err)
 				return false
@@ -234,9 +235,9 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 	}
 	newly := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		queue := tx.Bucket(bucketQueue)
+		queue := tx.Bucket(bucketQueue).Cursor()
 		events := map[string]*tallyTx{}
-		var a arena
+		a := arena{buf: make([]byte, 0, 640*len(items))}
 		for i := range items {
 			p := items[i].Post
 			ev := events[p.Event]
@@ -250,11 +251,11 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 			}
 			if items[i].Ref != "" {
 				qk := queueKey(seqs[i])
-				if queue.Get(qk) != nil {
-					if err := queue.Delete(qk); err != nil {
+				if k, _ := queue.Seek(qk); bytes.Equal(k, qk) {
+					if err := queue.Delete(); err != nil {
 						return err
 					}
-					ev.deltas["queued"]--
+					ev.deltas[ckQueued]--
 				}
 			}
 			ok, err := ev.add(&a, &p)
@@ -296,7 +297,7 @@ func (s *Store) Queued(ctx context.Context, event string) (int64, error) {
 		if err != nil {
 			return err
 		}
-		n = decodeInt(eb.Bucket(bucketCounters).Get([]byte("queued")))
+		n = decodeInt(eb.Bucket(bucketCounters).Get([]byte(ckQueued.name())))
 		return nil
 	})
 	return n, err

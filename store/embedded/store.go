@@ -15,18 +15,21 @@
 //	events   event id → event JSON
 //	queue    sequence (8 bytes, big-endian) → event id, 0, post key
 //	ev/<id>  one per event, holding:
-//	  posts     "platform:id" → post record (see codec.go), flagged once tallied
+//	  posts     "platform:id" → post record (see codec.go), written by Submit
+//	  scores    "platform:id" → language and sentiment, written by Tally: a
+//	            post is tallied when it has one
 //	  counters  name → int64: total, queued, label/L, platform/P, lang/G,
 //	            pl/P/L, plang/P/G, topn/all, topn/p/P
 //	  timeline  granularity/platform/bucket start → four counts (one per label)
-//	  idx       time indexes all, p/P, l/L, pl/P/L: created_at ms + post key → ""
+//	  idx       time indexes P/L, one per platform and label: created_at ms +
+//	            post key → ""; listings merge the ones they need
 //	  top       top-N by engagement all, p/P: engagement + created_at + post key → ""
 //
 // The queue is durable and its order is submission order. Which entries are
 // handed to which consumer is kept in memory only: the file lock guarantees
 // a single process, and after a restart every entry still queued is handed
-// out again. A post is counted once because its record carries a tallied
-// flag that Tally checks and sets in the same transaction.
+// out again. A post is counted once because Tally checks for its score
+// record and writes it in the same transaction.
 package embedded
 
 import (
@@ -73,6 +76,7 @@ var (
 	bucketEvents   = []byte("events")
 	bucketQueue    = []byte("queue")
 	bucketPosts    = []byte("posts")
+	bucketScores   = []byte("scores")
 	bucketCounters = []byte("counters")
 	bucketTimeline = []byte("timeline")
 	bucketIdx      = []byte("idx")
@@ -127,7 +131,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		Timeout:        lockTimeout,
 		NoSync:         opts.NoSync,
 		NoFreelistSync: true, // rebuilt by a scan at open; commits write less
-		FreelistType:   bolt.FreelistMapType,
+		FreelistType:   bolt.FreelistMapType, PageSize: 16384,
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, &LockedError{Dir: dir, Holder: readNote(dir)}

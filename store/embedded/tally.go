@@ -2,6 +2,8 @@ package embedded
 
 import (
 	"bytes"
+	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -19,47 +21,108 @@ func langOf(p *chorus.Post) string {
 	return p.Lang
 }
 
-// Counter, index and top-list names.
-func labelCounter(l chorus.Label) string { return "label/" + string(l) }
-func platformCounter(p chorus.Platform) string {
-	return "platform/" + string(p)
-}
-func platformLabelCounter(p chorus.Platform, l chorus.Label) string {
-	return "pl/" + string(p) + "/" + string(l)
+// Counters are named kind/a[/b]: total, queued, label/L, platform/P,
+// lang/G, pl/P/L, plang/P/G, topn/LIST. A tally batch sums its deltas under
+// counterKey (no string building per post) and names them once at flush.
+type counterKey struct {
+	kind string
+	a, b string
 }
 
-const idxAll = "all"
+func (k counterKey) name() string {
+	switch {
+	case k.a == "":
+		return k.kind
+	case k.b == "":
+		return k.kind + "/" + k.a
+	}
+	return k.kind + "/" + k.a + "/" + k.b
+}
 
-func idxPlatform(p chorus.Platform) string { return "p/" + string(p) }
-func idxLabel(l chorus.Label) string       { return "l/" + string(l) }
-func idxPlatformLabel(p chorus.Platform, l chorus.Label) string {
-	return "pl/" + string(p) + "/" + string(l)
+var (
+	ckTotal  = counterKey{kind: "total"}
+	ckQueued = counterKey{kind: "queued"}
+)
+
+func labelCounter(l chorus.Label) counterKey { return counterKey{"label", string(l), ""} }
+func platformCounter(p chorus.Platform) counterKey {
+	return counterKey{"platform", string(p), ""}
+}
+func platformLabelCounter(p chorus.Platform, l chorus.Label) counterKey {
+	return counterKey{"pl", string(p), string(l)}
+}
+
+// The time index of a post is the one of its platform and label, "P/L";
+// listings over several merge them. Top-N lists are "all" and "p/P".
+func timeIndex(p chorus.Platform, l chorus.Label) []byte {
+	return []byte(string(p) + "/" + string(l))
+}
+
+const topAll = "all"
+
+func topPlatform(p chorus.Platform) string { return "p/" + string(p) }
+
+// rowKey names a timeline row while a batch sums it.
+type rowKey struct {
+	b     chorus.Bucket
+	p     chorus.Platform
+	start time.Time
+}
+
+// groupKey is what a tally batch counts posts under; every counter is a sum
+// of groups, so a post costs one map update, not six.
+type groupKey struct {
+	p    chorus.Platform
+	l    chorus.Label
+	lang string
+}
+
+// minuteKey is a platform's minute; hour and day rows are sums of minutes.
+type minuteKey struct {
+	p      chorus.Platform
+	minute int64 // unix seconds of the minute's start
 }
 
 // tallyTx is one event's part of a write transaction: counter and timeline
-// deltas are summed in memory and each written once by flush.
+// deltas and top-N candidates are gathered in memory and written once each
+// by flush.
 type tallyTx struct {
-	posts, counters, timeline, idx, top *bolt.Bucket
-	topN                                int64
-	deltas                              map[string]int64
-	rows                                map[string][4]int64
-	indexes                             map[string]*bolt.Bucket
-	tops                                map[string]*topList
+	posts, scores, counters *bolt.Bucket
+	timeline, idx, top      *bolt.Bucket
+	scoresC                 *bolt.Cursor // for lookups without allocating
+	topN                    int
+	groups                  map[groupKey]int64
+	minutes                 map[minuteKey][4]int64
+	deltas                  map[counterKey]int64 // besides groups
+	indexes                 map[string]*bolt.Bucket
+	candidates              map[chorus.Platform][][]byte // top-N keys by platform
 }
 
 func newTallyTx(eb *bolt.Bucket, topN int) *tallyTx {
-	return &tallyTx{
-		posts:    eb.Bucket(bucketPosts),
-		counters: eb.Bucket(bucketCounters),
-		timeline: eb.Bucket(bucketTimeline),
-		idx:      eb.Bucket(bucketIdx),
-		top:      eb.Bucket(bucketTop),
-		topN:     int64(topN),
-		deltas:   map[string]int64{},
-		rows:     map[string][4]int64{},
-		indexes:  map[string]*bolt.Bucket{},
-		tops:     map[string]*topList{},
+	t := &tallyTx{
+		posts:      eb.Bucket(bucketPosts),
+		scores:     eb.Bucket(bucketScores),
+		counters:   eb.Bucket(bucketCounters),
+		timeline:   eb.Bucket(bucketTimeline),
+		idx:        eb.Bucket(bucketIdx),
+		top:        eb.Bucket(bucketTop),
+		topN:       topN,
+		groups:     map[groupKey]int64{},
+		minutes:    map[minuteKey][4]int64{},
+		deltas:     map[counterKey]int64{},
+		indexes:    map[string]*bolt.Bucket{},
+		candidates: map[chorus.Platform][][]byte{},
 	}
+	t.scoresC = t.scores.Cursor()
+	return t
+}
+
+// get looks key up through c: unlike Bucket.Get it reuses the cursor's stack.
+func get(c *bolt.Cursor, key []byte) []byte {
+	if k, v := c.Seek(key); bytes.Equal(k, key) {
+		return v
+	}
+	return nil
 }
 
 // add tallies p unless it was tallied before; it reports whether it did.
@@ -69,60 +132,46 @@ func (t *tallyTx) add(a *arena, p *chorus.Post) (bool, error) {
 	a.buf = append(a.buf, ':')
 	a.buf = append(a.buf, p.ID...)
 	key := a.take(start)
-	if recordTallied(t.posts.Get(key)) {
+	if get(t.scoresC, key) != nil {
 		return false, nil
 	}
 	start = len(a.buf)
-	a.buf = appendRecord(a.buf, p, true)
-	if err := t.posts.Put(key, a.take(start)); err != nil {
+	a.buf = appendScore(a.buf, p)
+	if err := t.scores.Put(key, a.take(start)); err != nil {
 		return false, err
 	}
 
-	pl, l, lang := p.Platform, p.Sentiment.Label, langOf(p)
-	t.deltas["total"]++
-	t.deltas[labelCounter(l)]++
-	t.deltas[platformCounter(pl)]++
-	t.deltas["lang/"+lang]++
-	t.deltas[platformLabelCounter(pl, l)]++
-	t.deltas["plang/"+string(pl)+"/"+lang]++
-	li := labelIndex(l)
-	for _, b := range chorus.Buckets {
-		k := timelineKey(b, pl, b.Truncate(p.CreatedAt))
-		row := t.rows[k]
-		row[li]++
-		t.rows[k] = row
-	}
+	pl, l := p.Platform, p.Sentiment.Label
+	t.groups[groupKey{pl, l, langOf(p)}]++
+	t.move(pl, p.CreatedAt, "", l)
 
 	start = len(a.buf)
 	a.buf = appendTimeKey(a.buf, p.CreatedAt, key)
-	tk := a.take(start)
-	for _, name := range []string{idxAll, idxPlatform(pl), idxLabel(l), idxPlatformLabel(pl, l)} {
-		b, err := t.index(name)
-		if err != nil {
-			return false, err
-		}
-		if err := b.Put(tk, nil); err != nil {
-			return false, err
-		}
+	if err := t.indexPut(pl, l, a.take(start)); err != nil {
+		return false, err
 	}
 
 	start = len(a.buf)
 	a.buf = appendTopKey(a.buf, p.Metrics.Engagement(), p.CreatedAt, key)
-	topKey := a.take(start)
-	for _, name := range []string{idxAll, idxPlatform(pl)} {
-		tl, err := t.topList(name)
-		if err != nil {
-			return false, err
-		}
-		if err := tl.insert(topKey, t.topN); err != nil {
-			return false, err
-		}
-	}
+	t.candidates[pl] = append(t.candidates[pl], a.take(start))
 	return true, nil
 }
 
-// index returns the named time index, creating it on first use.
-func (t *tallyTx) index(name string) (*bolt.Bucket, error) {
+// move counts a post of platform p created at created out of label from
+// (unless "") and into label to in its timeline rows.
+func (t *tallyTx) move(p chorus.Platform, created time.Time, from, to chorus.Label) {
+	k := minuteKey{p, chorus.Minute.Truncate(created).Unix()}
+	row := t.minutes[k]
+	if from != "" {
+		row[labelIndex(from)]--
+	}
+	row[labelIndex(to)]++
+	t.minutes[k] = row
+}
+
+// index returns the time index of p and l, creating it on first use.
+func (t *tallyTx) index(p chorus.Platform, l chorus.Label) (*bolt.Bucket, error) {
+	name := string(p) + "/" + string(l)
 	if b := t.indexes[name]; b != nil {
 		return b, nil
 	}
@@ -130,36 +179,71 @@ func (t *tallyTx) index(name string) (*bolt.Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.FillPercent = 0.9 // mostly appended: posts arrive roughly in time order
 	t.indexes[name] = b
 	return b, nil
 }
 
-func (t *tallyTx) topList(name string) (*topList, error) {
-	if tl := t.tops[name]; tl != nil {
-		return tl, nil
-	}
-	b, err := t.top.CreateBucketIfNotExists([]byte(name))
+func (t *tallyTx) indexPut(p chorus.Platform, l chorus.Label, key []byte) error {
+	b, err := t.index(p, l)
 	if err != nil {
-		return nil, err
-	}
-	n := decodeInt(t.counters.Get([]byte("topn/" + name)))
-	tl := &topList{b: b, n: n, n0: n}
-	t.tops[name] = tl
-	return tl, nil
-}
-
-// flush writes the summed deltas.
-func (t *tallyTx) flush() error {
-	for name, tl := range t.tops {
-		if tl.n != tl.n0 {
-			t.deltas["topn/"+name] += tl.n - tl.n0
-		}
-	}
-	if err := addCounters(t.counters, t.deltas); err != nil {
 		return err
 	}
-	for k, d := range t.rows {
-		kb := []byte(k)
+	return b.Put(key, nil)
+}
+
+// flush writes the summed deltas and merges the top-N candidates.
+func (t *tallyTx) flush() error {
+	var all [][]byte
+	for _, pl := range chorus.Platforms {
+		keys := t.candidates[pl]
+		all = append(all, keys...)
+		if len(keys) > 0 {
+			if err := t.mergeTop(topPlatform(pl), keys); err != nil {
+				return err
+			}
+		}
+	}
+	if len(all) > 0 {
+		if err := t.mergeTop(topAll, all); err != nil {
+			return err
+		}
+	}
+
+	for g, n := range t.groups {
+		t.deltas[ckTotal] += n
+		t.deltas[labelCounter(g.l)] += n
+		t.deltas[platformCounter(g.p)] += n
+		t.deltas[counterKey{"lang", g.lang, ""}] += n
+		t.deltas[platformLabelCounter(g.p, g.l)] += n
+		t.deltas[counterKey{"plang", string(g.p), g.lang}] += n
+	}
+	for k, d := range t.deltas {
+		if d == 0 {
+			continue
+		}
+		if err := addCounter(t.counters, k, d); err != nil {
+			return err
+		}
+	}
+
+	rows := map[rowKey][4]int64{}
+	for m, d := range t.minutes {
+		at := time.Unix(m.minute, 0).UTC()
+		for _, b := range chorus.Buckets {
+			k := rowKey{b, m.p, b.Truncate(at)}
+			row := rows[k]
+			for i := range row {
+				row[i] += d[i]
+			}
+			rows[k] = row
+		}
+	}
+	for k, d := range rows {
+		if d == [4]int64{} {
+			continue
+		}
+		kb := []byte(timelineKey(k.b, k.p, k.start))
 		row := decodeCounts(t.timeline.Get(kb))
 		for i := range row {
 			row[i] += d[i]
@@ -171,47 +255,54 @@ func (t *tallyTx) flush() error {
 	return nil
 }
 
-// addCounters adds each delta to its counter.
-func addCounters(b *bolt.Bucket, deltas map[string]int64) error {
-	for k, d := range deltas {
-		if d == 0 {
-			continue
-		}
-		kb := []byte(k)
-		if err := b.Put(kb, encodeInt(decodeInt(b.Get(kb))+d)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// topList is a bounded list ordered by engagement; n is its length.
-type topList struct {
-	b     *bolt.Bucket
-	n, n0 int64
-}
-
-// insert adds key, then drops the lowest key while over limit. A key lower
-// than every key of a full list is not added at all.
-func (l *topList) insert(key []byte, limit int64) error {
-	if l.n >= limit {
-		if k, _ := l.b.Cursor().First(); k != nil && bytes.Compare(key, k) < 0 {
-			return nil
-		}
-	}
-	if err := l.b.Put(key, nil); err != nil {
+// mergeTop adds the batch's keys that make the named top list, then drops
+// its lowest keys while it is over topN. Its length is the topn counter.
+func (t *tallyTx) mergeTop(name string, keys [][]byte) error {
+	b, err := t.top.CreateBucketIfNotExists([]byte(name))
+	if err != nil {
 		return err
 	}
-	l.n++
-	for l.n > limit {
-		c := l.b.Cursor()
+	ck := counterKey{"topn", name, ""}
+	n := int(decodeInt(t.counters.Get([]byte(ck.name()))))
+	n0 := n
+	c := b.Cursor()
+	if n >= t.topN {
+		// Full: only keys above its lowest can get in.
+		lowest, _ := c.First()
+		above := make([][]byte, 0, len(keys))
+		for _, k := range keys {
+			if bytes.Compare(k, lowest) > 0 {
+				above = append(above, k)
+			}
+		}
+		keys = above
+	}
+	if len(keys) > t.topN {
+		slices.SortFunc(keys, func(x, y []byte) int { return bytes.Compare(y, x) }) // highest first
+		keys = keys[:t.topN]
+	}
+	for _, k := range keys {
+		if err := b.Put(k, nil); err != nil {
+			return err
+		}
+		n++
+	}
+	for ; n > t.topN; n-- {
 		if k, _ := c.First(); k == nil {
 			break
 		}
 		if err := c.Delete(); err != nil {
 			return err
 		}
-		l.n--
+	}
+	if n != n0 {
+		t.deltas[ck] += int64(n - n0)
 	}
 	return nil
+}
+
+// addCounter adds d to the counter named by k.
+func addCounter(b *bolt.Bucket, k counterKey, d int64) error {
+	kb := []byte(k.name())
+	return b.Put(kb, encodeInt(decodeInt(b.Get(kb))+d))
 }
