@@ -101,10 +101,7 @@ func (d *decoder) decodePost(line []byte) (chorus.Post, error) {
 	p := d.cur
 	d.cur = chorus.Post{} // hold no strings between posts
 	if err == nil {
-		d.skipSpace()
-		if d.pos < len(d.data) {
-			err = d.fail("unexpected %s after the object at offset %d", quoteChar(d.data[d.pos]), d.pos)
-		}
+		err = d.end()
 	}
 	if err != nil {
 		if se, ok := err.(*syntaxError); ok {
@@ -119,6 +116,15 @@ func (d *decoder) decodePost(line []byte) (chorus.Post, error) {
 		return chorus.Post{}, err
 	}
 	return p, nil
+}
+
+// end checks that nothing but white space follows the value.
+func (d *decoder) end() error {
+	d.skipSpace()
+	if d.pos < len(d.data) {
+		return d.fail("unexpected %s after the value at offset %d", quoteChar(d.data[d.pos]), d.pos)
+	}
+	return nil
 }
 
 func (d *decoder) skipSpace() {
@@ -140,6 +146,9 @@ func (d *decoder) post(p *chorus.Post) error {
 	}
 	if c := d.data[d.pos]; c != '{' {
 		if err := d.skipValue(); err != nil {
+			return err
+		}
+		if err := d.end(); err != nil {
 			return err
 		}
 		return &chorus.FieldError{Field: "json", Reason: "want an object, got " + kindOf(c)}
