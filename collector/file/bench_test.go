@@ -128,3 +128,12 @@ func BenchmarkStdlibUnmarshal(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchN*b.N)/b.Elapsed().Seconds(), "posts/s")
 }
+
+func BenchmarkReadJSONArray(b *testing.B) {
+	posts := benchPosts(benchN)
+	data, err := json.MarshalIndent(posts, "", "  ")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchRead(b, data, "ndjson")
+}

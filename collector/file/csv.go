@@ -169,6 +169,8 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 				h = newHeader(fields, comma)
 				haveHeader = true
 				continue
+			} else if h.repeated(fields) {
+				continue // files joined with cat repeat the header
 			} else {
 				rec.Post, rec.Err = h.post(fields)
 			}
@@ -200,6 +202,23 @@ func newlines(fields []string) int {
 		n += strings.Count(f, "\n")
 	}
 	return n
+}
+
+// repeated says whether fields is the header row again: every column
+// that fills a field is named for it.
+func (h *header) repeated(fields []string) bool {
+	if len(fields) != h.fields || h.known == 0 {
+		return false
+	}
+	for col, i := range h.index {
+		if i < 0 {
+			continue
+		}
+		if c, ok := columnOf(strings.TrimPrefix(fields[i], utf8BOM)); !ok || c != col {
+			return false
+		}
+	}
+	return true
 }
 
 // post builds and validates a post from one row.

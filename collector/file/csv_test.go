@@ -44,6 +44,7 @@ func TestReadCSV(t *testing.T) {
 		{"bad metric", "platform,id,created_at,likes\nx,1,2024-07-31T19:05:00Z,lots\n", []string{`2 metrics.likes: not a number: "lots"`}},
 		{"negative followers", "platform,id,created_at,author_followers\nx,1,2024-07-31T19:05:00Z,-3\n", []string{"2 author.followers: negative: -3"}},
 		{"semicolons", "platform;id;text;created_at\nx;1;a,b;2024-07-31T19:05:00Z\n", []string{"2 ok x:1"}},
+		{"header repeated by cat", head + "x,1,hi,2024-07-31T19:05:00Z\n\xef\xbb\xbfPlatform,ID,Text,Created_At\nx,2,hi,2024-07-31T19:05:00Z\n", []string{"2 ok x:1", "4 ok x:2"}},
 		{"tabs", "platform\tid\ttext\tcreated_at\nx\t1\ta,b\t2024-07-31T19:05:00Z\n", []string{"2 ok x:1"}},
 	}
 	for _, tt := range tests {

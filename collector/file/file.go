@@ -147,6 +147,9 @@ type reader func(br *bufio.Reader, fn func(Record) error) error
 // returns an I/O error, fn's error, or an error wrapping chorus.ErrInvalid
 // when the format is unknown or cannot be told.
 func Read(r io.Reader, format string, fn func(Record) error) error {
+	if rc, ok := r.(*readCloser); ok {
+		r = rc.Reader // Open's own buffer: use it rather than copy from it
+	}
 	br := bufio.NewReaderSize(r, bufSize)
 	if err := skipBOM(br); err != nil {
 		return err

@@ -2,6 +2,7 @@ package file
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,8 @@ func readNDJSON(br *bufio.Reader, fn func(Record) error) error {
 		case blank(line):
 			continue
 		default:
+			// Files joined with cat may carry a BOM at the start of each.
+			line = bytes.TrimPrefix(line, []byte(utf8BOM))
 			rec.Post, rec.Err = d.decodePost(line)
 		}
 		if err := fn(rec); err != nil {
@@ -262,39 +265,57 @@ func (s *arrayScanner) skipSpace() (byte, error) {
 
 // element reads one element up to the ',' or ']' that ends it, returning
 // its bytes (nil when over the limit), its size and the end byte (0 at the
-// end of input).
+// end of input). It scans the reader's buffer a chunk at a time.
 func (s *arrayScanner) element() (elem []byte, size int, end byte, err error) {
 	s.buf = s.buf[:0]
 	depth := 0
 	inString, escaped := false, false
 	for {
-		c, err := s.read()
-		if err != nil {
+		if _, err := s.br.Peek(1); err != nil {
+			if err != io.EOF {
+				err = fmt.Errorf("read line %d: %w", s.line, err)
+			}
 			return s.trimmed(size), size, 0, err
 		}
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
+		chunk, _ := s.br.Peek(s.br.Buffered())
+		i := 0
+	scan:
+		for ; i < len(chunk); i++ {
+			c := chunk[i]
+			if c == '\n' {
+				s.line++
 			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case (c == '}' || c == ']') && depth > 0:
-			depth--
-		case (c == ',' || c == ']') && depth == 0:
-			return s.trimmed(size), size, c, nil
+			switch {
+			case inString:
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+			case c == '"':
+				inString = true
+			case c == '{' || c == '[':
+				depth++
+			case (c == '}' || c == ']') && depth > 0:
+				depth--
+			case (c == ',' || c == ']') && depth == 0:
+				end = c
+				break scan
+			}
 		}
-		size++
-		if size <= chorus.MaxRecordBytes {
-			s.buf = append(s.buf, c)
+		if size < chorus.MaxRecordBytes {
+			s.buf = append(s.buf, chunk[:min(i, chorus.MaxRecordBytes-size)]...)
 		}
+		size += i
+		if end != 0 {
+			_, _ = s.br.Discard(i + 1)
+			s.last = end
+			return s.trimmed(size), size, end, nil
+		}
+		_, _ = s.br.Discard(i)
 	}
 }
 

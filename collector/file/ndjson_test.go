@@ -28,6 +28,7 @@ func TestReadNDJSON(t *testing.T) {
 		{"one post", post(`"id":"1818700000000000001"`) + "\n", []string{"1 ok x:1818700000000000001"}},
 		{"no final newline", post(`"id":"1"`), []string{"1 ok x:1"}},
 		{"bom and crlf", "\xef\xbb\xbf" + post(`"id":"1"`) + "\r\n" + post(`"id":"2"`) + "\r\n", []string{"1 ok x:1", "2 ok x:2"}},
+		{"bom on a later line", post(`"id":"1"`) + "\n\xef\xbb\xbf" + post(`"id":"2"`) + "\n", []string{"1 ok x:1", "2 ok x:2"}},
 		{"blank lines skipped but counted", "\n\n" + post(`"id":"1"`) + "\n \t \r\n\n" + post(`"id":"2"`) + "\n\n", []string{"3 ok x:1", "6 ok x:2"}},
 		{"numeric id beyond 2^53", post(`"id":1818700000000000001`), []string{"1 ok x:1818700000000000001"}},
 		{"numeric id max uint64", post(`"id":18446744073709551615`), []string{"1 ok x:18446744073709551615"}},
