@@ -133,71 +133,14 @@ func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
 	return nil
 }
 
-// store submits posts in batches while in-process workers score and tally
-// them, and returns once every post of the event is tallied.
+// store runs the ingest pipeline over the files.
 func (imp *importer) store(ctx context.Context, files []string, st appStore, an ingest.Analyzer, workers int, log *slog.Logger) error {
-	wctx, stopWorkers := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	if workers < 1 {
-		workers = 1
-	}
-	wg.Go(func() {
-		ingest.RunWorkers(wctx, workers, consumerName("import"), ingest.Worker{Source: st, Analyzer: an, Logger: log, Block: 50 * time.Millisecond})
-	})
-	defer func() { stopWorkers(); wg.Wait() }()
-
-	batches := make(chan []chorus.Post, 4)
-	var submitErr error
-	var sub sync.WaitGroup
-	sub.Go(func() {
-		for b := range batches {
-			if submitErr != nil {
-				continue
-			}
-			res, err := st.Submit(ctx, imp.event, b)
-			if err != nil {
-				submitErr = fmt.Errorf("submit %d posts: %w", len(b), err)
-				continue
-			}
-			imp.accepted.Add(int64(res.Accepted))
-			imp.duplicates.Add(int64(res.Duplicates))
-		}
-	})
-	batch := make([]chorus.Post, 0, ingest.BatchSize)
-	err := imp.each(files, func(p chorus.Post) error {
-		batch = append(batch, p)
-		if len(batch) == ingest.BatchSize {
-			batches <- batch
-			batch = make([]chorus.Post, 0, ingest.BatchSize)
-		}
-		return nil
-	})
-	if len(batch) > 0 {
-		batches <- batch
-	}
-	close(batches)
-	sub.Wait()
-	if err == nil {
-		err = submitErr
-	}
-	if err != nil {
-		return err
-	}
-	// When import exits its posts are counted: wait for the queue to drain.
-	for {
-		n, err := st.Queued(ctx, imp.event)
-		if err != nil {
-			return fmt.Errorf("check queue of %s: %w", imp.event, err)
-		}
-		if n == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("interrupted with %d posts of %s still queued (a worker or the next run tallies them): %w", n, imp.event, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	p := &ingest.Pipeline{Store: st, Analyzer: an, Workers: workers, Logger: log, Consumer: consumerName("import"),
+		Progress: func(c ingest.Counts) { imp.accepted.Store(c.Accepted); imp.duplicates.Store(c.Duplicates) }}
+	c, err := p.Run(ctx, imp.event, func(emit func(chorus.Post) error) error { return imp.each(files, emit) })
+	imp.accepted.Store(c.Accepted)
+	imp.duplicates.Store(c.Duplicates)
+	return err
 }
 
 // dryRun scores without a store and prints canonical posts.

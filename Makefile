@@ -1,0 +1,57 @@
+# Chorus. `make run` and `make test` are the two commands a new user needs.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+FUZZTIME ?= 30s
+BENCHTIME ?= 3x
+
+.PHONY: build run test deps bench train eval lint fuzz clean
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/chorus ./cmd/chorus
+
+# The dashboard on http://127.0.0.1:8080 with the demo event, on the
+# embedded store under ./chorus-data.
+run: build
+	./bin/chorus serve --demo
+
+deps:
+	@./scripts/deps
+
+# vet plus every test, with the race detector, against throwaway
+# redis-server processes and headless Chromium (installed when missing).
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Ingest end to end (parse, score, tally exactly once) into real Redis and
+# the embedded store, then Redis's own speed at a per-post Lua tally taken
+# in the same minute, and the ratio of the two.
+bench: deps
+	$(GO) test -run '^$$' -bench 'BenchmarkIngest|BenchmarkScore' -benchtime $(BENCHTIME) -timeout 30m ./ingest | tee bench.txt
+	@./scripts/bench-report bench.txt
+
+# Train the English and Chinese models from ../shared/data (CHORUS_TRAIN_DATA
+# overrides) and write the embedded model files.
+train:
+	$(GO) run ./analysis/train train
+
+# Validation metrics and throughput of the built-in models.
+eval:
+	$(GO) run ./analysis/train eval
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+# Each fuzz target for FUZZTIME.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin bench.txt

@@ -1,0 +1,107 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/chorus-news/chorus"
+)
+
+// Store is a store's whole ingest side: queueing, consuming and the queue
+// depth that tells when an import is fully tallied.
+type Store interface {
+	Queue
+	Source
+	Queued(ctx context.Context, event string) (int64, error)
+}
+
+// Counts adds up an import.
+type Counts struct {
+	Accepted   int64
+	Duplicates int64
+}
+
+// Pipeline imports a stream of posts into one event: it submits them in
+// batches while Workers in-process workers score and tally, and returns
+// once every post of the event is tallied, so that counts read afterwards
+// include them. Workers of other processes (chorus serve, chorus worker)
+// may take part; the wait covers their work too.
+type Pipeline struct {
+	Store    Store
+	Analyzer Analyzer
+	Workers  int
+	Logger   *slog.Logger
+	Consumer string // consumer name prefix, unique per process
+	// Progress, if set, is called after each submitted batch.
+	Progress func(Counts)
+}
+
+// Run submits every post produce emits (their Event must be event) and
+// waits until the event's queue is empty.
+func (p *Pipeline) Run(ctx context.Context, event string, produce func(emit func(chorus.Post) error) error) (Counts, error) {
+	wctx, stopWorkers := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		RunWorkers(wctx, max(1, p.Workers), p.Consumer, Worker{Source: p.Store, Analyzer: p.Analyzer, Logger: p.Logger, Block: 50 * time.Millisecond})
+	})
+	defer func() { stopWorkers(); wg.Wait() }()
+
+	var counts Counts
+	batches := make(chan []chorus.Post, 4)
+	var submitErr error
+	var sub sync.WaitGroup
+	sub.Go(func() {
+		for b := range batches {
+			if submitErr != nil {
+				continue // drain so that produce never blocks
+			}
+			res, err := p.Store.Submit(ctx, event, b)
+			if err != nil {
+				submitErr = fmt.Errorf("submit %d posts: %w", len(b), err)
+				continue
+			}
+			counts.Accepted += int64(res.Accepted)
+			counts.Duplicates += int64(res.Duplicates)
+			if p.Progress != nil {
+				p.Progress(counts)
+			}
+		}
+	})
+	batch := make([]chorus.Post, 0, BatchSize)
+	err := produce(func(post chorus.Post) error {
+		batch = append(batch, post)
+		if len(batch) == BatchSize {
+			batches <- batch
+			batch = make([]chorus.Post, 0, BatchSize)
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	sub.Wait()
+	if err == nil {
+		err = submitErr
+	}
+	if err != nil {
+		return counts, err
+	}
+	for {
+		n, err := p.Store.Queued(ctx, event)
+		if err != nil {
+			return counts, fmt.Errorf("check queue of %s: %w", event, err)
+		}
+		if n == 0 {
+			return counts, nil
+		}
+		select {
+		case <-ctx.Done():
+			return counts, fmt.Errorf("interrupted with %d posts of %s still queued (a worker or the next run tallies them): %w", n, event, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
