@@ -78,7 +78,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	check("weibo column", err)
 	count := func(sel string) int {
 		t.Helper()
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(` + "`" + sel + "`" + `).length`))
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
 		check("count "+sel, err)
 		return n
 	}
