@@ -156,6 +156,11 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 			} else {
 				rec.Err = &chorus.FieldError{Field: "csv", Reason: pe.Err.Error()}
 			}
+			if !haveHeader {
+				// Without a header no row can be read; each says so.
+				rec.Err = &chorus.FieldError{Field: "header", Reason: rec.Err.Error()}
+				h, haveHeader = newHeader(nil, comma), true
+			}
 		case err != nil:
 			return err
 		default:
@@ -165,6 +170,10 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 			}
 			if size, ok := lc.over(rec.Line, rec.Line+newlines(fields)); ok {
 				rec.Err = tooLong(size)
+				if !haveHeader {
+					rec.Err = &chorus.FieldError{Field: "header", Reason: rec.Err.Error()}
+					h, haveHeader = newHeader(nil, comma), true
+				}
 			} else if !haveHeader {
 				h = newHeader(fields, comma)
 				haveHeader = true
@@ -308,14 +317,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-func clip(s string) string {
-	const max = 40
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
 }
 
 // lineCapper passes a stream to encoding/csv with every line cut to

@@ -45,6 +45,7 @@ func TestReadCSV(t *testing.T) {
 		{"negative followers", "platform,id,created_at,author_followers\nx,1,2024-07-31T19:05:00Z,-3\n", []string{"2 author.followers: negative: -3"}},
 		{"semicolons", "platform;id;text;created_at\nx;1;a,b;2024-07-31T19:05:00Z\n", []string{"2 ok x:1"}},
 		{"header repeated by cat", head + "x,1,hi,2024-07-31T19:05:00Z\n\xef\xbb\xbfPlatform,ID,Text,Created_At\nx,2,hi,2024-07-31T19:05:00Z\n", []string{"2 ok x:1", "4 ok x:2"}},
+		{"bad header", "platform,\"id\"x,created_at\nx,1,2024-07-31T19:05:00Z\n", []string{"1 header: csv: extraneous or missing \" in quoted-field", "2 platform: missing: the header has no platform column"}},
 		{"tabs", "platform\tid\ttext\tcreated_at\nx\t1\ta,b\t2024-07-31T19:05:00Z\n", []string{"2 ok x:1"}},
 	}
 	for _, tt := range tests {

@@ -92,6 +92,19 @@ func (d *decoder) decodePost(line []byte) (chorus.Post, error) {
 	d.arena, d.refs = d.arena[:0], d.refs[:0]
 	d.cur = chorus.Post{}
 	err := d.post(&d.cur)
+	if err == nil {
+		err = d.end()
+	}
+	if err == nil && d.field != nil {
+		err = d.field
+	}
+	if err != nil {
+		d.cur = chorus.Post{}
+		if se, ok := err.(*syntaxError); ok {
+			return chorus.Post{}, &chorus.FieldError{Field: "json", Reason: se.msg}
+		}
+		return chorus.Post{}, err
+	}
 	if len(d.refs) > 0 {
 		all := string(d.arena)
 		for _, r := range d.refs {
@@ -100,18 +113,6 @@ func (d *decoder) decodePost(line []byte) (chorus.Post, error) {
 	}
 	p := d.cur
 	d.cur = chorus.Post{} // hold no strings between posts
-	if err == nil {
-		err = d.end()
-	}
-	if err != nil {
-		if se, ok := err.(*syntaxError); ok {
-			return chorus.Post{}, &chorus.FieldError{Field: "json", Reason: se.msg}
-		}
-		return chorus.Post{}, err
-	}
-	if d.field != nil {
-		return chorus.Post{}, d.field
-	}
 	if err := p.Validate(); err != nil {
 		return chorus.Post{}, err
 	}
@@ -297,12 +298,20 @@ func (d *decoder) wrongType(field, want string) error {
 	return nil
 }
 
-func clipBytes(b []byte) string {
+// clipBytes shortens a value quoted in an error message, cutting between
+// runes.
+func clipBytes(b []byte) string { return clip(string(b)) }
+
+func clip(s string) string {
 	const max = 40
-	if len(b) > max {
-		return string(b[:max]) + "…"
+	if len(s) <= max {
+		return s
 	}
-	return string(b)
+	cut := max
+	for cut > max-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // null consumes a null literal if one is next.

@@ -155,7 +155,8 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 		return err
 	}
 	format = strings.ToLower(strings.TrimSpace(format))
-	if format == "" || format == Auto {
+	sniffed := format == "" || format == Auto
+	if sniffed {
 		head, err := br.Peek(sniffBytes)
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 			return fmt.Errorf("read: %w", err)
@@ -169,6 +170,9 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 	}
 	read, err := lookup(format)
 	if err != nil {
+		if sniffed {
+			return &chorus.FieldError{Field: "format", Reason: fmt.Sprintf("the input looks like %s, which is not supported yet (supported: %s)", format, strings.Join(Supported(), ", "))}
+		}
 		return err
 	}
 	return read(br, fn)

@@ -223,7 +223,11 @@ func TestReadAuto(t *testing.T) {
 			checkBriefs(t, readAll(t, tt.input, "auto"), tt.want)
 		})
 	}
-	err := Read(strings.NewReader("hello, world\n"), "auto", func(Record) error { return nil })
+	err := Read(strings.NewReader(`{"data":[{"id":"1","text":"hi"}]}`), "auto", func(Record) error { return nil })
+	if want := "format: the input looks like twarc2, which is not supported yet (supported: auto, ndjson, csv)"; err == nil || err.Error() != want {
+		t.Errorf("Read(auto) of a twarc2 page = %v, want %q", err, want)
+	}
+	err = Read(strings.NewReader("hello, world\n"), "auto", func(Record) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "cannot tell the format") || !errors.Is(err, chorus.ErrInvalid) {
 		t.Errorf("Read(auto) of prose = %v, want a sniff error wrapping ErrInvalid", err)
 	}
