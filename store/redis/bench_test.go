@@ -21,12 +21,13 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 	const (
 		total   = 100_000
 		batch   = 1000
-		workers = 2
+		workers = 4
 	)
 	ctx := context.Background()
 	s := open(b, redistest.URL(b), redis.Options{})
 	var elapsed time.Duration
 	for i := range b.N {
+		b.StopTimer()
 		event := fmt.Sprintf("bench-%d", i)
 		createEvent(b, s, event)
 		posts := makePosts(event, total, base, false)

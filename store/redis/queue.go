@@ -44,6 +44,9 @@ func newScripts() scripts {
 const (
 	refreshEvery = 500 * time.Millisecond
 	maxBlockStep = 500 * time.Millisecond
+	// On a Cluster a blocking read watches one stream: keep it short so
+	// that posts of other events wait little.
+	clusterBlockStep = 100 * time.Millisecond
 )
 
 // Submit stores the new posts of a batch and queues them, in one Lua call.
@@ -57,9 +60,9 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	}
 	args := make([]any, 0, 2*len(posts))
 	for i := range posts {
-		p := &posts[i]
+		p := posts[i] // a copy: the caller's slice stays as it was
 		p.Event = event
-		b, err := json.Marshal(p)
+		b, err := json.Marshal(&p)
 		if err != nil {
 			return res, fmt.Errorf("submit to %s: post %s: %w", event, p.Key(), err)
 		}
@@ -282,7 +285,7 @@ func (s *Store) readEach(ctx context.Context, consumer string, streams []string,
 	if len(out) > 0 || wait <= 0 {
 		return out, nil
 	}
-	return s.readOne(ctx, consumer, streams[first], max, wait)
+	return s.readOne(ctx, consumer, streams[first], max, min(wait, clusterBlockStep))
 }
 
 func (s *Store) readOne(ctx context.Context, consumer, stream string, max int, block time.Duration) ([]chorus.Entry, error) {

@@ -86,6 +86,9 @@ type Store struct {
 // the URL without its password.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	safe := redactURL(url)
+	if strings.TrimSpace(url) == "" {
+		return nil, errors.New("open redis: no URL (want redis://host:port/db)")
+	}
 	t, err := parseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("open redis %s: %w", safe, err)
