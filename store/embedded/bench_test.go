@@ -47,6 +47,7 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 			labels := []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative}
 			ctx := context.Background()
 			var elapsed, cpu time.Duration
+			var commits, batches, size int64
 			b.ResetTimer()
 			for range b.N {
 				b.StopTimer()
@@ -86,6 +87,10 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 				}
 				elapsed += time.Since(start)
 				cpu += cpuTime() - cpu0
+				size = embedded.FileSize(s)
+				c, g := embedded.CommitStats(s)
+				commits += c
+				batches += g
 				b.StopTimer()
 				if sum, err := s.Summary(ctx, "bench", ""); err != nil || sum.Total != n {
 					b.Fatalf("total %d, %v; want %d", sum.Total, err, n)
@@ -95,6 +100,9 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 			}
 			b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "posts/s")
 			b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/post")
+			b.ReportMetric(float64(batches)/float64(commits), "batches/commit")
+			b.ReportMetric(float64(commits)/float64(b.N), "commits/op")
+			b.ReportMetric(float64(size)/n, "file-B/post")
 		})
 	}
 }

@@ -31,12 +31,14 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		res = chorus.SubmitResult{}
 		eb, err := eventBucket(tx, event)
 		if err != nil {
 			return err
 		}
 		stored := eb.Bucket(bucketPosts)
+		stored.FillPercent = appendFill
 		storedC := stored.Cursor()
 		queue := tx.Bucket(bucketQueue)
 		queue.FillPercent = 1 // append only: keep its pages full
@@ -234,7 +236,8 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 		seqs[i] = seq
 	}
 	newly := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		newly = 0
 		queue := tx.Bucket(bucketQueue).Cursor()
 		events := map[string]*tallyTx{}
 		a := arena{buf: make([]byte, 0, 640*len(items))}

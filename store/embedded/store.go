@@ -41,6 +41,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -97,8 +98,13 @@ type Store struct {
 	next    uint64           // lowest queue sequence not yet handed out by this process
 	pending map[uint64]claim // handed out, not yet tallied
 	wake    chan struct{}    // closed (and replaced) by each Submit that queued something
-	closed  chan struct{}
-	once    sync.Once
+
+	writes     chan *writeReq // to the writer goroutine (write.go)
+	writerDone chan struct{}
+	commits    atomic.Int64 // transactions the writer committed
+	batches    atomic.Int64 // Submit and Tally batches in them
+	closed     chan struct{}
+	once       sync.Once
 }
 
 type claim struct {
@@ -166,8 +172,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		claim:   opts.ClaimTimeout,
 		pending: make(map[uint64]claim),
 		wake:    make(chan struct{}),
-		closed:  make(chan struct{}),
+
+		writes:     make(chan *writeReq, maxGroup),
+		writerDone: make(chan struct{}),
+		closed:     make(chan struct{}),
 	}
+	go s.writer()
 	log.Info("opened data dir", "dir", dir, "queued", queued)
 	return s, nil
 }
@@ -191,6 +201,7 @@ func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
 		close(s.closed)
+		<-s.writerDone
 		// Remove the note while still holding the lock, so that a note
 		// written by the next holder is never removed.
 		os.Remove(filepath.Join(s.dir, noteFile))

@@ -1,0 +1,16 @@
+package embedded
+
+import bolt "go.etcd.io/bbolt"
+
+// CommitStats reports how many transactions the writer committed and how
+// many batches they held, for the benchmark.
+func CommitStats(s *Store) (commits, batches int64) {
+	return s.commits.Load(), s.batches.Load()
+}
+
+// FileSize is the size of the store's file.
+func FileSize(s *Store) int64 {
+	var n int64
+	s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}
