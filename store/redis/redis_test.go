@@ -670,3 +670,41 @@ func TestReadAcrossEvents(t *testing.T) {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// TestBucketStarts: the buckets the Lua tally derives from created_at match
+// chorus.Bucket.Truncate, before 1970 too.
+func TestBucketStarts(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, redistest.URL(t), redis.Options{})
+	createEvent(t, s, "edges")
+	times := []time.Time{
+		time.Date(1969, 12, 31, 23, 59, 30, 0, time.UTC),
+		time.Date(2024, 2, 29, 23, 59, 59, 999_000_000, time.UTC),
+		time.Date(2038, 1, 19, 3, 14, 8, 0, time.UTC),
+	}
+	posts := makePosts("edges", len(times), base, false)
+	for i := range posts {
+		posts[i].CreatedAt = times[i]
+		posts[i].Platform = chorus.X
+	}
+	if _, err := s.Submit(ctx, "edges", posts); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, s, "w")
+	for _, b := range chorus.Buckets {
+		t.Run(string(b), func(t *testing.T) {
+			got, err := s.Timeline(ctx, "edges", b, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(times) {
+				t.Fatalf("Timeline = %v, want %d points", got, len(times))
+			}
+			for i, at := range times {
+				if want := b.Truncate(at); !got[i].T.Equal(want) {
+					t.Errorf("point %d at %v, want %v (post at %v)", i, got[i].T, want, at)
+				}
+			}
+		})
+	}
+}

@@ -39,18 +39,18 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 	return total, nil
 }
 
-// class is what a post is counted under: posts of one class bump the same
-// counter and bucket fields, so tally.lua adds them up per class.
-type class struct {
-	pi, li  int
-	lang    string
-	m, h, d int64 // bucket starts, unix seconds
+// kind is what a post is counted under: posts of one kind bump the same
+// counters, so tally.lua adds them up per kind (and per kind and minute for
+// the buckets, which it derives from created_at).
+type kind struct {
+	pi, li int
+	lang   string
 }
 
-// Field counts of tally.lua's ARGV: per class and per item.
+// Field counts of tally.lua's ARGV: per kind and per item.
 const (
-	classFields = 10
-	itemFields  = 6
+	kindFields = 8
+	itemFields = 6
 )
 
 func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Entry, idx []int) (int, error) {
@@ -62,8 +62,8 @@ func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Ent
 	ks = append(ks, k.timePL...)
 	const topPBase = 9 // KEYS position (1-based) of topP[0]; timePL[0] follows topP
 
-	classes := map[class]int{} // → 1-based class number
-	var classArgs []any
+	kinds := map[kind]int{} // → 1-based kind number
+	var kindArgs []any
 	itemArgs := make([]any, 0, itemFields*len(idx))
 	for _, i := range idx {
 		p := items[i].Post
@@ -81,27 +81,24 @@ func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Ent
 		if err != nil {
 			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), err)
 		}
-		t := p.CreatedAt
-		c := class{pi: pi, li: li, lang: p.Lang, m: chorus.Minute.Truncate(t).Unix(), h: chorus.Hour.Truncate(t).Unix(), d: chorus.Day.Truncate(t).Unix()}
-		if c.lang == "" {
-			c.lang = noLang
+		kd := kind{pi: pi, li: li, lang: p.Lang}
+		if kd.lang == "" {
+			kd.lang = noLang
 		}
-		num, ok := classes[c]
+		num, ok := kinds[kd]
 		if !ok {
-			num = len(classes) + 1
-			classes[c] = num
+			num = len(kinds) + 1
+			kinds[kd] = num
 			pl, l := string(p.Platform), string(p.Sentiment.Label)
-			pll := "|" + pl + "|" + l
-			classArgs = append(classArgs,
+			kindArgs = append(kindArgs,
 				topPBase+nP+pi*nL+li, topPBase+pi,
-				"l|"+l, "p|"+pl, "g|"+c.lang, "pl"+pll, "pg|"+pl+"|"+c.lang,
-				strconv.FormatInt(c.m, 10)+pll, strconv.FormatInt(c.h, 10)+pll, strconv.FormatInt(c.d, 10)+pll)
+				"l|"+l, "p|"+pl, "g|"+kd.lang, "pl|"+pl+"|"+l, "pg|"+pl+"|"+kd.lang, "|"+pl+"|"+l)
 		}
-		itemArgs = append(itemArgs, p.Key(), t.UnixMilli(), num, p.Metrics.Engagement(), b, items[i].Ref)
+		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), num, p.Metrics.Engagement(), b, items[i].Ref)
 	}
-	args := make([]any, 0, 4+len(classArgs)+len(itemArgs))
-	args = append(args, s.opts.TopN, group, nP, len(classes))
-	args = append(args, classArgs...)
+	args := make([]any, 0, 4+len(kindArgs)+len(itemArgs))
+	args = append(args, s.opts.TopN, group, nP, len(kinds))
+	args = append(args, kindArgs...)
 	args = append(args, itemArgs...)
 	n, err := s.lua.tally.Run(ctx, s.rdb, ks, args...).Int()
 	if err != nil {

@@ -2,19 +2,19 @@
 -- KEYS: 1 posts, 2 queue, 3 tallied, 4 counters, 5-7 minute/hour/day
 --   buckets, 8 top index, 9 .. 8+P top per platform, then the created_at
 --   indexes per platform x label.
--- ARGV: 1 top N, 2 consumer group, 3 P, 4 C (classes), then C classes of 10
---   fields: created_at index (a KEYS position), top-per-platform index (a
---   KEYS position), the label, platform, lang, platform x label and platform
---   x lang counter fields, and the minute, hour and day bucket fields; then
---   the items, 6 fields each: key ("platform:id"), created ms, class
---   (1-based), engagement, post JSON, queue entry id ('' for none).
+-- ARGV: 1 top N, 2 consumer group, 3 P, 4 K (kinds), then K kinds of 8
+--   fields: created_at index and top-per-platform index (KEYS positions),
+--   the label, platform, lang, platform x label and platform x lang counter
+--   fields, and the bucket field suffix "|platform|label"; then the items, 6
+--   fields each: key ("platform:id"), created ms, kind (1-based),
+--   engagement, post JSON, queue entry id ('' for none).
 -- A post not in the tallied set (nor earlier in the batch) is stored with
--- its sentiment, counted once per class field (one HINCRBY per distinct
--- field for the batch) and indexed; every entry id is acked and deleted.
--- Returns how many posts were newly tallied.
-local topN, grp, P, C = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local CF, IF = 10, 6
-local first = 5 + C * CF
+-- its sentiment, counted (the deltas add up in Lua tables: one HINCRBY per
+-- distinct field for the batch) and indexed; every entry id is acked and
+-- deleted. Returns how many posts were newly tallied.
+local topN, grp, P, K = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local KF, IF = 8, 6
+local first = 5 + K * KF
 local CHUNK = 1000
 
 -- call runs head .. args in chunks (unpack has a limit).
@@ -52,7 +52,7 @@ local function topFloor(ki)
   return floor[ki]
 end
 
-local fresh, hset, zadd, perClass, seen = {}, {}, {}, {}, {}
+local fresh, hset, zadd, perKind, minutes, seen = {}, {}, {}, {}, {}, {}
 local function add(ki, score, m)
   local z = zadd[ki]
   if not z then z = {}; zadd[ki] = z end
@@ -68,12 +68,16 @@ for idx = 1, #keys do
     seen[key] = true
     n = n + 1
     local c = tonumber(ARGV[i + 2])
-    local cb = 4 + (c - 1) * CF
+    local cb = 4 + (c - 1) * KF
     local eng = tonumber(ARGV[i + 3])
     fresh[#fresh + 1] = key
     hset[#hset + 1] = key
     hset[#hset + 1] = ARGV[i + 4]
-    perClass[c] = (perClass[c] or 0) + 1
+    perKind[c] = (perKind[c] or 0) + 1
+    local m = math.floor(tonumber(ARGV[i + 1]) / 60000) * 60
+    local byKind = minutes[m]
+    if not byKind then byKind = {}; minutes[m] = byKind end
+    byKind[c] = (byKind[c] or 0) + 1
     add(tonumber(ARGV[cb + 1]), ARGV[i + 1], key)
     local low = topFloor(8)
     if not low or eng >= low then add(8, eng, key) end
@@ -88,15 +92,21 @@ if n > 0 then
   call({'HSET', KEYS[1]}, hset)
   for ki, z in pairs(zadd) do call({'ZADD', KEYS[ki]}, z) end
   local counts, buckets = {n = n}, {{}, {}, {}}
-  for c, k in pairs(perClass) do
-    local cb = 4 + (c - 1) * CF
+  for c, k in pairs(perKind) do
+    local cb = 4 + (c - 1) * KF
     for f = 3, 7 do
       local name = ARGV[cb + f]
       counts[name] = (counts[name] or 0) + k
     end
-    for b = 1, 3 do
-      local name = ARGV[cb + 7 + b]
-      buckets[b][name] = (buckets[b][name] or 0) + k
+  end
+  local function bump(t, f, k) t[f] = (t[f] or 0) + k end
+  for m, byKind in pairs(minutes) do
+    local h, d = m - m % 3600, m - m % 86400
+    for c, k in pairs(byKind) do
+      local suffix = ARGV[4 + c * KF]
+      bump(buckets[1], m .. suffix, k)
+      bump(buckets[2], h .. suffix, k)
+      bump(buckets[3], d .. suffix, k)
     end
   end
   for f, d in pairs(counts) do redis.call('HINCRBY', KEYS[4], f, d) end
