@@ -218,7 +218,7 @@ func TestRestart(t *testing.T) {
 
 func TestClaimTimeout(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, t.TempDir(), embedded.Options{ClaimTimeout: 50 * time.Millisecond})
+	s := open(t, t.TempDir(), embedded.Options{ClaimTimeout: 500 * time.Millisecond})
 	defer s.Close()
 	s.CreateEvent(ctx, chorus.Event{ID: "e"})
 	s.Submit(ctx, "e", posts("e", 3))
@@ -228,7 +228,7 @@ func TestClaimTimeout(t *testing.T) {
 	if got := read(t, s, "w2", 10); len(got) != 0 {
 		t.Errorf("read before the claim expired = %d entries, want 0", len(got))
 	}
-	entries, err := s.Read(ctx, "w2", 10, 2*time.Second) // waits for the claims to expire
+	entries, err := s.Read(ctx, "w2", 10, 10*time.Second) // waits for the claims to expire
 	if err != nil || len(entries) != 3 {
 		t.Fatalf("read after the claim expired = %d, %v; want 3", len(entries), err)
 	}
