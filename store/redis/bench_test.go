@@ -21,7 +21,7 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 	const (
 		total   = 100_000
 		batch   = 1000
-		workers = 4
+		workers = 2
 	)
 	ctx := context.Background()
 	s := open(b, redistest.URL(b), redis.Options{})

@@ -137,6 +137,9 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 			return chorus.Post{}, fmt.Errorf("correct %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
 		}
 		was := p.Sentiment.Label
+		if platformIndex(p.Platform) < 0 || labelIndex(was) < 0 {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: stored post has platform %q, label %q", key, event, p.Platform, was)
+		}
 		sent := *p.Sentiment
 		sent.Label, sent.Corrected, sent.Note = label, true, note
 		p.Sentiment = &sent
