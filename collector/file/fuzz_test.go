@@ -2,12 +2,15 @@ package file
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chorus-news/chorus"
@@ -125,5 +128,62 @@ func FuzzDecodePost(f *testing.F) {
 		if p.Text != std.Text && !bytes.ContainsAny(data, "\u017f\u212a") {
 			t.Fatalf("decodePost(%q).Text = %q, encoding/json reads %q", data, p.Text, std.Text)
 		}
+	})
+}
+
+// FuzzRoundTrip writes a valid post as a JSON line (encoding/json) and as
+// a CSV row (encoding/csv) and checks that both read back as the same post.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add("x", "1818700000000000001", "42", "someone", "Some One", "This is the true Olympic spirit!", "en", int64(1722452700), int64(123456789), "https://x.com/s/1", int64(10), int64(2), "", "x-search")
+	f.Add("weibo", "5062000000000003", "", "体育迷", "", "这张合影太珍贵了,\n\"真的\" \\ \u2028 \x7f", "zh", int64(0), int64(0), "", int64(0), int64(1<<62), "17", "")
+	f.Fuzz(func(t *testing.T, platform, id, authorID, handle, name, text, lang string, sec, nsec int64, url string, likes, quotes int64, quotedID, source string) {
+		p := chorus.Post{
+			Platform:  chorus.Platform(platform),
+			ID:        id,
+			Author:    chorus.Author{ID: authorID, Handle: handle, Name: name, Followers: likes / 3},
+			Text:      text,
+			Lang:      lang,
+			CreatedAt: time.Unix(sec%(1<<35), nsec%1e9),
+			URL:       url,
+			Metrics:   chorus.Metrics{Likes: likes, Reposts: quotes / 2, Replies: likes % 7, Quotes: quotes},
+			QuotedID:  quotedID,
+			Source:    source,
+		}
+		if p.Validate() != nil {
+			return
+		}
+		line, err := json.Marshal(p)
+		if err != nil {
+			return // a year encoding/json will not write
+		}
+		check := func(format string, input []byte) {
+			recs := readAll(t, string(input), format)
+			if len(recs) != 1 || recs[0].Err != nil {
+				t.Fatalf("%s %q: records %v, want one good post", format, input, briefs(recs))
+			}
+			if recs[0].Post != p {
+				t.Fatalf("%s %q:\n got %+v\nwant %+v", format, input, recs[0].Post, p)
+			}
+		}
+		check("ndjson", line)
+
+		// encoding/csv turns \r\n inside a quoted field into \n, and the
+		// reader trims spaces around ids, lang and url.
+		for _, s := range []string{p.Author.ID, p.Lang, p.URL, p.QuotedID} {
+			if strings.TrimSpace(s) != s {
+				return
+			}
+		}
+		if strings.Contains(p.Text+p.Author.Handle+p.Author.Name+p.Source, "\r") {
+			return
+		}
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		_ = w.Write([]string{"platform", "id", "author.id", "author.handle", "author.name", "author.followers", "text", "lang", "created_at", "url", "likes", "reposts", "replies", "quotes", "quoted_id", "source"})
+		_ = w.Write([]string{string(p.Platform), p.ID, p.Author.ID, p.Author.Handle, p.Author.Name, strconv.FormatInt(p.Author.Followers, 10), p.Text, p.Lang,
+			p.CreatedAt.Format(time.RFC3339Nano), p.URL, strconv.FormatInt(p.Metrics.Likes, 10), strconv.FormatInt(p.Metrics.Reposts, 10),
+			strconv.FormatInt(p.Metrics.Replies, 10), strconv.FormatInt(p.Metrics.Quotes, 10), p.QuotedID, p.Source})
+		w.Flush()
+		check("csv", b.Bytes())
 	})
 }
