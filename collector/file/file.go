@@ -54,7 +54,8 @@ const bufSize = 64 << 10
 const gzipMagic = "\x1f\x8b"
 
 // Open opens name for reading: "-" is stdin; gzip input is decompressed,
-// recognised by a .gz suffix or by the gzip magic bytes.
+// recognised by a .gz suffix or by the gzip magic bytes. Errors name the
+// file ("open NAME: …"). Closing never closes stdin.
 func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 	var (
 		src    io.Reader
@@ -68,7 +69,7 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", name, err)
+			return nil, err // an *fs.PathError: "open NAME: reason"
 		}
 		src, closer = f, f
 	}

@@ -275,3 +275,53 @@ func TestSniff(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodePost(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"post", `{"platform":"weibo","id":5062000000000003,"created_at":"2024-07-31T20:30:00+08:00","event":"ignored"}`, "ok weibo:5062000000000003"},
+		{"padded", " \n" + post(`"id":"1"`) + "\n ", "ok x:1"},
+		{"syntax", `{"platform":"x"`, "json: unexpected end of input"},
+		{"two values", post(`"id":"1"`) + post(`"id":"2"`), "json: unexpected '{' after the value at offset 61"},
+		{"field", post(`"id":"1","metrics":{"likes":"-"}`), `metrics.likes: not a number: "-"`},
+		{"empty", ``, "json: unexpected end of input"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := DecodePost([]byte(tt.in))
+			got := "ok " + p.Key()
+			if err != nil {
+				got = err.Error()
+				if !errors.Is(err, chorus.ErrInvalid) {
+					t.Errorf("error %v does not wrap chorus.ErrInvalid", err)
+				}
+			}
+			if got != tt.want {
+				t.Errorf("DecodePost(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+			if p.Event != "" {
+				t.Errorf("Event = %q, want it left for the caller", p.Event)
+			}
+		})
+	}
+}
+
+func ExampleRead() {
+	input := "platform,id,text,created_at\n" +
+		"x,1818700000000000001,What a moment,2024-07-31T19:05:00Z\n" +
+		"myspace,2,hi,2024-07-31T19:06:00Z\n" +
+		"x,1818700000000000003,when?,yesterday\n"
+	_ = Read(strings.NewReader(input), "auto", func(r Record) error {
+		if r.Err != nil {
+			fmt.Printf("posts.csv:%d: %v\n", r.Line, r.Err)
+			return nil
+		}
+		fmt.Printf("posts.csv:%d: %s %q\n", r.Line, r.Post.Key(), r.Post.Text)
+		return nil
+	})
+	// Output:
+	// posts.csv:2: x:1818700000000000001 "What a moment"
+	// posts.csv:3: platform: unknown platform "myspace" (want x or weibo)
+	// posts.csv:4: created_at: not RFC 3339: "yesterday"
+}
