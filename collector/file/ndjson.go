@@ -280,13 +280,10 @@ func (s *arrayScanner) element() (elem []byte, size int, end byte, err error) {
 		chunk, _ := s.br.Peek(s.br.Buffered())
 		i := 0
 	scan:
-		for ; i < len(chunk); i++ {
+		for i < len(chunk) {
 			c := chunk[i]
-			if c == '\n' {
-				s.line++
-			}
-			switch {
-			case inString:
+			i++
+			if inString {
 				switch {
 				case escaped:
 					escaped = false
@@ -295,14 +292,32 @@ func (s *arrayScanner) element() (elem []byte, size int, end byte, err error) {
 				case c == '"':
 					inString = false
 				}
-			case c == '"':
+				if c == '\n' { // not JSON, but lines must still count
+					s.line++
+				}
+				continue
+			}
+			switch c {
+			case '"':
 				inString = true
-			case c == '{' || c == '[':
+				i += plainPrefix(chunk[i:])
+			case '\n':
+				s.line++
+			case '{', '[':
 				depth++
-			case (c == '}' || c == ']') && depth > 0:
-				depth--
-			case (c == ',' || c == ']') && depth == 0:
-				end = c
+			case '}', ']':
+				if depth > 0 {
+					depth--
+				} else if c == ']' {
+					end = c
+				}
+			case ',':
+				if depth == 0 {
+					end = c
+				}
+			}
+			if end != 0 {
+				i-- // the end byte is not part of the element
 				break scan
 			}
 		}

@@ -272,6 +272,7 @@ func TestReadArray(t *testing.T) {
 		{"not closed", "[\n" + post(`"id":"1"`) + ",\n", []string{"2 ok x:1", "3 json: unexpected end of input: the array is not closed"}},
 		{"not closed after element", "[\n" + post(`"id":"1"`) + "\n", []string{"2 ok x:1", "3 json: unexpected end of input: the array is not closed"}},
 		{"cut inside an element", "[\n" + `{"platform":"x"`, []string{"2 json: unexpected end of input"}},
+		{"raw newlines in strings", "[\n{\"a\":\"x\ny\\\nz\"},\n" + post(`"id":"2"`) + "]", []string{"2 json: invalid character 0x0a in string at offset 7", "5 ok x:2"}},
 		{"data after", "[" + post(`"id":"1"`) + "]\n\nx", []string{"1 ok x:1", "3 json: unexpected 'x' after the array"}},
 		{"element too long", "[\n" + post(`"id":"1","text":"`+strings.Repeat("a", chorus.MaxRecordBytes)+`"`) + ",\n" + post(`"id":"2"`) + "]",
 			[]string{"2 record: 1048647 bytes, over the 1048576 byte limit", "3 ok x:2"}},
