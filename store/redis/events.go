@@ -36,6 +36,12 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) 
 		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
 	}
 	s.known.Store(ev.ID, struct{}{})
+	if created {
+		// Let Read see the new queue now rather than at its next refresh.
+		s.mu.Lock()
+		s.refreshed = time.Time{}
+		s.mu.Unlock()
+	}
 	return created, nil
 }
 
