@@ -5,11 +5,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 	"unicode/utf8"
 
@@ -40,10 +42,15 @@ func addSeeds(f *testing.F, patterns ...string) {
 // error from Read, each record either a FieldError or a post that passes
 // Validate, line numbers within the input and in order (strictly for
 // line-per-record input).
+//
+// It then reads data again one byte per Read call, which puts a buffer
+// boundary everywhere, and wants the same records.
 func checkRead(t *testing.T, data []byte, format string, strict bool) {
 	lines := bytes.Count(data, []byte("\n")) + 1
 	last := 0
+	var got []string
 	err := Read(bytes.NewReader(data), format, func(r Record) error {
+		got = append(got, fmt.Sprintf("%d %v %+v", r.Line, r.Err, r.Post))
 		if r.Line < 1 || r.Line > lines {
 			t.Fatalf("record on line %d of an input of %d lines", r.Line, lines)
 		}
@@ -72,6 +79,17 @@ func checkRead(t *testing.T, data []byte, format string, strict bool) {
 	})
 	if err != nil {
 		t.Fatalf("Read(%s) = %v, want nil for in-memory input", format, err)
+	}
+	var again []string
+	err = Read(iotest.OneByteReader(bytes.NewReader(data)), format, func(r Record) error {
+		again = append(again, fmt.Sprintf("%d %v %+v", r.Line, r.Err, r.Post))
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Read(%s) one byte at a time = %v, want nil", format, err)
+	}
+	if strings.Join(got, "\n") != strings.Join(again, "\n") {
+		t.Fatalf("Read(%s) one byte at a time differs:\n got %q\nwant %q", format, again, got)
 	}
 }
 
