@@ -52,7 +52,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) 
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bucketPosts, bucketScores, bucketCounters, bucketTimeline, bucketIdx, bucketTop} {
+		for _, name := range [][]byte{bucketPosts, bucketScores, bucketPending, bucketCounters, bucketTimeline, bucketIdx, bucketTop} {
 			if _, err := eb.CreateBucket(name); err != nil {
 				return err
 			}

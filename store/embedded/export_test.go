@@ -14,3 +14,6 @@ func FileSize(s *Store) int64 {
 	s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
 	return n
 }
+
+// SetFlushAt sets how many pending index entries a Tally moves at once.
+func SetFlushAt(s *Store, n int) { s.flushAt = n }

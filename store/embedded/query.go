@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -104,6 +105,9 @@ func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, pla
 	err := s.db.View(func(tx *bolt.Tx) error {
 		eb, err := eventBucket(tx, event)
 		if err != nil {
+			return err
+		}
+		if err := pendingRows(eb, b, platform, rows); err != nil {
 			return err
 		}
 		c := eb.Bucket(bucketTimeline).Cursor()
@@ -212,6 +216,13 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 			}
 		}
 		m := newMerge(lists, after)
+		if q.Sort == chorus.Recent {
+			entries, err := readPending(eb, q.Platform, q.Label)
+			if err != nil {
+				return err
+			}
+			m.addSorted(entries, after)
+		}
 		var last []byte
 		for k := m.next(); k != nil; k = m.next() {
 			if len(k) <= prefix {
@@ -247,6 +258,18 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 type merge struct {
 	cs []*bolt.Cursor
 	ks [][]byte
+	// extra keys, highest first, from pending entries
+	extra [][]byte
+}
+
+// addSorted adds the keys of pending entries below after to the walk.
+func (m *merge) addSorted(entries []pendingEntry, after []byte) {
+	for _, e := range entries {
+		if after == nil || bytes.Compare(e.key, after) < 0 {
+			m.extra = append(m.extra, e.key)
+		}
+	}
+	slices.SortFunc(m.extra, func(x, y []byte) int { return bytes.Compare(y, x) })
 }
 
 func newMerge(lists []*bolt.Bucket, after []byte) *merge {
@@ -280,6 +303,11 @@ func (m *merge) next() []byte {
 		if k != nil && (best < 0 || bytes.Compare(k, m.ks[best]) > 0) {
 			best = i
 		}
+	}
+	if len(m.extra) > 0 && (best < 0 || bytes.Compare(m.extra[0], m.ks[best]) > 0) {
+		k := m.extra[0]
+		m.extra = m.extra[1:]
+		return k
 	}
 	if best < 0 {
 		return nil
@@ -345,6 +373,10 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		if p, err = decodePost(event, rec, score); err != nil {
 			return err
 		}
+		// The post's index entry may be pending: move them all first.
+		if err := t.movePending(); err != nil {
+			return err
+		}
 		if old := p.Sentiment.Label; old != label {
 			pl := p.Platform
 			t.deltas[labelCounter(old)]--
@@ -361,9 +393,9 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 			if err := t.indexPut(pl, label, tk); err != nil {
 				return err
 			}
-			if err := t.flush(); err != nil {
-				return err
-			}
+		}
+		if err := t.flush(math.MaxInt); err != nil {
+			return err
 		}
 		sent := *p.Sentiment
 		sent.Label, sent.Corrected, sent.Note = label, true, note

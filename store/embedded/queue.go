@@ -270,7 +270,7 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 			}
 		}
 		for _, ev := range events {
-			if err := ev.flush(); err != nil {
+			if err := ev.flush(s.flushAt); err != nil {
 				return err
 			}
 		}

@@ -88,11 +88,12 @@ func eventBucketName(id string) []byte { return []byte("ev/" + id) }
 
 // Store is the embedded store. It is safe for concurrent use.
 type Store struct {
-	db    *bolt.DB
-	dir   string
-	log   *slog.Logger
-	topN  int
-	claim time.Duration
+	db      *bolt.DB
+	dir     string
+	log     *slog.Logger
+	topN    int
+	claim   time.Duration
+	flushAt int // pending index entries moved at once (pending.go)
 
 	mu      sync.Mutex
 	next    uint64           // lowest queue sequence not yet handed out by this process
@@ -169,6 +170,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		dir:     dir,
 		log:     log,
 		topN:    opts.TopN,
+		flushAt: defaultFlushAt,
 		claim:   opts.ClaimTimeout,
 		pending: make(map[uint64]claim),
 		wake:    make(chan struct{}),

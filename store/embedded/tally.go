@@ -93,6 +93,7 @@ type minuteKey struct {
 // deltas and top-N candidates are gathered in memory and written once each
 // by flush.
 type tallyTx struct {
+	eb, pending             *bolt.Bucket
 	posts, scores, counters *bolt.Bucket
 	timeline, idx, top      *bolt.Bucket
 	scoresC                 *bolt.Cursor // for lookups without allocating
@@ -106,6 +107,7 @@ type tallyTx struct {
 
 func newTallyTx(eb *bolt.Bucket, topN int) *tallyTx {
 	t := &tallyTx{
+		eb:         eb,
 		posts:      eb.Bucket(bucketPosts),
 		scores:     eb.Bucket(bucketScores),
 		counters:   eb.Bucket(bucketCounters),
@@ -150,11 +152,10 @@ func (t *tallyTx) add(a *arena, p *chorus.Post) (bool, error) {
 
 	pl, l := p.Platform, p.Sentiment.Label
 	t.groups[groupKey{pl, l, langOf(p)}]++
-	t.move(pl, p.CreatedAt, "", l)
 
 	start = len(a.buf)
 	a.buf = appendTimeKey(a.buf, p.CreatedAt, key)
-	if err := t.indexPut(pl, l, a.take(start)); err != nil {
+	if err := t.addPending(a, pl, l, a.take(start)); err != nil {
 		return false, err
 	}
 
@@ -199,8 +200,15 @@ func (t *tallyTx) indexPut(p chorus.Platform, l chorus.Label, key []byte) error 
 	return b.Put(key, nil)
 }
 
-// flush writes the summed deltas and merges the top-N candidates.
-func (t *tallyTx) flush() error {
+// flush moves the pending entries when flushAt of them wait (always when
+// flushAt <= 0), then writes the summed deltas and merges the top-N
+// candidates.
+func (t *tallyTx) flush(flushAt int) error {
+	if t.pendingCount() >= int64(flushAt) {
+		if err := t.movePending(); err != nil {
+			return err
+		}
+	}
 	var all [][]byte
 	for _, pl := range chorus.Platforms {
 		keys := t.candidates[pl]
