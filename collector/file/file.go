@@ -18,6 +18,9 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
 	"github.com/chorus-news/chorus"
 )
 
@@ -154,6 +157,12 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 	br := bufio.NewReaderSize(r, bufSize)
 	if err := skipBOM(br); err != nil {
 		return err
+	}
+	if head, _ := br.Peek(2); string(head) == "\xff\xfe" || string(head) == "\xfe\xff" {
+		// UTF-16 with a byte order mark, as Excel saves "Unicode text":
+		// read it as UTF-8 (the decoder drops the mark).
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), bufSize)
 	}
 	format = strings.ToLower(strings.TrimSpace(format))
 	sniffed := format == "" || format == Auto

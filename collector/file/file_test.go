@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/unicode"
+
 	"github.com/chorus-news/chorus"
 )
 
@@ -324,4 +326,25 @@ func ExampleRead() {
 	// posts.csv:2: x:1818700000000000001 "What a moment"
 	// posts.csv:3: platform: unknown platform "myspace" (want x or weibo)
 	// posts.csv:4: created_at: not RFC 3339: "yesterday"
+}
+
+func TestReadUTF16(t *testing.T) {
+	text := "platform\tid\ttext\tcreated_at\r\nweibo\t5062000000000003\t这张合影太珍贵了 😀\t2024-07-31 20:30:00\r\nmyspace\t2\thi\t2024-07-31 20:30:00\r\n"
+	for _, tt := range []struct {
+		name  string
+		order unicode.Endianness
+	}{{"little endian", unicode.LittleEndian}, {"big endian", unicode.BigEndian}} {
+		t.Run(tt.name, func(t *testing.T) {
+			enc := unicode.UTF16(tt.order, unicode.UseBOM).NewEncoder()
+			data, err := enc.Bytes([]byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs := readAll(t, string(data), "auto")
+			checkBriefs(t, recs, []string{"2 ok weibo:5062000000000003", `3 platform: unknown platform "myspace" (want x or weibo)`})
+			if len(recs) > 0 && recs[0].Post.Text != "这张合影太珍贵了 😀" {
+				t.Errorf("text = %q, want it decoded from UTF-16", recs[0].Post.Text)
+			}
+		})
+	}
 }
