@@ -3,7 +3,9 @@
 // test (URL), and a three-node Redis Cluster on demand (StartCluster).
 // Servers listen on free ports of 127.0.0.1 (never 6379), keep nothing on
 // disk and stop when the tests end. CHORUS_REDIS_URL names an existing
-// Redis to use instead; URL flushes its database before each test.
+// Redis to use instead; URL flushes its database before each test, provided
+// it was empty to begin with (it is never wiped of data the tests did not
+// write).
 package redistest
 
 import (
@@ -25,6 +27,11 @@ import (
 
 // EnvURL overrides the throwaway server.
 const EnvURL = "CHORUS_REDIS_URL"
+
+// scratchKey marks a database as the tests' own: Flush empties only an
+// empty database or one that holds this key, so that a CHORUS_REDIS_URL
+// left pointing at real data is never wiped.
+const scratchKey = "redistest:scratch"
 
 // installHint is what a missing binary's failure says.
 const installHint = "redis-server is needed for these tests and was not found on PATH: apt-get install -y redis-server"
@@ -80,7 +87,12 @@ func start(cluster bool, extra ...string) (*Server, error) {
 			return nil, fmt.Errorf("start redis-server: %w", err)
 		}
 		if lastErr = s.waitPing(5 * time.Second); lastErr == nil {
-			return s, nil
+			if cluster {
+				return s, nil
+			}
+			if lastErr = s.markScratch(); lastErr == nil {
+				return s, nil
+			}
 		}
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
@@ -106,6 +118,16 @@ func (s *Server) waitPing(d time.Duration) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// markScratch marks the server's database 0 as the tests' own.
+func (s *Server) markScratch() error {
+	rdb := goredis.NewClient(&goredis.Options{Addr: s.Addr, DisableIdentity: true})
+	defer rdb.Close()
+	if err := rdb.Set(context.Background(), scratchKey, "1", 0).Err(); err != nil {
+		return fmt.Errorf("mark redis-server on %s as scratch: %w", s.Addr, err)
+	}
+	return nil
 }
 
 // freePort finds a free TCP port on 127.0.0.1; for a cluster node, port
@@ -177,7 +199,9 @@ func URL(t testing.TB) string {
 	return u
 }
 
-// Flush empties the database of a single-node URL.
+// Flush empties the database of a single-node URL: a database of a server
+// that redistest started, or an empty one, never one holding other data
+// (the test fails instead). It leaves one key, the scratch mark.
 func Flush(t testing.TB, url string) {
 	t.Helper()
 	opts, err := goredis.ParseURL(url)
@@ -187,8 +211,22 @@ func Flush(t testing.TB, url string) {
 	opts.DisableIdentity = true
 	rdb := goredis.NewClient(opts)
 	defer rdb.Close()
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
-		t.Fatalf("redistest: flush %s: %v", opts.Addr, err)
+	ctx := context.Background()
+	n, err := rdb.DBSize(ctx).Result()
+	if err != nil {
+		t.Fatalf("redistest: flush %s db %d: %v", opts.Addr, opts.DB, err)
+	}
+	if n > 0 {
+		if mine, err := rdb.Exists(ctx, scratchKey).Result(); err != nil || mine == 0 {
+			t.Fatalf("redistest: refusing to flush %s db %d: it holds %d keys the tests did not write (%v); point %s at an empty database",
+				opts.Addr, opts.DB, n, err, EnvURL)
+		}
+	}
+	if err := rdb.FlushDB(ctx).Err(); err != nil {
+		t.Fatalf("redistest: flush %s db %d: %v", opts.Addr, opts.DB, err)
+	}
+	if err := rdb.Set(ctx, scratchKey, "1", 0).Err(); err != nil {
+		t.Fatalf("redistest: mark %s db %d: %v", opts.Addr, opts.DB, err)
 	}
 }
 

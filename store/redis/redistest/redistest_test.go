@@ -2,6 +2,7 @@ package redistest_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -26,14 +27,58 @@ func TestURLIsEmpty(t *testing.T) {
 		}
 		rdb := goredis.NewClient(opts)
 		defer rdb.Close()
-		if n, err := rdb.DBSize(ctx).Result(); err != nil || n != 0 {
-			t.Errorf("round %d: DBSIZE = %d, %v; want 0", i, n, err)
+		if n, err := rdb.Exists(ctx, "leftover").Result(); err != nil || n != 0 {
+			t.Errorf("round %d: EXISTS leftover = %d, %v; want 0", i, n, err)
 		}
 		if err := rdb.Set(ctx, "leftover", "x", 0).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
+
+// TestFlushRefusesForeignData: a database holding keys the tests did not
+// write is never flushed.
+func TestFlushRefusesForeignData(t *testing.T) {
+	srv, err := redistest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ctx := context.Background()
+	rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr, DB: 1})
+	defer rdb.Close()
+	if err := rdb.Set(ctx, "precious", "data", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	url := "redis://" + srv.Addr + "/1"
+	ft := &fatalRecorder{TB: t}
+	func() {
+		defer func() { recover() }()
+		redistest.Flush(ft, url)
+	}()
+	if !strings.Contains(ft.msg, "refusing to flush") {
+		t.Errorf("Flush of a foreign database: fatal %q, want a refusal", ft.msg)
+	}
+	if n, _ := rdb.Exists(ctx, "precious").Result(); n != 1 {
+		t.Errorf("the foreign key was flushed")
+	}
+	// An empty database is fine, and flushed again later.
+	redistest.Flush(t, "redis://"+srv.Addr+"/2")
+	redistest.Flush(t, "redis://"+srv.Addr+"/2")
+}
+
+// fatalRecorder records a Fatalf and stops the caller with a panic.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalRecorder) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	panic("fatal")
+}
+
+func (f *fatalRecorder) Helper() {}
 
 // TestMissingBinary: without redis-server the helper fails with the
 // install hint (it never skips).
