@@ -1,11 +1,29 @@
-// Package file reads the files people already have: it opens files, stdin
-// and gzip, sniffs the format, counts lines and turns each record into a
-// canonical chorus.Post. It reads ndjson (canonical posts, one per line, or a
-// JSON array of them) and csv (a header row of canonical field names).
+// Package file reads the files people already have into canonical posts:
+// it opens files, stdin and gzip, sniffs the format, counts lines and turns
+// each record into a chorus.Post.
 //
-// A bad record never stops a read: it reaches the callback with Record.Err set
-// and the line it started on, so the caller can print FILE:LINE: field: reason
-// and go on.
+// Formats:
+//
+//   - ndjson: one canonical post object per line (see CONTRACT.md), or one
+//     JSON array of them. Ids may be JSON numbers (their digits are kept
+//     exactly) or strings; counts may be numbers or numeric strings;
+//     created_at is anything chorus.ParseTime takes, or Unix seconds or
+//     milliseconds. Unknown fields, "event" and "sentiment" are ignored.
+//   - csv: a header row of canonical field names, matched without case:
+//     platform, id, text, lang, created_at, url, quoted_id, source,
+//     author_id, author_handle, author_name, author_followers (or author.id
+//     …), likes, reposts, replies, quotes (or metrics_likes, metrics.likes
+//     …). Other columns are ignored. Separators ',', tab and ';' are told
+//     from the header.
+//
+// Both may start with a UTF-8 byte order mark, use CRLF, and hold blank
+// lines; UTF-16 with a byte order mark is read as well. A record over
+// chorus.MaxRecordBytes is rejected; a line over it is never held whole (a
+// CSV record of many shorter lines is held until it ends).
+//
+// A bad record never stops a read: it reaches the callback with Record.Err
+// set (a *chorus.FieldError) and the line it started on, so the caller can
+// print FILE:LINE: field: reason and go on.
 package file
 
 import (
