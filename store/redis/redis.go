@@ -6,16 +6,24 @@
 // Key layout, for event e (ids are letters, digits, '-', '_', '.'):
 //
 //	chorus:events              hash  event id → event JSON (the registry, outside every event slot)
-//	chorus:{e}:posts           hash  "platform:id" → post JSON (the final JSON, with sentiment, once tallied)
-//	chorus:{e}:q               stream of submitted, untallied posts; consumer group "chorus"; entry field p = post JSON
-//	chorus:{e}:tallied         set   "platform:id" of every tallied post (the tally identity)
+//	chorus:{e}:posts           hash  "platform:id" → post JSON (the final JSON, with lang and sentiment, once tallied)
+//	chorus:{e}:q               stream of submitted, untallied posts (field p = post JSON); consumer group "chorus"
+//	chorus:{e}:tallied         set   "platform:id" of every tallied post: the tally identity
 //	chorus:{e}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>
-//	chorus:{e}:b:1m|1h|1d      hash  "<bucket start unix>|<platform>|<label>" → count
+//	chorus:{e}:b:1m|1h|1d      hash  "<bucket start, unix s>|<platform>|<label>" → count
 //	chorus:{e}:t:<platform>:<label>
-//	                           zset  created_at index per platform x label: score unix ms,
-//	                                 member "platform:id" (a listing merges the ones it needs)
+//	                           zset  created_at index: score unix ms, member "platform:id";
+//	                                 a listing merges the ones its filter needs
 //	chorus:{e}:top[:p:<platform>]
-//	                           zset  the TopN posts by engagement
+//	                           zset  the TopN posts by chorus.Metrics.Engagement, overall and per platform
+//
+// Submit stores a post with HSETNX and queues it with XADD only when new.
+// Read serves the streams through the consumer group, taking over entries
+// idle longer than ClaimIdle (XAUTOCLAIM). Tally checks and sets the tally
+// identity, stores the final JSON, counts and indexes the new posts and, in
+// every case, XACKs and XDELs their entries, so Queued is the stream length
+// and a replayed tally counts nothing twice. A post without a language is
+// counted under "und". chorus.Top listings show at most TopN posts.
 package redis
 
 import (

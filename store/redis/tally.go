@@ -63,7 +63,7 @@ func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Ent
 	const topPBase = 9 // KEYS position (1-based) of topP[0]; timePL[0] follows topP
 
 	kinds := map[kind]int{} // → 1-based kind number
-	var kindArgs []any
+	kindArgs := make([]any, 0, 4*kindFields)
 	itemArgs := make([]any, 0, itemFields*len(idx))
 	for _, i := range idx {
 		p := items[i].Post
