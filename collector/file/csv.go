@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/chorus-news/chorus"
 )
@@ -36,8 +38,13 @@ const (
 // case-insensitive; author and metrics fields may be flattened with '_' or
 // '.' ("author_id", "author.id"), and metrics may also go bare ("likes").
 func columnOf(name string) (int, bool) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	n = strings.NewReplacer(".", "_", " ", "_", "-", "_").Replace(n)
+	n := strings.Map(func(r rune) rune {
+		switch r {
+		case '.', ' ', '-':
+			return '_'
+		}
+		return unicode.ToLower(r)
+	}, strings.TrimSpace(name))
 	n = strings.TrimPrefix(n, "metrics_")
 	switch n {
 	case "platform":
@@ -91,6 +98,7 @@ func columnName(col int) string {
 
 // header is a parsed header row.
 type header struct {
+	names  []string     // as written
 	index  [numCols]int // field -> column, -1 when absent
 	fields int          // columns in the header
 	known  int          // columns that fill a field
@@ -98,7 +106,7 @@ type header struct {
 }
 
 func newHeader(names []string, comma rune) header {
-	h := header{fields: len(names), comma: comma}
+	h := header{names: slices.Clone(names), fields: len(names), comma: comma}
 	for i := range h.index {
 		h.index[i] = -1
 	}
@@ -147,9 +155,9 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 			return nil
 		}
 		var rec Record
-		var pe *csv.ParseError
 		switch {
-		case errors.As(err, &pe):
+		case err != nil && isParseError(err):
+			pe := err.(*csv.ParseError)
 			rec.Line = pe.StartLine
 			if size, ok := lc.over(pe.StartLine, pe.Line); ok {
 				rec.Err = tooLong(size)
@@ -191,6 +199,11 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 	}
 }
 
+func isParseError(err error) bool {
+	_, ok := err.(*csv.ParseError)
+	return ok
+}
+
 // sniffComma picks the separator from the first non-empty line.
 func sniffComma(br *bufio.Reader) (rune, error) {
 	head, err := br.Peek(sniffBytes)
@@ -214,16 +227,13 @@ func newlines(fields []string) int {
 }
 
 // repeated says whether fields is the header row again: every column
-// that fills a field is named for it.
+// that fills a field holds its header name.
 func (h *header) repeated(fields []string) bool {
 	if len(fields) != h.fields || h.known == 0 {
 		return false
 	}
-	for col, i := range h.index {
-		if i < 0 {
-			continue
-		}
-		if c, ok := columnOf(strings.TrimPrefix(fields[i], utf8BOM)); !ok || c != col {
+	for _, i := range h.index {
+		if i >= 0 && !strings.EqualFold(strings.TrimPrefix(fields[i], utf8BOM), strings.TrimPrefix(h.names[i], utf8BOM)) {
 			return false
 		}
 	}
@@ -267,26 +277,27 @@ func (h *header) post(fields []string) (chorus.Post, error) {
 			Name:   get(colAuthorName),
 		},
 	}
-	for _, n := range []struct {
-		col   int
-		field string
-		dst   *int64
-	}{
-		{colAuthorFollowers, "author.followers", &p.Author.Followers},
-		{colLikes, "metrics.likes", &p.Metrics.Likes},
-		{colReposts, "metrics.reposts", &p.Metrics.Reposts},
-		{colReplies, "metrics.replies", &p.Metrics.Replies},
-		{colQuotes, "metrics.quotes", &p.Metrics.Quotes},
-	} {
-		s := get(n.col)
-		if s == "" {
-			continue
+	var err error
+	count := func(col int, field string) int64 {
+		s := get(col)
+		if s == "" || err != nil {
+			return 0
 		}
 		v, reason := parseCount(s)
 		if reason != "" {
-			return chorus.Post{}, &chorus.FieldError{Field: n.field, Reason: fmt.Sprintf("%s: %q", reason, clip(s))}
+			err = &chorus.FieldError{Field: field, Reason: fmt.Sprintf("%s: %q", reason, clip(s))}
 		}
-		*n.dst = v
+		return v
+	}
+	p.Author.Followers = count(colAuthorFollowers, "author.followers")
+	p.Metrics = chorus.Metrics{
+		Likes:   count(colLikes, "metrics.likes"),
+		Reposts: count(colReposts, "metrics.reposts"),
+		Replies: count(colReplies, "metrics.replies"),
+		Quotes:  count(colQuotes, "metrics.quotes"),
+	}
+	if err != nil {
+		return chorus.Post{}, err
 	}
 	if s := strings.TrimSpace(get(colCreatedAt)); isDigits(s) {
 		t, reason := unixTime(s)
