@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -433,5 +434,42 @@ func TestLockedErrorMessage(t *testing.T) {
 				t.Error("not ErrLocked")
 			}
 		})
+	}
+}
+
+// TestTallyBadRef: an item must name its own queue entry; nothing is
+// counted when one does not.
+func TestTallyBadRef(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), embedded.Options{})
+	defer s.Close()
+	s.CreateEvent(ctx, chorus.Event{ID: "e"})
+	s.Submit(ctx, "e", posts("e", 2))
+	entries := read(t, s, "w", 10)
+	if len(entries) != 2 {
+		t.Fatalf("read %d, want 2", len(entries))
+	}
+	tests := []struct {
+		name string
+		edit func(e []chorus.Entry)
+	}{
+		{"empty", func(e []chorus.Entry) { e[1].Ref = "" }},
+		{"not a number", func(e []chorus.Entry) { e[1].Ref = "1-0" }},
+		{"another post's", func(e []chorus.Entry) { e[0].Ref, e[1].Ref = e[1].Ref, e[0].Ref }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := slices.Clone(entries)
+			tc.edit(bad)
+			if n, err := s.Tally(ctx, bad); !errors.Is(err, chorus.ErrInvalid) {
+				t.Errorf("Tally = %d, %v; want ErrInvalid", n, err)
+			}
+			if sum := total(t, s, "e"); sum.Total != 0 {
+				t.Errorf("total after a refused Tally = %d, want 0", sum.Total)
+			}
+		})
+	}
+	if n := tally(t, s, entries); n != 2 {
+		t.Errorf("good Tally = %d, want 2", n)
 	}
 }

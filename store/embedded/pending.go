@@ -91,9 +91,8 @@ func (t *tallyTx) pendingBucket() (*bolt.Bucket, error) {
 	return b, nil
 }
 
-// addPending records that a post was tallied into index (p, l) with the
-// given time-index key.
-func (t *tallyTx) addPending(a *arena, p chorus.Platform, l chorus.Label, timeKey []byte) error {
+// addPending appends an entry (appendPending) to the pending bucket.
+func (t *tallyTx) addPending(entry []byte) error {
 	b, err := t.pendingBucket()
 	if err != nil {
 		return err
@@ -102,12 +101,9 @@ func (t *tallyTx) addPending(a *arena, p chorus.Platform, l chorus.Label, timeKe
 	if err != nil {
 		return err
 	}
-	start := len(a.buf)
-	a.buf = binary.BigEndian.AppendUint64(a.buf, seq)
-	k := a.take(start)
-	start = len(a.buf)
-	a.buf = appendPending(a.buf, p, l, timeKey)
-	if err := b.Put(k, a.take(start)); err != nil {
+	var k [8]byte // Put copies keys
+	binary.BigEndian.PutUint64(k[:], seq)
+	if err := b.Put(k[:], entry); err != nil {
 		return err
 	}
 	t.deltas[ckPending]++

@@ -31,8 +31,30 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	// Encode outside the transaction, which the writer runs for everyone:
+	// per post its key, its record and its queue entry (event, 0, key).
+	type prepared struct{ key, rec, ref []byte }
+	prep := make([]prepared, len(posts))
+	a := arena{buf: make([]byte, 0, 512*len(posts))}
+	for i := range posts {
+		p := &posts[i]
+		start := len(a.buf)
+		a.buf = append(a.buf, event...)
+		a.buf = append(a.buf, 0)
+		keyAt := len(a.buf)
+		a.buf = append(a.buf, p.Platform...)
+		a.buf = append(a.buf, ':')
+		a.buf = append(a.buf, p.ID...)
+		prep[i].ref = a.take(start)
+		prep[i].key = prep[i].ref[keyAt-start:]
+		start = len(a.buf)
+		a.buf = appendRecord(a.buf, p) // leaves the sentiment out
+		prep[i].rec = a.take(start)
+	}
+	seqs := make([]byte, 0, 8*len(posts))
 	err := s.update(func(tx *bolt.Tx) error {
 		res = chorus.SubmitResult{}
+		seqs := seqs[:0]
 		eb, err := eventBucket(tx, event)
 		if err != nil {
 			return err
@@ -42,36 +64,20 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		storedC := stored.Cursor()
 		queue := tx.Bucket(bucketQueue)
 		queue.FillPercent = 1 // append only: keep its pages full
-		a := arena{buf: make([]byte, 0, 512*len(posts))}
-		ref := []byte(event + "\x00")
-		for i := range posts {
-			p := posts[i]
-			p.Sentiment = nil
-			start := len(a.buf)
-			a.buf = append(a.buf, p.Platform...)
-			a.buf = append(a.buf, ':')
-			a.buf = append(a.buf, p.ID...)
-			key := a.take(start)
-			if get(storedC, key) != nil {
+		for _, p := range prep {
+			if get(storedC, p.key) != nil {
 				res.Duplicates++
 				continue
 			}
-			start = len(a.buf)
-			a.buf = appendRecord(a.buf, &p)
-			if err := stored.Put(key, a.take(start)); err != nil {
+			if err := stored.Put(p.key, p.rec); err != nil {
 				return err
 			}
 			seq, err := queue.NextSequence()
 			if err != nil {
 				return err
 			}
-			start = len(a.buf)
-			a.buf = binary.BigEndian.AppendUint64(a.buf, seq)
-			qk := a.take(start)
-			start = len(a.buf)
-			a.buf = append(a.buf, ref...)
-			a.buf = append(a.buf, key...)
-			if err := queue.Put(qk, a.take(start)); err != nil {
+			seqs = binary.BigEndian.AppendUint64(seqs, seq)
+			if err := queue.Put(seqs[len(seqs)-8:], p.ref); err != nil {
 				return err
 			}
 			res.Accepted++
@@ -210,7 +216,10 @@ func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.En
 }
 
 // Tally records the scored posts and acknowledges their queue entries, in
-// one transaction. See the package doc for what is counted.
+// one transaction. Items are entries handed out by Read (their Ref names the
+// queue entry; one that names another post is an error wrapping
+// chorus.ErrInvalid). An item whose entry was acknowledged before is not
+// counted again. See the package doc for what is counted.
 func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -226,23 +235,25 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 		if _, ok := chorus.ParseLabel(string(it.Post.Sentiment.Label)); !ok {
 			return 0, fmt.Errorf("tally post %s of event %s: %w", it.Post.Key(), it.Post.Event, &chorus.FieldError{Field: "sentiment.label", Reason: fmt.Sprintf("unknown label %q", it.Post.Sentiment.Label)})
 		}
-		if it.Ref == "" {
-			continue
-		}
 		seq, err := strconv.ParseUint(it.Ref, 10, 64)
 		if err != nil {
 			return 0, fmt.Errorf("tally: %w", &chorus.FieldError{Field: "ref", Reason: fmt.Sprintf("not a queue entry of this store: %q", it.Ref)})
 		}
 		seqs[i] = seq
 	}
+	// Encode outside the transaction, which the writer runs for everyone.
+	prep := make([]tallyItem, len(items))
+	a := arena{buf: make([]byte, 0, 256*len(items))}
+	for i := range items {
+		prep[i] = prepareTally(&a, &items[i].Post)
+	}
 	newly := 0
 	err := s.update(func(tx *bolt.Tx) error {
 		newly = 0
 		queue := tx.Bucket(bucketQueue).Cursor()
 		events := map[string]*tallyTx{}
-		a := arena{buf: make([]byte, 0, 640*len(items))}
 		for i := range items {
-			p := items[i].Post
+			p := &items[i].Post
 			ev := events[p.Event]
 			if ev == nil {
 				eb, err := eventBucket(tx, p.Event)
@@ -252,22 +263,25 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 				ev = newTallyTx(eb, s.topN)
 				events[p.Event] = ev
 			}
-			if items[i].Ref != "" {
-				qk := queueKey(seqs[i])
-				if k, _ := queue.Seek(qk); bytes.Equal(k, qk) {
-					if err := queue.Delete(); err != nil {
-						return err
-					}
-					ev.deltas[ckQueued]--
-				}
+			// The queue entry is the "not tallied yet" mark: Tally
+			// deletes it in the transaction that counts the post, and
+			// Submit queues a post only once.
+			qk := queueKey(seqs[i])
+			k, v := queue.Seek(qk)
+			if !bytes.Equal(k, qk) {
+				continue // tallied before: acknowledged already
 			}
-			ok, err := ev.add(&a, &p)
-			if err != nil {
+			if !bytes.Equal(v, prep[i].ref) {
+				return fmt.Errorf("queue entry %d is %q, not post %s of event %s: %w", seqs[i], v, p.Key(), p.Event, chorus.ErrInvalid)
+			}
+			if err := queue.Delete(); err != nil {
 				return err
 			}
-			if ok {
-				newly++
+			ev.deltas[ckQueued]--
+			if err := ev.add(&prep[i]); err != nil {
+				return err
 			}
+			newly++
 		}
 		for _, ev := range events {
 			if err := ev.flush(s.flushAt); err != nil {
@@ -280,10 +294,8 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 		return 0, fmt.Errorf("tally %d posts: %w", len(items), err)
 	}
 	s.mu.Lock()
-	for i, it := range items {
-		if it.Ref != "" {
-			delete(s.pending, seqs[i])
-		}
+	for _, seq := range seqs {
+		delete(s.pending, seq)
 	}
 	s.mu.Unlock()
 	return newly, nil

@@ -28,8 +28,9 @@
 // The queue is durable and its order is submission order. Which entries are
 // handed to which consumer is kept in memory only: the file lock guarantees
 // a single process, and after a restart every entry still queued is handed
-// out again. A post is counted once because Tally checks for its score
-// record and writes it in the same transaction.
+// out again. A post is counted once: Submit queues it once (a post already
+// in the posts bucket is a duplicate), and Tally counts it only if its queue
+// entry is still there, deleting the entry in the same transaction.
 package embedded
 
 import (

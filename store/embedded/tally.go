@@ -96,7 +96,6 @@ type tallyTx struct {
 	eb, pending             *bolt.Bucket
 	posts, scores, counters *bolt.Bucket
 	timeline, idx, top      *bolt.Bucket
-	scoresC                 *bolt.Cursor // for lookups without allocating
 	topN                    int
 	groups                  map[groupKey]int64
 	minutes                 map[minuteKey][4]int64
@@ -122,7 +121,6 @@ func newTallyTx(eb *bolt.Bucket, topN int) *tallyTx {
 		candidates: map[chorus.Platform][][]byte{},
 	}
 	t.scores.FillPercent = appendFill
-	t.scoresC = t.scores.Cursor()
 	return t
 }
 
@@ -134,35 +132,48 @@ func get(c *bolt.Cursor, key []byte) []byte {
 	return nil
 }
 
-// add tallies p unless it was tallied before; it reports whether it did.
-func (t *tallyTx) add(a *arena, p *chorus.Post) (bool, error) {
+// tallyItem is one post of a Tally encoded ahead of the transaction.
+type tallyItem struct {
+	ref                      []byte // its queue entry: event, 0, key
+	key, score, pending, top []byte
+	group                    groupKey
+}
+
+func prepareTally(a *arena, p *chorus.Post) tallyItem {
+	var it tallyItem
 	start := len(a.buf)
+	a.buf = append(a.buf, p.Event...)
+	a.buf = append(a.buf, 0)
+	keyAt := len(a.buf)
 	a.buf = append(a.buf, p.Platform...)
 	a.buf = append(a.buf, ':')
 	a.buf = append(a.buf, p.ID...)
-	key := a.take(start)
-	if get(t.scoresC, key) != nil {
-		return false, nil
-	}
+	it.ref = a.take(start)
+	it.key = it.ref[keyAt-start:]
 	start = len(a.buf)
 	a.buf = appendScore(a.buf, p)
-	if err := t.scores.Put(key, a.take(start)); err != nil {
-		return false, err
-	}
-
-	pl, l := p.Platform, p.Sentiment.Label
-	t.groups[groupKey{pl, l, langOf(p)}]++
-
+	it.score = a.take(start)
 	start = len(a.buf)
-	a.buf = appendTimeKey(a.buf, p.CreatedAt, key)
-	if err := t.addPending(a, pl, l, a.take(start)); err != nil {
-		return false, err
-	}
-
+	a.buf = appendPending(a.buf, p.Platform, p.Sentiment.Label, appendTimeKey(nil, p.CreatedAt, it.key))
+	it.pending = a.take(start)
 	start = len(a.buf)
-	a.buf = appendTopKey(a.buf, p.Metrics.Engagement(), p.CreatedAt, key)
-	t.candidates[pl] = append(t.candidates[pl], a.take(start))
-	return true, nil
+	a.buf = appendTopKey(a.buf, p.Metrics.Engagement(), p.CreatedAt, it.key)
+	it.top = a.take(start)
+	it.group = groupKey{p.Platform, p.Sentiment.Label, langOf(p)}
+	return it
+}
+
+// add tallies a post whose queue entry the caller just removed.
+func (t *tallyTx) add(it *tallyItem) error {
+	if err := t.scores.Put(it.key, it.score); err != nil {
+		return err
+	}
+	t.groups[it.group]++
+	if err := t.addPending(it.pending); err != nil {
+		return err
+	}
+	t.candidates[it.group.p] = append(t.candidates[it.group.p], it.top)
+	return nil
 }
 
 // move counts a post of platform p created at created out of label from
