@@ -8,7 +8,9 @@
 // safety for free (a second process is refused, see LockedError); and it is
 // a small dependency. Its weak side, write throughput, is met by batching:
 // Submit and Tally each write one transaction per batch of hundreds of posts,
-// so one fsync is shared by the whole batch.
+// so one commit (two fsyncs) is shared by the whole batch, and batches that
+// arrive while a commit is under way share the next one (write.go). fsync
+// stays on: Options.NoSync is for tests and benchmarks.
 //
 // Layout. Top-level buckets:
 //
@@ -19,11 +21,19 @@
 //	  scores    "platform:id" → language and sentiment, written by Tally: a
 //	            post is tallied when it has one
 //	  counters  name → int64: total, queued, label/L, platform/P, lang/G,
-//	            pl/P/L, plang/P/G, topn/all, topn/p/P
+//	            pl/P/L, plang/P/G, topn/all, topn/p/P, and the length of
+//	            pending (entries not yet in idx and timeline, pending.go)
 //	  timeline  granularity/platform/bucket start → four counts (one per label)
 //	  idx       time indexes P/L, one per platform and label: created_at ms +
 //	            post key → ""; listings merge the ones they need
-//	  top       top-N by engagement all, p/P: engagement + created_at + post key → ""
+//	  pending   sequence → platform, label, time-index key: tallied posts not
+//	            yet moved into idx and timeline (pending.go)
+//	  top       top-N by engagement all, p/P: engagement + created_at + post
+//	            key → "", at most Options.TopN each
+//
+// Counter deltas of a batch are summed in memory and each counter is written
+// once per transaction. A post key in an index or cursor is never parsed:
+// the post is looked up by it.
 //
 // The queue is durable and its order is submission order. Which entries are
 // handed to which consumer is kept in memory only: the file lock guarantees
