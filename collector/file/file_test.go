@@ -261,6 +261,8 @@ func TestSniff(t *testing.T) {
 		{name: "prose", head: "hello, world\n", err: `cannot tell the format of input starting "hello, world"`},
 		{name: "one known column", head: "id,foo,bar\n", err: "cannot tell the format"},
 		{name: "empty", head: " \n", err: "cannot tell the format of an empty input"},
+		{name: "zip", head: "PK\x03\x04\x14\x00", err: "the input is a zip archive: extract the file first"},
+		{name: "xz", head: "\xfd7zXZ\x00\x00", err: "the input is xz-compressed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,6 +40,14 @@ func Sniff(head []byte) (string, error) {
 	if bytes.HasPrefix(trimmed, []byte("window.YTD.")) {
 		return "x-archive", nil
 	}
+	for _, m := range []struct{ magic, name string }{
+		{"PK\x03\x04", "a zip archive"}, {"BZh", "bzip2-compressed"}, {"\xfd7zXZ\x00", "xz-compressed"},
+		{"\x28\xb5\x2f\xfd", "zstd-compressed"}, {"\x1f\x8b", "gzip-compressed"},
+	} {
+		if bytes.HasPrefix(head, []byte(m.magic)) {
+			return "", &chorus.FieldError{Field: "format", Reason: fmt.Sprintf("the input is %s: extract the file first (gzip files are read as they are)", m.name)}
+		}
+	}
 	line := trimmed
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
