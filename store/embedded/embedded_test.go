@@ -473,3 +473,53 @@ func TestTallyBadRef(t *testing.T) {
 		t.Errorf("good Tally = %d, want 2", n)
 	}
 }
+
+// TestPendingAcrossRestart leaves some tallied posts in the write-behind
+// (pending.go) and some moved, reopens, and checks that listings, timelines
+// and a correction see every post exactly once.
+func TestPendingAcrossRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, dir, embedded.Options{})
+	embedded.SetFlushAt(s, 7)
+	s.CreateEvent(ctx, chorus.Event{ID: "e"})
+	s.Submit(ctx, "e", posts("e", 30))
+	for entries := read(t, s, "w", 4); len(entries) > 0; entries = read(t, s, "w", 4) {
+		tally(t, s, entries)
+	}
+	s.Close()
+
+	s = open(t, dir, embedded.Options{})
+	defer s.Close()
+	page, err := s.Posts(ctx, "e", chorus.PostQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range page.Posts {
+		if want := strconv.Itoa(29 - i); p.ID != want {
+			t.Fatalf("Posts[%d] = %s, want %s (newest first, each once)", i, p.ID, want)
+		}
+	}
+	if len(page.Posts) != 30 {
+		t.Errorf("Posts = %d posts, want 30", len(page.Posts))
+	}
+	points, err := s.Timeline(ctx, "e", chorus.Minute, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 1 || points[0].Positive != 10 || points[0].Neutral != 10 || points[0].Negative != 10 {
+		t.Errorf("Timeline = %+v, want one minute of 10/10/10", points)
+	}
+	// The newest posts are still pending: correct one of them.
+	if _, err := s.Correct(ctx, "e", chorus.Weibo, "29", chorus.Positive, "sarcasm"); err != nil {
+		t.Fatal(err)
+	}
+	page, err = s.Posts(ctx, "e", chorus.PostQuery{Label: chorus.Positive, Limit: 1000})
+	if err != nil || len(page.Posts) != 11 || page.Posts[0].ID != "29" {
+		t.Errorf("positive posts after correction = %d (first %v), %v; want 11, first 29", len(page.Posts), page.Posts[:min(1, len(page.Posts))], err)
+	}
+	sum := total(t, s, "e")
+	if sum.Total != 30 || sum.ByLabel.Positive != 11 || sum.ByLabel.Negative != 9 {
+		t.Errorf("summary after correction = %+v", sum.ByLabel)
+	}
+}
