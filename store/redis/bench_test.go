@@ -14,14 +14,15 @@ import (
 )
 
 // BenchmarkSubmitReadTally pushes 100,000 posts through a real
-// redis-server: one submitter in batches of 1,000 while two workers read,
+// redis-server: two submitters in batches of 1,000 while two workers read,
 // score (a fixed label) and tally batches of 1,000. It reports posts/s from
 // the first Submit to the last Tally.
 func BenchmarkSubmitReadTally(b *testing.B) {
 	const (
-		total   = 100_000
-		batch   = 1000
-		workers = 2
+		total      = 100_000
+		batch      = 1000
+		submitters = 2
+		workers    = 2
 	)
 	ctx := context.Background()
 	s := open(b, redistest.URL(b), redis.Options{})
@@ -38,15 +39,17 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 		start := time.Now()
 		var tallied atomic.Int64
 		var wg sync.WaitGroup
-		errs := make(chan error, workers+1)
-		wg.Go(func() {
-			for k := 0; k < total; k += batch {
-				if _, err := s.Submit(ctx, event, posts[k:k+batch]); err != nil {
-					errs <- err
-					return
+		errs := make(chan error, workers+submitters)
+		for sub := range submitters {
+			wg.Go(func() {
+				for k := sub * batch; k < total; k += submitters * batch {
+					if _, err := s.Submit(ctx, event, posts[k:k+batch]); err != nil {
+						errs <- err
+						return
+					}
 				}
-			}
-		})
+			})
+		}
 		for w := range workers {
 			wg.Go(func() {
 				consumer := fmt.Sprintf("bench-%d", w)

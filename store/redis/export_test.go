@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"github.com/chorus-news/chorus"
+
 	"fmt"
 	"strings"
 )
@@ -17,3 +19,6 @@ func ParseURLForTest(u string) (string, error) {
 
 // IsCluster says whether the store talks to a Redis Cluster.
 func (s *Store) IsCluster() bool { return s.cluster }
+
+// DecodePostForTest is decodePost.
+func DecodePostForTest(s string, p *chorus.Post) error { return decodePost(s, p) }

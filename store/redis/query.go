@@ -216,7 +216,7 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 				continue // indexed but gone: cannot happen short of manual edits
 			}
 			var p chorus.Post
-			if err := json.Unmarshal([]byte(js), &p); err != nil {
+			if err := decodePost(js, &p); err != nil {
 				return page, fmt.Errorf("posts of %s: post %s: %w", event, member, err)
 			}
 			if filter != "" && (p.Sentiment == nil || p.Sentiment.Label != filter) {
