@@ -146,6 +146,21 @@ func (c *Config) openStore(ctx context.Context, log *slog.Logger) (appStore, err
 	return s, nil
 }
 
+// openScoring opens the store and loads the models: what serve and worker
+// both start with. The caller closes the store.
+func (c *Config) openScoring(ctx context.Context, log *slog.Logger) (appStore, *analysis.Engine, error) {
+	st, err := c.openStore(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	an, err := c.analyzer(log)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, an, nil
+}
+
 // analyzer loads the scoring models.
 func (c *Config) analyzer(log *slog.Logger) (*analysis.Engine, error) {
 	e, err := analysis.New(analysis.Options{Logger: log})

@@ -41,15 +41,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := cfg.logger(stderr)
-	st, err := cfg.openStore(ctx, log)
+	st, an, err := cfg.openScoring(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	an, err := cfg.analyzer(log)
-	if err != nil {
-		return err
-	}
 	if *loadDemo {
 		res, err := demo.Load(ctx, st)
 		if err != nil {
@@ -115,15 +111,11 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 		return usagef("worker: --workers must be at least 1")
 	}
 	log := cfg.logger(stderr)
-	st, err := cfg.openStore(ctx, log)
+	st, an, err := cfg.openScoring(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	an, err := cfg.analyzer(log)
-	if err != nil {
-		return err
-	}
 	reg := prometheus.NewRegistry()
 	if *metricsAddr != "" {
 		reg.MustRegister(collectors.NewGoCollector())
