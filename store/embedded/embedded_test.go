@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -521,5 +523,96 @@ func TestPendingAcrossRestart(t *testing.T) {
 	sum := total(t, s, "e")
 	if sum.Total != 30 || sum.ByLabel.Positive != 11 || sum.ByLabel.Negative != 9 {
 		t.Errorf("summary after correction = %+v", sum.ByLabel)
+	}
+}
+
+// TestConcurrentExactlyOnce runs two submitters sending overlapping posts
+// and three workers, one of which drops every other batch as if it died
+// mid-way (its claims expire and the entries go to the others). Every post
+// must be counted exactly once.
+func TestConcurrentExactlyOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s := open(t, t.TempDir(), embedded.Options{ClaimTimeout: 100 * time.Millisecond})
+	defer s.Close()
+	embedded.SetFlushAt(s, 300)
+	s.CreateEvent(ctx, chorus.Event{ID: "e"})
+	const n = 3000
+	all := posts("e", n)
+	var wg sync.WaitGroup
+	for sub := range 2 {
+		wg.Go(func() {
+			// Submitter 0 sends posts 0..1999, submitter 1 sends 1000..2999.
+			for i := sub * 1000; i < sub*1000+2000; i += 50 {
+				if _, err := s.Submit(ctx, "e", all[i:i+50]); err != nil {
+					t.Errorf("Submit: %v", err)
+					return
+				}
+			}
+		})
+	}
+	var tallied atomic.Int64
+	done := make(chan struct{})
+	for w := range 3 {
+		wg.Go(func() {
+			for batch := 0; ; batch++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				entries, err := s.Read(ctx, "w"+strconv.Itoa(w), 64, 20*time.Millisecond)
+				if err != nil {
+					t.Errorf("Read: %v", err)
+					return
+				}
+				if len(entries) == 0 || w == 0 && batch%2 == 1 {
+					continue // worker 0 "dies" with every other batch
+				}
+				scoreAll(entries)
+				k, err := s.Tally(ctx, entries)
+				if err != nil {
+					t.Errorf("Tally: %v", err)
+					return
+				}
+				tallied.Add(int64(k))
+			}
+		})
+	}
+	for queued(t, s, "e") > 0 || tallied.Load() < n {
+		if ctx.Err() != nil {
+			t.Fatalf("not drained: queued %d, tallied %d", queued(t, s, "e"), tallied.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(done)
+	wg.Wait()
+	if got := tallied.Load(); got != n {
+		t.Errorf("Tally reported %d newly tallied, want %d", got, n)
+	}
+	sum := total(t, s, "e")
+	if want := (chorus.LabelCounts{Positive: n / 3, Neutral: n / 3, Negative: n / 3}); sum.Total != n || sum.ByLabel != want {
+		t.Errorf("summary = total %d %+v, want %d %+v", sum.Total, sum.ByLabel, n, want)
+	}
+	seen := map[string]bool{}
+	q := chorus.PostQuery{Limit: 700}
+	for {
+		page, err := s.Posts(ctx, "e", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range page.Posts {
+			if seen[p.Key()] {
+				t.Errorf("%s listed twice", p.Key())
+			}
+			seen[p.Key()] = true
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		q.Cursor = page.NextCursor
+	}
+	if len(seen) != n {
+		t.Errorf("listed %d posts, want %d", len(seen), n)
 	}
 }
