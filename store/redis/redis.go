@@ -352,3 +352,14 @@ func (k keys) topIndex(p chorus.Platform) string {
 	}
 	return k.top
 }
+
+// LogClientTo sends go-redis's own log lines (connection pool retries and
+// the like, which go-redis otherwise prints to stderr) to l at debug level.
+// It sets go-redis's process-wide logger: main calls it once.
+func LogClientTo(l *slog.Logger) { goredis.SetLogger(clientLog{l.With("component", "go-redis")}) }
+
+type clientLog struct{ l *slog.Logger }
+
+func (c clientLog) Printf(ctx context.Context, format string, v ...any) {
+	c.l.DebugContext(ctx, fmt.Sprintf(format, v...))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -706,5 +707,21 @@ func TestBucketStarts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLogClientTo: go-redis's own complaints go to the given logger, not
+// to stderr.
+func TestLogClientTo(t *testing.T) {
+	var buf strings.Builder
+	redis.LogClientTo(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer redis.LogClientTo(slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := redis.Open(ctx, "redis://127.0.0.1:1/0", redis.Options{}); err == nil {
+		t.Fatal("Open of a closed port: nil error")
+	}
+	if !strings.Contains(buf.String(), "component=go-redis") {
+		t.Errorf("go-redis log = %q, want its lines in the slog logger", buf.String())
 	}
 }
