@@ -725,3 +725,34 @@ func TestLogClientTo(t *testing.T) {
 		t.Errorf("go-redis log = %q, want its lines in the slog logger", buf.String())
 	}
 }
+
+// TestLargeBatch: batches beyond the scripts' internal chunk size (1,000)
+// submit and tally whole.
+func TestLargeBatch(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, redistest.URL(t), redis.Options{TopN: 10})
+	createEvent(t, s, "big")
+	posts := makePosts("big", 2500, base, false)
+	if res, err := s.Submit(ctx, "big", append(posts, posts[:700]...)); err != nil || res.Accepted != 2500 || res.Duplicates != 700 {
+		t.Fatalf("Submit = %+v, %v; want 2500 accepted, 700 duplicates", res, err)
+	}
+	es, err := s.Read(ctx, "w", 3000, time.Second)
+	if err != nil || len(es) != 2500 {
+		t.Fatalf("Read = %d entries, %v; want 2500", len(es), err)
+	}
+	score(es)
+	if n, err := s.Tally(ctx, append(es, es[:1200]...)); err != nil || n != 2500 {
+		t.Fatalf("Tally = %d, %v; want 2500", n, err)
+	}
+	if q, _ := s.Queued(ctx, "big"); q != 0 {
+		t.Errorf("Queued = %d, want 0", q)
+	}
+	sum, _ := s.Summary(ctx, "big", "")
+	if sum.Total != 2500 || sum.ByLabel.Positive != 625 {
+		t.Errorf("Summary total %d positive %d, want 2500 and 625", sum.Total, sum.ByLabel.Positive)
+	}
+	page, err := s.Posts(ctx, "big", chorus.PostQuery{Sort: chorus.Top, Limit: 50})
+	if err != nil || len(page.Posts) != 10 {
+		t.Errorf("top listing = %d posts, %v; want TopN = 10", len(page.Posts), err)
+	}
+}
