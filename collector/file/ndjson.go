@@ -13,12 +13,17 @@ import (
 // readNDJSON reads canonical posts one per line; a stream whose first
 // non-space byte is '[' is read as one JSON array of posts instead.
 func readNDJSON(br *bufio.Reader, fn func(Record) error) error {
+	lr := lineReader{br: br}
 	if c, err := firstByte(br); err != nil {
 		return err
 	} else if c == '[' {
-		return readArray(br, fn)
+		// After the array, any more input is read line by line.
+		next, err := readArray(br, fn)
+		if err != nil || next == 0 {
+			return err
+		}
+		lr.line = next - 1
 	}
-	lr := lineReader{br: br}
 	var d decoder
 	for {
 		line, size, err := lr.next()
@@ -159,25 +164,30 @@ func trimEOL(b []byte) []byte {
 
 // readArray reads a JSON array of posts, each element one record whose Line
 // is where the element starts. Elements are split by a scan that follows
-// strings and nesting, so one bad element does not lose the next.
-func readArray(br *bufio.Reader, fn func(Record) error) error {
+// strings and nesting, so one bad element does not lose the next. When
+// something other than white space follows the array, readArray returns
+// the line it is on, left unread; 0 at the end of input.
+func readArray(br *bufio.Reader, fn func(Record) error) (next int, err error) {
 	s := arrayScanner{br: br, line: 1}
 	c, err := s.skipSpace()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if c != '[' {
-		return fmt.Errorf("read: array scan at %q", c) // firstByte saw '['
+		return 0, fmt.Errorf("read: array scan at %q", c) // firstByte saw '['
+	}
+	notClosed := func() error {
+		return fn(Record{Line: s.line, Err: &chorus.FieldError{Field: "json", Reason: "unexpected end of input: the array is not closed"}})
 	}
 	var d decoder
 	first := true
 	for {
 		c, err := s.skipSpace()
 		if err == io.EOF {
-			return fn(Record{Line: s.line, Err: &chorus.FieldError{Field: "json", Reason: "unexpected end of input: the array is not closed"}})
+			return 0, notClosed()
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if c == ']' && first {
 			break
@@ -187,7 +197,7 @@ func readArray(br *bufio.Reader, fn func(Record) error) error {
 		rec := Record{Line: s.line}
 		elem, size, end, err := s.element()
 		if err != nil && err != io.EOF {
-			return err
+			return 0, err
 		}
 		switch {
 		case size > chorus.MaxRecordBytes:
@@ -196,26 +206,25 @@ func readArray(br *bufio.Reader, fn func(Record) error) error {
 			rec.Post, rec.Err = d.decodePost(elem)
 		}
 		if ferr := fn(rec); ferr != nil {
-			return ferr
+			return 0, ferr
 		}
 		if err == io.EOF {
-			if end != 0 || rec.Err == nil {
-				return fn(Record{Line: s.line, Err: &chorus.FieldError{Field: "json", Reason: "unexpected end of input: the array is not closed"}})
+			if rec.Err == nil {
+				return 0, notClosed()
 			}
-			return nil
+			return 0, nil
 		}
 		if end == ']' {
 			break
 		}
 	}
-	c, err = s.skipSpace()
-	if err == io.EOF {
-		return nil
+	if _, err = s.skipSpace(); err == io.EOF {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
 	}
-	if err != nil {
-		return err
-	}
-	return fn(Record{Line: s.line, Err: &chorus.FieldError{Field: "json", Reason: fmt.Sprintf("unexpected %s after the array", quoteChar(c))}})
+	s.unread()
+	return s.line, nil
 }
 
 // arrayScanner reads an array byte by byte, counting lines.

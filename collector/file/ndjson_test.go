@@ -273,7 +273,9 @@ func TestReadArray(t *testing.T) {
 		{"not closed after element", "[\n" + post(`"id":"1"`) + "\n", []string{"2 ok x:1", "3 json: unexpected end of input: the array is not closed"}},
 		{"cut inside an element", "[\n" + `{"platform":"x"`, []string{"2 json: unexpected end of input"}},
 		{"raw newlines in strings", "[\n{\"a\":\"x\ny\\\nz\"},\n" + post(`"id":"2"`) + "]", []string{"2 json: invalid character 0x0a in string at offset 7", "5 ok x:2"}},
-		{"data after", "[" + post(`"id":"1"`) + "]\n\nx", []string{"1 ok x:1", "3 json: unexpected 'x' after the array"}},
+		{"data after", "[" + post(`"id":"1"`) + "]\n\nx", []string{"1 ok x:1", "3 json: invalid character 'x' at offset 0"}},
+		{"lines after", "[" + post(`"id":"1"`) + "]  " + post(`"id":"2"`) + "\n\n" + post(`"id":"3"`) + "\n[" + post(`"id":"4"`) + "]",
+			[]string{"1 ok x:1", "1 ok x:2", "3 ok x:3", "4 json: want an object, got an array"}},
 		{"element too long", "[\n" + post(`"id":"1","text":"`+strings.Repeat("a", chorus.MaxRecordBytes)+`"`) + ",\n" + post(`"id":"2"`) + "]",
 			[]string{"2 record: 1048647 bytes, over the 1048576 byte limit", "3 ok x:2"}},
 	}
