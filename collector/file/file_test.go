@@ -94,6 +94,7 @@ func TestOpen(t *testing.T) {
 		{name: "stdin", open: "-", stdin: strings.NewReader(content), want: content},
 		{name: "gzip stdin", open: "-", stdin: bytes.NewReader(gzipped(t, content)), want: content},
 		{name: "empty file", file: "empty.csv", data: nil, want: ""},
+		{name: "gzip files joined with cat", file: "joined.gz", data: append(gzipped(t, content), gzipped(t, "second\n")...), want: content + "second\n"},
 		{name: "gz suffix but not gzip", file: "posts.ndjson.gz", data: []byte(content), err: "gzip: invalid header"},
 		{name: "missing file", open: "no-such-file.ndjson", err: "open no-such-file.ndjson: "},
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/chorus-news/chorus"
 )
 
-// readNDJSON reads canonical posts one per line; a stream whose first
-// non-space byte is '[' is read as one JSON array of posts instead.
+// readNDJSON reads canonical posts one per line. A stream whose first
+// non-space byte is '[' is read as a JSON array of posts, and whatever
+// follows the array line by line again.
 func readNDJSON(br *bufio.Reader, fn func(Record) error) error {
 	lr := lineReader{br: br}
 	if c, err := firstByte(br); err != nil {
