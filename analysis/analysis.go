@@ -11,6 +11,7 @@ import (
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis/en"
 	"github.com/chorus-news/chorus/analysis/lang"
+	"github.com/chorus-news/chorus/analysis/zh"
 )
 
 // Scorer is the plug-in seam: one model, text known to be in one language
@@ -49,10 +50,15 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load sentiment models: %w", err)
 	}
+	zhModel, err := zh.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load sentiment models: %w", err)
+	}
 	e := &Engine{models: map[string]textScorer{
 		"en": enModel,
+		"zh": zhModel,
 	}}
-	log.Info("sentiment models loaded", "models", enModel.Name(), "took", time.Since(t0))
+	log.Info("sentiment models loaded", "en", enModel.Name(), "zh", zhModel.Name(), "took", time.Since(t0))
 	return e, nil
 }
 

@@ -37,6 +37,10 @@ type FitConfig struct {
 	// class weighs the same in the loss: the loss of macro recall.
 	Balanced bool
 	Seed     uint64
+	// Average returns the mean of the weights at the end of each epoch after
+	// the first (snapshot averaging), which generalises better than the
+	// last iterate.
+	Average bool
 }
 
 // Float is a model with float weights, before quantisation.
@@ -72,7 +76,16 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 	const eps = 1e-6
 	rate := float32(cfg.Rate)
 	l2 := float32(cfg.L2)
-	for range cfg.Epochs {
+	var avg *Float
+	snaps := 0
+	for epoch := range cfg.Epochs {
+		if cfg.Average && epoch >= 2 {
+			if avg == nil {
+				avg = &Float{Bits: d.Bits, W: make([]float32, len(m.W))}
+			}
+			snaps++
+			addInto(avg, m)
+		}
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			idx, val := d.Idx[d.Off[i]:d.Off[i+1]], d.Val[d.Off[i]:d.Off[i+1]]
@@ -110,7 +123,29 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 			}
 		}
 	}
-	return m
+	if avg == nil {
+		return m
+	}
+	snaps++
+	addInto(avg, m)
+	inv := 1 / float32(snaps)
+	for i := range avg.W {
+		avg.W[i] *= inv
+	}
+	for k := range avg.Bias {
+		avg.Bias[k] *= inv
+	}
+	return avg
+}
+
+// addInto adds m's weights to sum.
+func addInto(sum, m *Float) {
+	for i, w := range m.W {
+		sum.W[i] += w
+	}
+	for k, b := range m.Bias {
+		sum.Bias[k] += b
+	}
 }
 
 // Scores returns the raw class scores of one featurized example.
@@ -171,4 +206,55 @@ func TuneTemp(scores [][NumClasses]float32, gold []int) float32 {
 		}
 	}
 	return best
+}
+
+// FitNB fits multinomial naive Bayes over the same features (binary
+// presence, smoothing alpha) and returns it as a linear model: per bucket,
+// the log-likelihood of each class centred over the classes, so that it can
+// be added to a logistic model's weights (Blend). The bias is zero: class
+// priors are left to the logistic part and the tuned offsets.
+func FitNB(d *Dataset, alpha float64) *Float {
+	nb := NumClasses << d.Bits
+	counts := make([]float64, nb)
+	var total [NumClasses]float64
+	for i := range d.Len() {
+		y := d.Y[i]
+		for _, b := range d.Idx[d.Off[i]:d.Off[i+1]] {
+			counts[int(b)*NumClasses+y]++
+			total[y]++
+		}
+	}
+	m := &Float{Bits: d.Bits, W: make([]float32, nb)}
+	v := float64(int(1) << d.Bits)
+	for b := 0; b < nb; b += NumClasses {
+		seen := false
+		for k := range NumClasses {
+			seen = seen || counts[b+k] > 0
+		}
+		if !seen {
+			continue
+		}
+		var lp [NumClasses]float64
+		mean := 0.0
+		for k := range NumClasses {
+			lp[k] = math.Log((counts[b+k] + alpha) / (total[k] + alpha*v))
+			mean += lp[k] / NumClasses
+		}
+		for k := range NumClasses {
+			m.W[b+k] = float32(lp[k] - mean)
+		}
+	}
+	return m
+}
+
+// Blend returns a + beta·b.
+func Blend(a, b *Float, beta float32) *Float {
+	m := &Float{Bits: a.Bits, W: make([]float32, len(a.W)), Bias: a.Bias}
+	for i := range a.W {
+		m.W[i] = a.W[i] + beta*b.W[i]
+	}
+	for k := range m.Bias {
+		m.Bias[k] += beta * b.Bias[k]
+	}
+	return m
 }

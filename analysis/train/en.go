@@ -46,5 +46,3 @@ func enTask(dir string) (*task, error) {
 	}
 	return &task{code: "en", name: "en-linear/1", bits: bits, featurize: z.Into, extra: en.EncodeLexicon(lex), configs: cfgs}, nil
 }
-
-func zhTask(dir string) (*task, error) { return nil, errNotYet }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,6 +18,7 @@ type task struct {
 	featurize  func(text string, f *linear.Features)
 	extra      []byte
 	configs    []linear.FitConfig
+	nbAlpha    float64 // > 0: blend in naive Bayes with this smoothing, weight tuned on val
 }
 
 // trainAll fits the models of langs and writes their files under out.
@@ -106,6 +106,23 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 			best, bestR, bestCfg = m, tuned, cfg
 		}
 	}
+	if t.nbAlpha > 0 {
+		nb := linear.FitNB(dtrain, t.nbAlpha)
+		var bestBeta float32
+		for _, beta := range []float32{0.05, 0.1, 0.2, 0.3, 0.5} {
+			m := linear.Blend(best, nb, beta)
+			sc := valScores(m, dval)
+			raw := confusion(sc, dval.Y, [linear.NumClasses]float32{})
+			_, tuned := linear.TuneBias(sc, dval.Y)
+			log.Info("blend naive Bayes", "beta", beta, "val_macro_recall", fmt.Sprintf("%.4f", raw.MacroRecall()), "tuned", fmt.Sprintf("%.4f", tuned))
+			if tuned > bestR {
+				bestR, bestBeta = tuned, beta
+			}
+		}
+		if bestBeta > 0 {
+			best = linear.Blend(best, nb, bestBeta)
+		}
+	}
 	q := best.Quantized(t.name)
 	q.Extra = t.extra
 	// Tune offsets and temperature on the quantised model's own scores.
@@ -142,5 +159,3 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 		"offsets", fmt.Sprint(off), "temp", q.Temp, "val_macro_recall", fmt.Sprintf("%.4f", r))
 	return nil
 }
-
-var errNotYet = errors.New("not yet")
