@@ -24,11 +24,13 @@ var (
 	correctLua string
 	//go:embed lua/page.lua
 	pageLua string
+	//go:embed lua/forget.lua
+	forgetLua string
 )
 
 // scripts are the Lua scripts, run by EVALSHA (EVAL when not loaded yet).
 type scripts struct {
-	submit, tally, correct, page *goredis.Script
+	submit, tally, correct, page, forget *goredis.Script
 }
 
 func newScripts() scripts {
@@ -37,6 +39,7 @@ func newScripts() scripts {
 		tally:   goredis.NewScript(tallyLua),
 		correct: goredis.NewScript(correctLua),
 		page:    goredis.NewScript(pageLua),
+		forget:  goredis.NewScript(forgetLua),
 	}
 }
 
@@ -227,7 +230,28 @@ func (s *Store) claim(ctx context.Context, consumer string, streams []string, ma
 	if len(out) > 0 {
 		s.log.Info("claimed idle entries", "consumer", consumer, "entries", len(out))
 	}
+	s.forgetConsumers(ctx, streams)
 	return out, nil
+}
+
+// forgetAfter is how many ClaimIdle periods a consumer with nothing
+// pending stays in a group after its last read.
+const forgetAfter = 10
+
+// forgetConsumers deletes the consumers that hold nothing and have been
+// idle for forgetAfter ClaimIdle periods (dead workers' names). A live one
+// that is deleted comes back with its next read, having lost nothing.
+func (s *Store) forgetConsumers(ctx context.Context, streams []string) {
+	idle := (forgetAfter * s.opts.ClaimIdle).Milliseconds()
+	for _, stream := range streams {
+		n, err := s.lua.forget.Run(ctx, s.rdb, []string{stream}, group, idle).Int()
+		if err != nil && !goredis.HasErrorPrefix(err, "NOGROUP") && !goredis.HasErrorPrefix(err, "ERR no such key") {
+			s.log.Warn("forget idle consumers", "stream", stream, "err", err)
+		}
+		if n > 0 {
+			s.log.Debug("forgot idle consumers", "stream", stream, "consumers", n)
+		}
+	}
 }
 
 // readAll reads every stream in one XREADGROUP (a single node). COUNT is

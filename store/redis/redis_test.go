@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/store/redis"
@@ -754,5 +757,49 @@ func TestLargeBatch(t *testing.T) {
 	page, err := s.Posts(ctx, "big", chorus.PostQuery{Sort: chorus.Top, Limit: 50})
 	if err != nil || len(page.Posts) != 10 {
 		t.Errorf("top listing = %d posts, %v; want TopN = 10", len(page.Posts), err)
+	}
+}
+
+// TestForgetIdleConsumers: a consumer with nothing pending leaves the group
+// after ten ClaimIdle periods; one holding entries stays.
+func TestForgetIdleConsumers(t *testing.T) {
+	ctx := context.Background()
+	const idle = 100 * time.Millisecond
+	url := redistest.URL(t)
+	s := open(t, url, redis.Options{ClaimIdle: idle})
+	createEvent(t, s, "names")
+	if _, err := s.Submit(ctx, "names", makePosts("names", 4, base, false)); err != nil {
+		t.Fatal(err)
+	}
+	done, err := s.Read(ctx, "gone-clean", 2, time.Second)
+	if err != nil || len(done) != 2 {
+		t.Fatalf("Read = %d, %v", len(done), err)
+	}
+	score(done)
+	if _, err := s.Tally(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := s.Read(ctx, "gone-holding", 2, time.Second); err != nil || len(held) != 2 {
+		t.Fatalf("Read = %d, %v", len(held), err)
+	}
+	time.Sleep(10*idle + 200*time.Millisecond)
+	// A later read by someone else runs a claim round, which forgets.
+	if _, err := s.Read(ctx, "live", 10, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	opts, _ := goredis.ParseURL(url)
+	rdb := goredis.NewClient(opts)
+	defer rdb.Close()
+	cs, err := rdb.XInfoConsumers(ctx, "chorus:{names}:q", "chorus").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+	}
+	slices.Sort(names)
+	if got, want := strings.Join(names, ","), "live"; got != want {
+		t.Errorf("consumers = %s, want %s (gone-clean forgotten; gone-holding's entries claimed by live)", got, want)
 	}
 }
