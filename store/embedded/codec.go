@@ -226,11 +226,15 @@ func appendTimeKey(dst []byte, created time.Time, key []byte) []byte {
 	return append(dst, key...)
 }
 
-// appendTopKey appends a top-N key: engagement, then created_at, then the
-// post key, so that ties on engagement list the newer post first.
+// appendTopKey appends a top-N key: engagement, then created_at inverted,
+// then the post key. Among posts of equal engagement the older ranks higher:
+// a full list keeps the posts that reached a score first instead of letting
+// every newer tie evict one (which in an import costs a write and a delete
+// per post).
 func appendTopKey(dst []byte, engagement int64, created time.Time, key []byte) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, sortable(engagement))
-	return appendTimeKey(dst, created, key)
+	dst = binary.BigEndian.AppendUint64(dst, ^sortable(created.UnixMilli()))
+	return append(dst, key...)
 }
 
 // timelineKey is a timeline row: granularity, platform, then the bucket
