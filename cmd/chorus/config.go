@@ -131,6 +131,7 @@ type appStore interface {
 // openStore opens Redis when a URL is set, else the embedded store.
 func (c *Config) openStore(ctx context.Context, log *slog.Logger) (appStore, error) {
 	if c.Redis != "" {
+		redis.LogClientTo(log) // go-redis's own retry lines go to slog at debug level
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		s, err := redis.Open(ctx, c.Redis, redis.Options{Logger: log})
