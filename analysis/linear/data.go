@@ -39,7 +39,10 @@ type Example struct {
 	ID    string `json:"id"`
 	Text  string `json:"text"`
 	Label string `json:"label"`
-	Class int    `json:"-"`
+	// Emotion is the finer label some data carries (Weibo: happy, angry,
+	// sad, fear, neutral).
+	Emotion string `json:"emotion,omitempty"`
+	Class   int    `json:"-"`
 }
 
 // ReadExamples reads a JSON-lines file of {"id","text","label"} objects.

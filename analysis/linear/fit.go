@@ -8,16 +8,21 @@ import (
 // Dataset holds featurized examples back to back.
 type Dataset struct {
 	Bits uint
-	Idx  []uint32
-	Val  []float32
-	Off  []int // example i is Idx[Off[i]:Off[i+1]]
-	Y    []int
+	Classes
+	Idx []uint32
+	Val []float32
+	Off []int // example i is Idx[Off[i]:Off[i+1]]
+	Y   []int // inner class
+	// W, if not nil, weighs each example in the loss.
+	W []float32
 }
 
 // NewDataset starts an empty dataset over 1<<bits buckets.
-func NewDataset(bits uint) *Dataset { return &Dataset{Bits: bits, Off: []int{0}} }
+func NewDataset(bits uint, c Classes) *Dataset {
+	return &Dataset{Bits: bits, Classes: c, Off: []int{0}}
+}
 
-// Add appends one example.
+// Add appends one example of inner class y.
 func (d *Dataset) Add(f *Features, y int) {
 	d.Idx = append(d.Idx, f.Idx...)
 	d.Val = append(d.Val, f.Val...)
@@ -28,44 +33,59 @@ func (d *Dataset) Add(f *Features, y int) {
 // Len is the number of examples.
 func (d *Dataset) Len() int { return len(d.Y) }
 
+// Gold returns the output class of every example.
+func (d *Dataset) Gold() []int {
+	g := make([]int, len(d.Y))
+	for i, y := range d.Y {
+		g[i] = int(d.Out[y])
+	}
+	return g
+}
+
 // FitConfig sets the optimiser.
 type FitConfig struct {
 	Epochs int
 	Rate   float64 // AdaGrad step
 	L2     float64 // per-update weight decay on the touched weights
-	// Balanced weights each example by N / (NumClasses · N_class), so every
-	// class weighs the same in the loss: the loss of macro recall.
+	// Balanced weights each example so that every output class weighs the
+	// same in the loss: the loss of macro recall.
 	Balanced bool
 	Seed     uint64
 	// Average returns the mean of the weights at the end of each epoch after
-	// the first (snapshot averaging), which generalises better than the
-	// last iterate.
+	// the first (snapshot averaging), which generalises a little better than
+	// the last iterate.
 	Average bool
+	// Scale, if set, multiplies each weight's input (K per bucket): an NB
+	// log-count-ratio prior (NBScale). The returned model has it folded in.
+	Scale []float32
 }
 
 // Float is a model with float weights, before quantisation.
 type Float struct {
 	Bits uint
+	Classes
 	W    []float32
-	Bias [NumClasses]float32
+	Bias [MaxClasses]float32
 }
 
-// Fit trains multinomial logistic regression by AdaGrad SGD in a fixed,
-// seeded order, so the same data and config give the same weights.
+// Fit trains multinomial logistic regression over the inner classes by
+// AdaGrad SGD in a fixed, seeded order, so the same data and config give the
+// same weights.
 func Fit(d *Dataset, cfg FitConfig) *Float {
 	n := d.Len()
-	m := &Float{Bits: d.Bits, W: make([]float32, NumClasses<<d.Bits)}
+	K := d.K
+	m := &Float{Bits: d.Bits, Classes: d.Classes, W: make([]float32, K<<d.Bits)}
 	g2 := make([]float32, len(m.W))
-	var b2 [NumClasses]float64
-	var cw [NumClasses]float64
+	var b2 [MaxClasses]float64
+	var cw [MaxClasses]float64
 	var count [NumClasses]int
 	for _, y := range d.Y {
-		count[y]++
+		count[d.Out[y]]++
 	}
-	for k := range cw {
+	for k := range K {
 		cw[k] = 1
-		if cfg.Balanced && count[k] > 0 {
-			cw[k] = float64(n) / float64(NumClasses*count[k])
+		if c := count[d.Out[k]]; cfg.Balanced && c > 0 {
+			cw[k] = float64(n) / float64(NumClasses*c)
 		}
 	}
 	order := make([]int, n)
@@ -81,7 +101,7 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 	for epoch := range cfg.Epochs {
 		if cfg.Average && epoch >= 2 {
 			if avg == nil {
-				avg = &Float{Bits: d.Bits, W: make([]float32, len(m.W))}
+				avg = &Float{Bits: d.Bits, Classes: d.Classes, W: make([]float32, len(m.W))}
 			}
 			snaps++
 			addInto(avg, m)
@@ -89,53 +109,124 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			idx, val := d.Idx[d.Off[i]:d.Off[i+1]], d.Val[d.Off[i]:d.Off[i+1]]
-			var s [NumClasses]float32
-			for k := range s {
-				s[k] = m.Bias[k]
-			}
-			for j, b := range idx {
-				w := m.W[int(b)*NumClasses:]
-				for k := range NumClasses {
-					s[k] += val[j] * w[k]
-				}
-			}
-			p := Softmax(s, 1)
-			var g [NumClasses]float32
+			s := m.scaledScores(idx, val, cfg.Scale)
+			p := softmax(s, K)
+			var g [MaxClasses]float32
 			y := d.Y[i]
-			for k := range g {
+			for k := range K {
 				t := float32(0)
 				if k == y {
 					t = 1
 				}
 				g[k] = float32(cw[y]) * (p[k] - t)
+				if d.W != nil {
+					g[k] *= d.W[i]
+				}
 			}
 			for j, b := range idx {
-				base := int(b) * NumClasses
-				for k := range NumClasses {
-					gr := g[k]*val[j] + l2*m.W[base+k]
+				base := int(b) * K
+				for k := range K {
+					x := val[j]
+					if cfg.Scale != nil {
+						x *= cfg.Scale[base+k]
+					}
+					gr := g[k]*x + l2*m.W[base+k]
 					g2[base+k] += gr * gr
 					m.W[base+k] -= rate * gr / float32(math.Sqrt(float64(g2[base+k])+eps))
 				}
 			}
-			for k := range NumClasses {
+			for k := range K {
 				b2[k] += float64(g[k] * g[k])
 				m.Bias[k] -= rate * g[k] / float32(math.Sqrt(b2[k]+eps))
 			}
 		}
 	}
-	if avg == nil {
-		return m
+	if avg != nil {
+		snaps++
+		addInto(avg, m)
+		inv := 1 / float32(snaps)
+		for i := range avg.W {
+			avg.W[i] *= inv
+		}
+		for k := range avg.Bias {
+			avg.Bias[k] *= inv
+		}
+		m = avg
 	}
-	snaps++
-	addInto(avg, m)
-	inv := 1 / float32(snaps)
-	for i := range avg.W {
-		avg.W[i] *= inv
+	if cfg.Scale != nil {
+		for i := range m.W {
+			m.W[i] *= cfg.Scale[i]
+		}
 	}
-	for k := range avg.Bias {
-		avg.Bias[k] *= inv
+	return m
+}
+
+func (m *Float) scaledScores(idx []uint32, val []float32, scale []float32) [MaxClasses]float32 {
+	if scale == nil {
+		return m.Scores(idx, val)
 	}
-	return avg
+	s := m.Bias
+	K := m.K
+	for j, b := range idx {
+		base := int(b) * K
+		v := val[j]
+		for k := range K {
+			s[k] += v * scale[base+k] * m.W[base+k]
+		}
+	}
+	return s
+}
+
+// NBScale returns, per bucket and inner class, the absolute one-vs-rest
+// naive Bayes log-count ratio of binary features (smoothing alpha), clipped
+// to [lo, 3]: how much a feature tells class k from the rest.
+func NBScale(d *Dataset, alpha, lo float64) []float32 {
+	K := d.K
+	counts := make([]float64, K<<d.Bits)
+	var total [MaxClasses]float64
+	for i := range d.Len() {
+		y := d.Y[i]
+		for _, b := range d.Idx[d.Off[i]:d.Off[i+1]] {
+			counts[int(b)*K+y]++
+			total[y]++
+		}
+	}
+	all := 0.0
+	for k := range K {
+		all += total[k]
+	}
+	v := float64(int(1) << d.Bits)
+	out := make([]float32, len(counts))
+	for b := 0; b < len(counts); b += K {
+		sum := 0.0
+		for k := range K {
+			sum += counts[b+k]
+		}
+		for k := range K {
+			p := (counts[b+k] + alpha) / (total[k] + alpha*v)
+			q := (sum - counts[b+k] + alpha) / (all - total[k] + alpha*v)
+			out[b+k] = float32(min(3, max(lo, math.Abs(math.Log(p/q)))))
+		}
+	}
+	return out
+}
+
+// softmax over the first K scores.
+func softmax(s [MaxClasses]float32, K int) [MaxClasses]float32 {
+	mx := s[0]
+	for _, v := range s[1:K] {
+		mx = max(mx, v)
+	}
+	var p [MaxClasses]float32
+	var sum float32
+	for k := range K {
+		p[k] = float32(math.Exp(float64(s[k] - mx)))
+		sum += p[k]
+	}
+	for k := range K {
+		p[k] /= sum
+	}
+	return p
 }
 
 // addInto adds m's weights to sum.
@@ -148,13 +239,15 @@ func addInto(sum, m *Float) {
 	}
 }
 
-// Scores returns the raw class scores of one featurized example.
-func (m *Float) Scores(idx []uint32, val []float32) [NumClasses]float32 {
+// Scores returns the raw inner class scores of one featurized example.
+func (m *Float) Scores(idx []uint32, val []float32) [MaxClasses]float32 {
 	s := m.Bias
+	K := m.K
 	for j, b := range idx {
-		w := m.W[int(b)*NumClasses:]
-		for k := range NumClasses {
-			s[k] += val[j] * w[k]
+		w := m.W[int(b)*K : int(b)*K+K]
+		v := val[j]
+		for k, x := range w {
+			s[k] += v * x
 		}
 	}
 	return s
@@ -163,27 +256,34 @@ func (m *Float) Scores(idx []uint32, val []float32) [NumClasses]float32 {
 // Quantized turns m into a Model with int16 weights.
 func (m *Float) Quantized(name string) *Model {
 	q, scale := Quantize(m.W)
-	return &Model{Name: name, Bits: m.Bits, W: q, Scale: scale, Bias: m.Bias, Temp: 1}
+	return &Model{Name: name, Bits: m.Bits, Classes: m.Classes, W: q, Scale: scale, Bias: m.Bias, Temp: 1}
 }
 
-// TuneBias searches class offsets (negative and positive, neutral fixed at 0)
-// that maximise macro recall over the given scores and gold classes. It
-// returns the offsets and the recall they reach.
-func TuneBias(scores [][NumClasses]float32, gold []int) ([NumClasses]float32, float64) {
+// Offset adds an output-class offset to the inner scores: each inner class
+// gets its output's offset, which scales that output's merged probability
+// by e^offset.
+func (c *Classes) Offset(s [MaxClasses]float32, off [NumClasses]float32) [MaxClasses]float32 {
+	for k := range c.K {
+		s[k] += off[c.Out[k]]
+	}
+	return s
+}
+
+// TuneBias searches output offsets (negative and positive; neutral fixed at
+// 0) that maximise macro recall over the inner scores and gold output
+// classes. It returns the offsets and the recall they reach.
+func TuneBias(c Classes, scores [][MaxClasses]float32, gold []int) ([NumClasses]float32, float64) {
 	var best [NumClasses]float32
 	bestR := -1.0
 	for a := -1.5; a <= 1.5001; a += 0.05 {
-		for c := -1.5; c <= 1.5001; c += 0.05 {
-			off := [NumClasses]float32{float32(a), 0, float32(c)}
+		for b := -1.5; b <= 1.5001; b += 0.05 {
+			off := [NumClasses]float32{float32(a), 0, float32(b)}
 			var cm Confusion
 			for i, s := range scores {
-				for k := range s {
-					s[k] += off[k]
-				}
-				cm.Add(gold[i], Argmax(s))
+				cm.Add(gold[i], Argmax(c.Merge(c.Offset(s, off), 1)))
 			}
 			// Prefer small offsets on ties: they are less fitted to val.
-			if r := cm.MacroRecall(); r > bestR+1e-9 || (r > bestR-1e-9 && math.Abs(a)+math.Abs(c) < math.Abs(float64(best[0]))+math.Abs(float64(best[2]))) {
+			if r := cm.MacroRecall(); r > bestR+1e-9 || (r > bestR-1e-9 && math.Abs(a)+math.Abs(b) < math.Abs(float64(best[0]))+math.Abs(float64(best[2]))) {
 				best, bestR = off, r
 			}
 		}
@@ -193,12 +293,12 @@ func TuneBias(scores [][NumClasses]float32, gold []int) ([NumClasses]float32, fl
 
 // TuneTemp finds the softmax temperature that minimises the log loss of the
 // scores (already including any offsets) against gold: calibration.
-func TuneTemp(scores [][NumClasses]float32, gold []int) float32 {
+func TuneTemp(c Classes, scores [][MaxClasses]float32, gold []int) float32 {
 	best, bestLoss := float32(1), math.Inf(1)
 	for t := float32(0.3); t <= 3.0001; t += 0.05 {
 		loss := 0.0
 		for i, s := range scores {
-			p := Softmax(s, t)
+			p := c.Merge(s, t)
 			loss -= math.Log(math.Max(float64(p[gold[i]]), 1e-9))
 		}
 		if loss < bestLoss {
@@ -210,37 +310,38 @@ func TuneTemp(scores [][NumClasses]float32, gold []int) float32 {
 
 // FitNB fits multinomial naive Bayes over the same features (binary
 // presence, smoothing alpha) and returns it as a linear model: per bucket,
-// the log-likelihood of each class centred over the classes, so that it can
-// be added to a logistic model's weights (Blend). The bias is zero: class
-// priors are left to the logistic part and the tuned offsets.
+// the log-likelihood of each inner class centred over the classes, so that
+// it can be added to a logistic model's weights (Blend). The bias is zero:
+// class priors are left to the logistic part and the tuned offsets.
 func FitNB(d *Dataset, alpha float64) *Float {
-	nb := NumClasses << d.Bits
+	K := d.K
+	nb := K << d.Bits
 	counts := make([]float64, nb)
-	var total [NumClasses]float64
+	var total [MaxClasses]float64
 	for i := range d.Len() {
 		y := d.Y[i]
 		for _, b := range d.Idx[d.Off[i]:d.Off[i+1]] {
-			counts[int(b)*NumClasses+y]++
+			counts[int(b)*K+y]++
 			total[y]++
 		}
 	}
-	m := &Float{Bits: d.Bits, W: make([]float32, nb)}
+	m := &Float{Bits: d.Bits, Classes: d.Classes, W: make([]float32, nb)}
 	v := float64(int(1) << d.Bits)
-	for b := 0; b < nb; b += NumClasses {
+	for b := 0; b < nb; b += K {
 		seen := false
-		for k := range NumClasses {
+		for k := range K {
 			seen = seen || counts[b+k] > 0
 		}
 		if !seen {
 			continue
 		}
-		var lp [NumClasses]float64
+		var lp [MaxClasses]float64
 		mean := 0.0
-		for k := range NumClasses {
+		for k := range K {
 			lp[k] = math.Log((counts[b+k] + alpha) / (total[k] + alpha*v))
-			mean += lp[k] / NumClasses
+			mean += lp[k] / float64(K)
 		}
-		for k := range NumClasses {
+		for k := range K {
 			m.W[b+k] = float32(lp[k] - mean)
 		}
 	}
@@ -249,7 +350,7 @@ func FitNB(d *Dataset, alpha float64) *Float {
 
 // Blend returns a + beta·b.
 func Blend(a, b *Float, beta float32) *Float {
-	m := &Float{Bits: a.Bits, W: make([]float32, len(a.W)), Bias: a.Bias}
+	m := &Float{Bits: a.Bits, Classes: a.Classes, W: make([]float32, len(a.W)), Bias: a.Bias}
 	for i := range a.W {
 		m.W[i] = a.W[i] + beta*b.W[i]
 	}
@@ -257,4 +358,36 @@ func Blend(a, b *Float, beta float32) *Float {
 		m.Bias[k] += beta * b.Bias[k]
 	}
 	return m
+}
+
+// Prune drops from d every feature whose bucket occurs in fewer than minDF
+// examples of d, and returns the per-bucket document counts. Rare n-grams
+// are mostly noise the model would memorise.
+func Prune(d *Dataset, minDF int) []int32 {
+	df := make([]int32, 1<<d.Bits)
+	for i := range d.Len() {
+		for _, b := range d.Idx[d.Off[i]:d.Off[i+1]] {
+			df[b]++
+		}
+	}
+	PruneWith(d, df, minDF)
+	return df
+}
+
+// PruneWith drops the features of d whose count in df is under minDF.
+func PruneWith(d *Dataset, df []int32, minDF int) {
+	w := 0
+	start := 0
+	for i := range d.Len() {
+		end := d.Off[i+1]
+		for j := start; j < end; j++ {
+			if int(df[d.Idx[j]]) >= minDF {
+				d.Idx[w], d.Val[w] = d.Idx[j], d.Val[j]
+				w++
+			}
+		}
+		start = end
+		d.Off[i+1] = w
+	}
+	d.Idx, d.Val = d.Idx[:w], d.Val[:w]
 }

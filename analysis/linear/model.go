@@ -10,72 +10,90 @@ import (
 	"math"
 )
 
+// MaxClasses bounds the classes a model may have inside. A model can have
+// more classes than the three labels it answers with: the Chinese model
+// tells angry, sad and fearful posts apart and sums them into negative.
+const MaxClasses = 8
+
+// Classes says how a model's inner classes map to the output classes.
+type Classes struct {
+	K   int               // inner classes
+	Out [MaxClasses]uint8 // inner class → Negative, Neutral or Positive
+}
+
+// Identity is the plain three-class layout.
+var Identity = Classes{K: NumClasses, Out: [MaxClasses]uint8{Negative, Neutral, Positive}}
+
 // Model is a multinomial logistic regression over 1<<Bits hashed buckets.
-// Weights are stored as int16 with one scale; Predict is read-only and safe
+// Weights are stored as int16 with one scale. Predict is read-only and safe
 // for concurrent use.
 type Model struct {
 	Name string
 	Bits uint
-	// W holds NumClasses weights per bucket, interleaved, times Scale.
+	Classes
+	// W holds K weights per bucket, interleaved, times Scale.
 	W     []int16
 	Scale float32
-	// Bias is added to each class score after the weights; it holds the
-	// fitted intercepts plus the offsets tuned for macro recall.
-	Bias [NumClasses]float32
+	// Bias is added to each inner class score; it holds the fitted
+	// intercepts plus the offsets tuned for macro recall.
+	Bias [MaxClasses]float32
 	// Temp divides the scores before the softmax (calibration).
 	Temp float32
 	// Extra is opaque data the language package stores beside the weights
-	// (a lexicon, a character table).
+	// (a lexicon, an emoticon table).
 	Extra []byte
 }
 
-// Scores returns the raw class scores of f.
-func (m *Model) Scores(f *Features) [NumClasses]float32 {
-	var s [NumClasses]int64
-	var fs [NumClasses]float32
+// Scores returns the raw inner class scores of f (the first K are used).
+func (m *Model) Scores(f *Features) [MaxClasses]float32 {
+	var s [MaxClasses]int64
+	var fs [MaxClasses]float32
+	K := m.K
 	w := m.W
 	for i, idx := range f.Idx {
-		j := int(idx) * NumClasses
-		if j+NumClasses > len(w) {
+		j := int(idx) * K
+		if j+K > len(w) {
 			continue
 		}
-		v := f.Val[i]
-		if v == 1 {
-			s[0] += int64(w[j])
-			s[1] += int64(w[j+1])
-			s[2] += int64(w[j+2])
-			continue
+		row := w[j : j+K]
+		if v := f.Val[i]; v == 1 {
+			for k, x := range row {
+				s[k] += int64(x)
+			}
+		} else {
+			for k, x := range row {
+				fs[k] += v * float32(x)
+			}
 		}
-		fs[0] += v * float32(w[j])
-		fs[1] += v * float32(w[j+1])
-		fs[2] += v * float32(w[j+2])
 	}
-	var out [NumClasses]float32
-	for k := range out {
+	var out [MaxClasses]float32
+	for k := range K {
 		out[k] = (float32(s[k])+fs[k])*m.Scale + m.Bias[k]
 	}
 	return out
 }
 
-// Predict returns the class probabilities of f.
+// Predict returns the output class probabilities of f.
 func (m *Model) Predict(f *Features) [NumClasses]float32 {
-	return Softmax(m.Scores(f), m.Temp)
+	return m.Merge(m.Scores(f), m.Temp)
 }
 
-// Softmax turns scores into probabilities at temperature t (t <= 0 means 1).
-func Softmax(s [NumClasses]float32, t float32) [NumClasses]float32 {
+// Merge turns inner scores into output class probabilities: a softmax at
+// temperature t (t <= 0 means 1) summed over the inner classes of each output.
+func (c *Classes) Merge(s [MaxClasses]float32, t float32) [NumClasses]float32 {
 	if t <= 0 {
 		t = 1
 	}
 	mx := s[0]
-	for _, v := range s[1:] {
+	for _, v := range s[1:c.K] {
 		mx = max(mx, v)
 	}
 	var p [NumClasses]float32
 	var sum float32
-	for k, v := range s {
-		p[k] = float32(math.Exp(float64((v - mx) / t)))
-		sum += p[k]
+	for k := range c.K {
+		e := float32(math.Exp(float64((s[k] - mx) / t)))
+		p[c.Out[k]] += e
+		sum += e
 	}
 	for k := range p {
 		p[k] /= sum
@@ -111,15 +129,16 @@ func Quantize(w []float32) ([]int16, float32) {
 	return q, scale
 }
 
-const magic = "chorus-linear/1\n"
+const magic = "chorus-linear/2\n"
 
 // header is the fixed part of a model file, after the magic.
 type header struct {
 	Bits    uint32
-	Classes uint32
+	K       uint32
+	Out     [MaxClasses]uint8
 	Scale   float32
 	Temp    float32
-	Bias    [NumClasses]float32
+	Bias    [MaxClasses]float32
 	NameLen uint32
 	Extra   uint32
 }
@@ -128,7 +147,8 @@ type header struct {
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	buf.WriteString(magic)
-	h := header{Bits: uint32(m.Bits), Classes: NumClasses, Scale: m.Scale, Temp: m.Temp, Bias: m.Bias, NameLen: uint32(len(m.Name)), Extra: uint32(len(m.Extra))}
+	h := header{Bits: uint32(m.Bits), K: uint32(m.K), Out: m.Out, Scale: m.Scale, Temp: m.Temp, Bias: m.Bias,
+		NameLen: uint32(len(m.Name)), Extra: uint32(len(m.Extra))}
 	if err := binary.Write(&buf, binary.LittleEndian, &h); err != nil {
 		return 0, err
 	}
@@ -162,27 +182,32 @@ func Read(data []byte) (*Model, error) {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
 	if !bytes.HasPrefix(raw, []byte(magic)) {
-		return nil, errors.New("read model: not a chorus-linear/1 file")
+		return nil, errors.New("read model: not a " + magic[:len(magic)-1] + " file")
 	}
 	r := bytes.NewReader(raw[len(magic):])
 	var h header
 	if err := binary.Read(r, binary.LittleEndian, &h); err != nil {
 		return nil, fmt.Errorf("read model header: %w", err)
 	}
-	if h.Classes != NumClasses || h.Bits == 0 || h.Bits > 26 {
-		return nil, fmt.Errorf("read model: %d classes, %d bits: unsupported", h.Classes, h.Bits)
+	if h.K < 2 || h.K > MaxClasses || h.Bits == 0 || h.Bits > 26 {
+		return nil, fmt.Errorf("read model: %d classes, %d bits: unsupported", h.K, h.Bits)
 	}
-	want := int64(h.NameLen) + int64(h.Extra) + 2*int64(NumClasses)<<h.Bits
+	for k := range h.K {
+		if h.Out[k] >= NumClasses {
+			return nil, fmt.Errorf("read model: inner class %d maps to output %d", k, h.Out[k])
+		}
+	}
+	want := int64(h.NameLen) + int64(h.Extra) + 2*int64(h.K)<<h.Bits
 	if int64(r.Len()) != want {
 		return nil, fmt.Errorf("read model: %d bytes after the header, want %d", r.Len(), want)
 	}
-	m := &Model{Bits: uint(h.Bits), Scale: h.Scale, Temp: h.Temp, Bias: h.Bias}
+	m := &Model{Bits: uint(h.Bits), Classes: Classes{K: int(h.K), Out: h.Out}, Scale: h.Scale, Temp: h.Temp, Bias: h.Bias}
 	name := make([]byte, h.NameLen)
 	io.ReadFull(r, name)
 	m.Name = string(name)
 	m.Extra = make([]byte, h.Extra)
 	io.ReadFull(r, m.Extra)
-	m.W = make([]int16, NumClasses<<h.Bits)
+	m.W = make([]int16, int(h.K)<<h.Bits)
 	if err := binary.Read(r, binary.LittleEndian, m.W); err != nil {
 		return nil, fmt.Errorf("read model weights: %w", err)
 	}

@@ -44,5 +44,5 @@ func enTask(dir string) (*task, error) {
 			}
 		}
 	}
-	return &task{code: "en", name: "en-linear/1", bits: bits, featurize: z.Into, extra: en.EncodeLexicon(lex), configs: cfgs}, nil
+	return &task{code: "en", name: "en-linear/1", bits: bits, featurize: z.Into, extra: en.EncodeLexicon(lex), configs: cfgs, classes: linear.Identity}, nil
 }

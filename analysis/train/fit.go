@@ -19,6 +19,12 @@ type task struct {
 	extra      []byte
 	configs    []linear.FitConfig
 	nbAlpha    float64 // > 0: blend in naive Bayes with this smoothing, weight tuned on val
+	classes    linear.Classes
+	nbScale    float64 // > 0: scale inputs by NB log-count ratios, floored at this
+	minDF      int
+	weight     func(ex linear.Example) float32 // nil: every example weighs 1     // features in fewer train posts are dropped (weights stay 0)
+	// inner maps an example to its inner class (nil: its output class).
+	inner func(ex linear.Example) (int, error)
 }
 
 // trainAll fits the models of langs and writes their files under out.
@@ -44,33 +50,40 @@ func trainAll(ctx context.Context, log *slog.Logger, dir, out string, langs []st
 	return nil
 }
 
-func featurizeAll(t *task, exs []linear.Example) *linear.Dataset {
-	d := linear.NewDataset(t.bits)
+func featurizeAll(t *task, exs []linear.Example) (*linear.Dataset, error) {
+	d := linear.NewDataset(t.bits, t.classes)
 	var f linear.Features
 	for _, ex := range exs {
+		y := ex.Class
+		if t.inner != nil {
+			var err error
+			if y, err = t.inner(ex); err != nil {
+				return nil, fmt.Errorf("example %s: %w", ex.ID, err)
+			}
+		}
 		t.featurize(ex.Text, &f)
-		d.Add(&f, ex.Class)
+		d.Add(&f, y)
+		if t.weight != nil {
+			d.W = append(d.W, t.weight(ex))
+		}
 	}
-	return d
+	return d, nil
 }
 
-func valScores(m *linear.Float, d *linear.Dataset) [][linear.NumClasses]float32 {
-	out := make([][linear.NumClasses]float32, d.Len())
+func valScores(m *linear.Float, d *linear.Dataset) [][linear.MaxClasses]float32 {
+	out := make([][linear.MaxClasses]float32, d.Len())
 	for i := range out {
 		out[i] = m.Scores(d.Idx[d.Off[i]:d.Off[i+1]], d.Val[d.Off[i]:d.Off[i+1]])
 	}
 	return out
 }
 
-func confusion(scores [][linear.NumClasses]float32, gold []int, off [linear.NumClasses]float32) linear.Confusion {
-	var c linear.Confusion
+func confusion(c linear.Classes, scores [][linear.MaxClasses]float32, gold []int) linear.Confusion {
+	var cm linear.Confusion
 	for i, s := range scores {
-		for k := range s {
-			s[k] += off[k]
-		}
-		c.Add(gold[i], linear.Argmax(s))
+		cm.Add(gold[i], linear.Argmax(c.Merge(s, 1)))
 	}
-	return c
+	return cm
 }
 
 // fitTask fits every config on train, keeps the one with the best val macro
@@ -85,8 +98,25 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 		return err
 	}
 	t0 := time.Now()
-	dtrain, dval := featurizeAll(t, train), featurizeAll(t, val)
+	dtrain, err := featurizeAll(t, train)
+	if err != nil {
+		return fmt.Errorf("train.jsonl: %w", err)
+	}
+	dval, err := featurizeAll(t, val)
+	if err != nil {
+		return fmt.Errorf("val.jsonl: %w", err)
+	}
+	gold := dval.Gold()
+	if t.minDF > 1 {
+		df := linear.Prune(dtrain, t.minDF)
+		linear.PruneWith(dval, df, t.minDF)
+		log.Info("pruned rare features", "min_df", t.minDF, "features_per_post", len(dtrain.Idx)/dtrain.Len())
+	}
 	log.Info("featurized", "train", dtrain.Len(), "val", dval.Len(), "features_per_post", len(dtrain.Idx)/dtrain.Len(), "took", time.Since(t0).Round(time.Millisecond))
+	var scale []float32
+	if t.nbScale > 0 {
+		scale = linear.NBScale(dtrain, 1, t.nbScale)
+	}
 	var best *linear.Float
 	bestR := -1.0
 	var bestCfg linear.FitConfig
@@ -95,10 +125,11 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 			return err
 		}
 		t0 := time.Now()
+		cfg.Scale = scale
 		m := linear.Fit(dtrain, cfg)
 		sc := valScores(m, dval)
-		raw := confusion(sc, dval.Y, [linear.NumClasses]float32{})
-		_, tuned := linear.TuneBias(sc, dval.Y)
+		raw := confusion(t.classes, sc, gold)
+		_, tuned := linear.TuneBias(t.classes, sc, gold)
 		log.Info("fit", "epochs", cfg.Epochs, "rate", cfg.Rate, "l2", cfg.L2, "balanced", cfg.Balanced,
 			"val_macro_recall", fmt.Sprintf("%.4f", raw.MacroRecall()), "tuned", fmt.Sprintf("%.4f", tuned),
 			"f1", fmt.Sprintf("%.4f", raw.MacroF1()), "acc", fmt.Sprintf("%.4f", raw.Accuracy()), "took", time.Since(t0).Round(time.Millisecond))
@@ -112,8 +143,8 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 		for _, beta := range []float32{0.05, 0.1, 0.2, 0.3, 0.5} {
 			m := linear.Blend(best, nb, beta)
 			sc := valScores(m, dval)
-			raw := confusion(sc, dval.Y, [linear.NumClasses]float32{})
-			_, tuned := linear.TuneBias(sc, dval.Y)
+			raw := confusion(t.classes, sc, gold)
+			_, tuned := linear.TuneBias(t.classes, sc, gold)
 			log.Info("blend naive Bayes", "beta", beta, "val_macro_recall", fmt.Sprintf("%.4f", raw.MacroRecall()), "tuned", fmt.Sprintf("%.4f", tuned))
 			if tuned > bestR {
 				bestR, bestBeta = tuned, beta
@@ -126,22 +157,18 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 	q := best.Quantized(t.name)
 	q.Extra = t.extra
 	// Tune offsets and temperature on the quantised model's own scores.
-	sc := make([][linear.NumClasses]float32, dval.Len())
+	sc := make([][linear.MaxClasses]float32, dval.Len())
 	var f linear.Features
 	for i := range sc {
 		f.Idx, f.Val, f.Bits = dval.Idx[dval.Off[i]:dval.Off[i+1]], dval.Val[dval.Off[i]:dval.Off[i+1]], t.bits
 		sc[i] = q.Scores(&f)
 	}
-	off, r := linear.TuneBias(sc, dval.Y)
+	off, r := linear.TuneBias(t.classes, sc, gold)
 	for i := range sc {
-		for k := range off {
-			sc[i][k] += off[k]
-		}
+		sc[i] = t.classes.Offset(sc[i], off)
 	}
-	for k := range off {
-		q.Bias[k] += off[k]
-	}
-	q.Temp = linear.TuneTemp(sc, dval.Y)
+	q.Bias = t.classes.Offset(q.Bias, off)
+	q.Temp = linear.TuneTemp(t.classes, sc, gold)
 	path := filepath.Join(out, t.code, "model.bin")
 	fh, err := os.Create(path)
 	if err != nil {

@@ -2,6 +2,7 @@ package zh
 
 import (
 	"math"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,6 +19,8 @@ const (
 	kEmoticon = 7
 	kPolarity = 8
 	kMeta     = 9
+	kOwn      = 10
+	kTopic    = 11
 )
 
 // Special units in the character stream, outside Unicode.
@@ -31,8 +34,9 @@ const (
 
 // scratch is one goroutine's working memory, reused through a sync.Pool.
 type scratch struct {
-	units []uint64 // runes, special units, or emoticon hashes with the top bit set
-	f     linear.Features
+	units  []uint64 // runes, special units, or emoticon hashes with the top bit set
+	topics []uint64 // hashes of #topics#
+	f      linear.Features
 }
 
 // Emoticons maps a bracket emoticon such as "[心]" to its polarity −1, 0, +1.
@@ -56,6 +60,7 @@ func (z *featurizer) normalize(s *scratch, text string) (pol [3]int, excl, quest
 		text = text[:cut]
 	}
 	s.units = s.units[:0]
+	s.topics = s.topics[:0]
 	push := func(u uint64) {
 		n := len(s.units)
 		// 哈哈哈哈 → 哈哈, !!!! → !!: keep at most two of a repeated unit.
@@ -99,6 +104,14 @@ func (z *featurizer) normalize(s *scratch, text string) (pol [3]int, excl, quest
 				i = j
 				continue
 			}
+		case r == '#' || r == '＃':
+			// A Weibo topic "#武汉加油#" is a feature as a whole; its text
+			// still goes on into the stream.
+			if end := strings.IndexAny(text[i+size:min(len(text), i+size+90)], "#＃\n"); end > 0 {
+				if t := text[i+size : i+size+end]; !strings.ContainsAny(t, "\n") {
+					s.topics = append(s.topics, linear.HashString(linear.Seed(kTopic), z.simp.String(t)))
+				}
+			}
 		case r >= '0' && r <= '9':
 			i += size
 			for i < len(text) && text[i] >= '0' && text[i] <= '9' {
@@ -139,21 +152,39 @@ func (z *featurizer) featurize(s *scratch, text string) {
 	f := &s.f
 	f.Reset(z.bits)
 	u := s.units
+	// In a repost ("mine//@a: theirs//@b: …") the reposter's own words come
+	// first; their n-grams are added a second time under their own kind, so
+	// the model can weigh them apart from the quoted chain.
+	own := -1
+	for i, x := range u {
+		if x == uRepost {
+			own = i
+			break
+		}
+	}
 	for i := range u {
 		h := linear.Seed(kGram)
+		ho := linear.Seed(kOwn)
 		for n := 0; n < 2 && i+n < len(u); n++ {
 			if u[i+n] == ' ' && n > 0 {
 				break
 			}
 			h = linear.Mix(h, u[i+n])
+			ho = linear.Mix(ho, u[i+n])
 			if n == 0 && u[i] == ' ' {
 				break // a lone space is no feature
 			}
 			f.Add(h, 1)
+			if i+n < own {
+				f.Add(ho, 1)
+			}
 		}
 		if u[i]>>63 == 1 {
 			f.Add(u[i], 1) // the emoticon itself
 		}
+	}
+	for _, h := range s.topics {
+		f.Add(h, 1)
 	}
 	for p, n := range pol {
 		if n > 0 {
