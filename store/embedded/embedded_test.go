@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/store/embedded"
 	"github.com/chorus-news/chorus/store/storetest"
@@ -614,5 +616,30 @@ func TestConcurrentExactlyOnce(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("listed %d posts, want %d", len(seen), n)
+	}
+}
+
+// TestFormat: a file stamped with another layout is refused, not misread.
+func TestFormat(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, embedded.Options{})
+	s.Close()
+	db, err := bolt.Open(filepath.Join(dir, "chorus.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte{0, 0, 0, 0, 0, 0, 0, 99})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := embedded.Open(dir, embedded.Options{}); err == nil || !strings.Contains(err.Error(), "layout 99") {
+		t.Errorf("Open of a layout 99 file = %v, want a refusal naming layout 99", err)
+	}
+	// A refused open leaves the dir free.
+	if _, err := os.Stat(filepath.Join(dir, "LOCK.json")); !os.IsNotExist(err) {
+		t.Errorf("LOCK.json after a refused open: %v, want none", err)
 	}
 }

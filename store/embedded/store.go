@@ -167,6 +167,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	var queued int
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := checkFormat(tx); err != nil {
+			return err
+		}
 		for _, name := range [][]byte{bucketEvents, bucketQueue} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -227,6 +230,33 @@ func (s *Store) Close() error {
 		}
 	})
 	return err
+}
+
+// format is the layout version this package reads and writes, kept in the
+// meta bucket; a file of another layout is refused rather than misread.
+const format = 1
+
+var (
+	bucketMeta = []byte("meta")
+	keyFormat  = []byte("format")
+)
+
+// checkFormat stamps a new file with format and refuses a file of another.
+func checkFormat(tx *bolt.Tx) error {
+	if meta := tx.Bucket(bucketMeta); meta != nil {
+		if got := decodeInt(meta.Get(keyFormat)); got != format {
+			return fmt.Errorf("%s has layout %d, this build reads layout %d: use the chorus build that wrote it, or another --data-dir", dbFile, got, format)
+		}
+		return nil
+	}
+	if events := tx.Bucket(bucketEvents); events != nil && events.Stats().KeyN > 0 {
+		return fmt.Errorf("%s was written by a development build without a layout version: move it aside or use another --data-dir", dbFile)
+	}
+	meta, err := tx.CreateBucket(bucketMeta)
+	if err != nil {
+		return err
+	}
+	return meta.Put(keyFormat, encodeInt(format))
 }
 
 // eventBucket returns the event's bucket or an error wrapping
