@@ -34,6 +34,7 @@ type textScorer interface {
 // Engine picks a model by language. It is safe for concurrent use.
 type Engine struct {
 	models map[string]textScorer
+	en     *en.Model // also reads emoji-only posts
 }
 
 // unscored is the verdict for a language no model covers.
@@ -57,15 +58,18 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{models: map[string]textScorer{
 		"en": enModel,
 		"zh": zhModel,
-	}}
+	}, en: enModel}
 	log.Info("sentiment models loaded", "en", enModel.Name(), "zh", zhModel.Name(), "took", time.Since(t0))
 	return e, nil
 }
 
 // Analyze detects the language of text (hint is the platform's own tag such
 // as X's "en" or "und", or "") and scores it with that language's model.
-// See package lang for how the language is told; text without letters is
-// "und" and, like every language without a model, Unscored.
+// See package lang for how the language is told. Languages without a model
+// are Unscored, model "none". Text without letters is "und": if it has emoji
+// or emoticons ("😍😍", ":)"), which read alike in every language, the
+// English model (trained on tweets full of them) scores it; otherwise
+// (digits, punctuation, nothing) it is Unscored.
 func (e *Engine) Analyze(text, hint string) (string, chorus.Sentiment) {
 	code := lang.Detect(text, hint)
 	return code, e.Score(text, code)
@@ -74,6 +78,12 @@ func (e *Engine) Analyze(text, hint string) (string, chorus.Sentiment) {
 // Score scores text known to be in language code (a base code such as "en";
 // a full tag such as "zh-Hant" is reduced to its base).
 func (e *Engine) Score(text, code string) chorus.Sentiment {
+	if code == lang.Und {
+		if s, ok := e.en.ScoreSymbols(text); ok {
+			return s
+		}
+		return unscored
+	}
 	m, ok := e.models[code]
 	if !ok {
 		m, ok = e.models[lang.Base(code)]

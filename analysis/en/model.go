@@ -78,6 +78,20 @@ func (m *Model) Score(text string) chorus.Sentiment {
 	return linear.Sentiment(p, m.m.Name)
 }
 
+// ScoreSymbols rates a text that has no letters by its emoji and emoticons,
+// which read alike in every language. ok is false when it has none.
+func (m *Model) ScoreSymbols(text string) (s chorus.Sentiment, ok bool) {
+	sc := m.z.pool.Get().(*scratch)
+	defer m.z.pool.Put(sc)
+	featurize(sc, text, m.z.lex, m.z.bits)
+	for _, t := range sc.toks {
+		if t.kind == tEmoji || t.kind == tEmoticon {
+			return linear.Sentiment(m.m.Predict(&sc.f), m.m.Name), true
+		}
+	}
+	return chorus.Sentiment{}, false
+}
+
 // EncodeLexicon writes a lexicon as sorted "entry\tvalence" lines.
 func EncodeLexicon(lex Lexicon) []byte {
 	keys := make([]string, 0, len(lex))

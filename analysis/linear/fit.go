@@ -269,14 +269,14 @@ func (c *Classes) Offset(s [MaxClasses]float32, off [NumClasses]float32) [MaxCla
 	return s
 }
 
-// TuneBias searches output offsets (negative and positive; neutral fixed at
-// 0) that maximise macro recall over the inner scores and gold output
-// classes. It returns the offsets and the recall they reach.
-func TuneBias(c Classes, scores [][MaxClasses]float32, gold []int) ([NumClasses]float32, float64) {
+// TuneBias searches output offsets within ±limit (negative and positive;
+// neutral fixed at 0) that maximise macro recall over the inner scores and
+// gold output classes. It returns the offsets and the recall they reach.
+func TuneBias(c Classes, scores [][MaxClasses]float32, gold []int, limit float64) ([NumClasses]float32, float64) {
 	var best [NumClasses]float32
 	bestR := -1.0
-	for a := -1.5; a <= 1.5001; a += 0.05 {
-		for b := -1.5; b <= 1.5001; b += 0.05 {
+	for a := -limit; a <= limit+1e-4; a += 0.05 {
+		for b := -limit; b <= limit+1e-4; b += 0.05 {
 			off := [NumClasses]float32{float32(a), 0, float32(b)}
 			var cm Confusion
 			for i, s := range scores {

@@ -109,13 +109,21 @@ func (z *featurizer) normalize(s *scratch, text string) (pol [3]int, excl, quest
 			// still goes on into the stream.
 			if end := strings.IndexAny(text[i+size:min(len(text), i+size+90)], "#＃\n"); end > 0 {
 				if t := text[i+size : i+size+end]; !strings.ContainsAny(t, "\n") {
-					s.topics = append(s.topics, linear.HashString(linear.Seed(kTopic), z.simp.String(t)))
+					h := linear.Seed(kTopic)
+					for _, r := range t {
+						h = linear.HashRune(h, z.simp.Rune(r))
+					}
+					s.topics = append(s.topics, h)
 				}
 			}
 		case r >= '0' && r <= '9':
 			i += size
-			for i < len(text) && text[i] >= '0' && text[i] <= '9' {
-				i++
+			for i < len(text) {
+				d, n := utf8.DecodeRuneInString(text[i:])
+				if !(d >= '0' && d <= '9' || d >= 0xFF10 && d <= 0xFF19) {
+					break
+				}
+				i += n
 			}
 			push(uDigit)
 			continue

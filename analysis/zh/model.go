@@ -35,7 +35,7 @@ func NewFeaturizer(emo Emoticons, bits uint) (*Featurizer, error) {
 	}
 	z := &Featurizer{z: featurizer{simp: simp, emo: emo, bits: bits}}
 	z.pool.New = func() any {
-		return &scratch{units: make([]uint64, 0, 256),
+		return &scratch{units: make([]uint64, 0, 256), topics: make([]uint64, 0, 4),
 			f: linear.Features{Idx: make([]uint32, 0, 512), Val: make([]float32, 0, 512)}}
 	}
 	return z, nil
