@@ -11,6 +11,7 @@ import (
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis/en"
 	"github.com/chorus-news/chorus/analysis/lang"
+	"github.com/chorus-news/chorus/analysis/remote"
 	"github.com/chorus-news/chorus/analysis/zh"
 )
 
@@ -22,7 +23,12 @@ type Scorer interface {
 
 // Options configure an Engine.
 type Options struct {
-	// Logger receives load messages; nil discards them.
+	// Remote, if set, is the URL of an HTTP scoring service (package
+	// remote); the built-in models score what it fails to.
+	Remote string
+	// RemoteTimeout bounds one request to Remote (2 s if zero).
+	RemoteTimeout time.Duration
+	// Logger receives load and fallback messages; nil discards them.
 	Logger *slog.Logger
 }
 
@@ -34,8 +40,14 @@ type textScorer interface {
 // Engine picks a model by language. It is safe for concurrent use.
 type Engine struct {
 	models map[string]textScorer
-	en     *en.Model // also reads emoji-only posts
+	en     *en.Model      // also reads emoji-only posts
+	remote *remote.Client // nil: in-process only
 }
+
+// local scores with the built-in models only: the remote's fallback.
+type local struct{ e *Engine }
+
+func (l local) Score(text, code string) chorus.Sentiment { return l.e.scoreLocal(text, code) }
 
 // unscored is the verdict for a language no model covers.
 var unscored = chorus.Sentiment{Label: chorus.Unscored, Model: "none"}
@@ -60,6 +72,13 @@ func New(opts Options) (*Engine, error) {
 		"zh": zhModel,
 	}, en: enModel}
 	log.Info("sentiment models loaded", "en", enModel.Name(), "zh", zhModel.Name(), "took", time.Since(t0))
+	if opts.Remote != "" {
+		e.remote, err = remote.New(opts.Remote, local{e}, remote.Options{Timeout: opts.RemoteTimeout, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("remote scorer", "url", opts.Remote)
+	}
 	return e, nil
 }
 
@@ -76,8 +95,16 @@ func (e *Engine) Analyze(text, hint string) (string, chorus.Sentiment) {
 }
 
 // Score scores text known to be in language code (a base code such as "en";
-// a full tag such as "zh-Hant" is reduced to its base).
+// a full tag such as "zh-Hant" is reduced to its base). With a remote
+// scorer configured, the service is asked first.
 func (e *Engine) Score(text, code string) chorus.Sentiment {
+	if e.remote != nil {
+		return e.remote.Score(text, code)
+	}
+	return e.scoreLocal(text, code)
+}
+
+func (e *Engine) scoreLocal(text, code string) chorus.Sentiment {
 	if code == lang.Und {
 		if s, ok := e.en.ScoreSymbols(text); ok {
 			return s

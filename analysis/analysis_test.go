@@ -1,7 +1,10 @@
 package analysis
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -233,4 +236,35 @@ func ExampleEngine_Analyze() {
 	// en positive en-linear/1
 	// zh negative zh-linear/1
 	// ja unscored none
+}
+
+func TestRemoteFallback(t *testing.T) {
+	// A service that is down: every post falls back to the built-in models.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	e, err := New(Options{Remote: srv.URL})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if lang, s := e.Analyze("气死我了[怒]", ""); lang != "zh" || s.Label != chorus.Negative || s.Model != "zh-linear/1" {
+		t.Errorf("Analyze with the remote down = %q, %+v; want zh, negative from zh-linear/1", lang, s)
+	}
+}
+
+func TestRemoteAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var items []struct{ ID, Text, Lang string }
+		json.NewDecoder(r.Body).Decode(&items)
+		fmt.Fprintf(w, `[{"id":%q,"label":"neutral","score":0,"confidence":0.9,"model":"big/3"}]`, items[0].ID)
+	}))
+	defer srv.Close()
+	e, err := New(Options{Remote: srv.URL})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if _, s := e.Analyze("I hate it", ""); s.Model != "big/3" || s.Label != chorus.Neutral {
+		t.Errorf("Analyze with a remote = %+v, want neutral from big/3", s)
+	}
 }
