@@ -138,7 +138,7 @@ func parseHeader(line string) header {
 
 // readCSV reads posts from CSV with a header row of canonical field names.
 func readCSV(br *bufio.Reader, fn func(Record) error) error {
-	lc := &lineCapper{br: br, long: map[int]int{}}
+	lc := &lineCapper{br: br, limit: chorus.MaxRecordBytes, long: map[int]int{}}
 	comma, err := sniffComma(br)
 	if err != nil {
 		return err
@@ -330,13 +330,15 @@ func isDigits(s string) bool {
 	return true
 }
 
-// lineCapper passes a stream to encoding/csv with every line cut to
-// chorus.MaxRecordBytes, so that a huge line is never held whole. It notes
-// the size of each line it cut, and keeps the parity of the quotes it
-// drops, so that the parser's quoting state after the line is as it would
-// have been and the following records parse as they should.
+// lineCapper passes a stream to encoding/csv with every line cut short
+// after limit bytes (and a byte for a CR), so that a huge line is never held
+// whole. It notes the size of each line over the limit, and keeps the parity
+// of the quotes it drops, so that the parser's quoting state after the line
+// is as it would have been and the following records parse as they should.
 type lineCapper struct {
 	br      *bufio.Reader
+	limit   int         // chorus.MaxRecordBytes but in tests
+	last    byte        // the last byte of the current line so far
 	line    int         // lines completed so far
 	lineLen int         // bytes of the current line so far
 	quotes  int         // quotes dropped from the current line
@@ -387,9 +389,13 @@ func (c *lineCapper) take(b []byte, atEOF bool) {
 	if ends {
 		content = b[:len(b)-1]
 	}
-	room := max(chorus.MaxRecordBytes-c.lineLen, 0)
+	// One byte over the limit passes, as it may be the CR of a CR LF.
+	room := max(c.limit+1-c.lineLen, 0)
 	c.lineLen += len(content)
-	cut := c.lineLen > chorus.MaxRecordBytes
+	if len(content) > 0 {
+		c.last = content[len(content)-1]
+	}
+	cut := c.lineLen > c.limit+1
 	if !cut {
 		c.pending = b
 	} else {
@@ -403,20 +409,24 @@ func (c *lineCapper) take(b []byte, atEOF bool) {
 	if !ends && !atEOF {
 		return
 	}
-	if cut {
-		size := c.lineLen
-		if len(content) > 0 && content[len(content)-1] == '\r' {
-			size--
-		}
+	size := c.lineLen
+	if ends && c.last == '\r' {
+		size--
+	}
+	if size > c.limit {
 		c.long[c.line+1] = size
+	}
+	if cut {
 		c.extra = c.extra[:0]
 		if c.quotes%2 == 1 {
 			c.extra = append(c.extra, '"')
 		}
-		c.extra = append(c.extra, '\n')
+		if ends {
+			c.extra = append(c.extra, '\n')
+		}
 	}
 	c.line++
-	c.lineLen, c.quotes = 0, 0
+	c.lineLen, c.quotes, c.last = 0, 0, 0
 }
 
 // over reports the size of a cut line among lines first..last.

@@ -139,3 +139,26 @@ func TestReadCSVLongRecord(t *testing.T) {
 	recs := readAll(t, in, "csv")
 	checkBriefs(t, recs, []string{"2 record: 1049070 bytes, over the 1048576 byte limit", "1051 ok x:2"})
 }
+
+func TestReadCSVLimitEdge(t *testing.T) {
+	// A line of exactly the limit is parsed (here its text is too long for
+	// a post); one byte more is rejected unread. A CR before the LF does
+	// not count.
+	const head = "platform,id,text,created_at\n"
+	for _, tt := range []struct {
+		size int
+		want string
+	}{
+		{chorus.MaxRecordBytes, "2 text: "},
+		{chorus.MaxRecordBytes + 1, "2 record: 1048577 bytes, over the 1048576 byte limit"},
+	} {
+		for _, nl := range []string{"\n", "\r\n"} {
+			pre, post := "x,1,", ",2024-07-31T19:05:00Z"
+			line := pre + strings.Repeat("a", tt.size-len(pre)-len(post)) + post
+			recs := readAll(t, head+line+nl+"x,2,hi,2024-07-31T19:05:00Z"+nl, "csv")
+			if len(recs) != 2 || !strings.HasPrefix(brief(recs[0]), tt.want) || brief(recs[1]) != "3 ok x:2" {
+				t.Errorf("line of %d bytes + %q: records = %.80q, want %q then a good line 3", tt.size, nl, briefs(recs), tt.want)
+			}
+		}
+	}
+}

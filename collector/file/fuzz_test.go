@@ -1,11 +1,13 @@
 package file
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -203,5 +205,82 @@ func FuzzRoundTrip(f *testing.F) {
 			strconv.FormatInt(p.Metrics.Replies, 10), strconv.FormatInt(p.Metrics.Quotes, 10), p.QuotedID, p.Source})
 		w.Flush()
 		check("csv", b.Bytes())
+	})
+}
+
+// FuzzLines checks the two line splitters that guard the record limit, at a
+// small limit and a 16-byte buffer so that every path is reached: the
+// ndjson lineReader and the csv lineCapper. Each input line is compared
+// with the same line found by bytes.Split.
+func FuzzLines(f *testing.F) {
+	f.Add([]byte("short\nexactly-16-bytes\r\nthis line is well over the limit, with \"quotes\"\r\n\nlast"), uint8(16))
+	f.Add([]byte("a\"b\"c\"\nxx\r\r\n\r"), uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, limit8 uint8) {
+		limit := int(limit8)%40 + 1
+		want := bytes.Split(data, []byte("\n"))
+		ended := make([]bool, len(want)) // the line had a '\n'
+		for i := range want {
+			ended[i] = i < len(want)-1
+		}
+		if len(want[len(want)-1]) == 0 {
+			want, ended = want[:len(want)-1], ended[:len(ended)-1]
+		}
+		// content is a line without its line end; size is its length.
+		content := func(i int) []byte {
+			if ended[i] {
+				return bytes.TrimSuffix(want[i], []byte("\r"))
+			}
+			return want[i]
+		}
+
+		lr := lineReader{br: bufio.NewReaderSize(bytes.NewReader(data), 16), limit: limit}
+		for i := range want {
+			line, size, err := lr.next()
+			if err != nil {
+				t.Fatalf("lineReader: line %d: %v", i+1, err)
+			}
+			c := content(i)
+			if lr.line != i+1 || size != len(c) {
+				t.Fatalf("lineReader: line %d of size %d, want line %d of size %d", lr.line, size, i+1, len(c))
+			}
+			if size <= limit && !bytes.Equal(line, c) || size > limit && line != nil {
+				t.Fatalf("lineReader: line %d = %q (size %d, limit %d), want %q", i+1, line, size, limit, c)
+			}
+		}
+		if _, _, err := lr.next(); err != io.EOF {
+			t.Fatalf("lineReader: after %d lines: %v, want EOF", len(want), err)
+		}
+
+		lc := &lineCapper{br: bufio.NewReaderSize(bytes.NewReader(data), 16), limit: limit, long: map[int]int{}}
+		out, err := io.ReadAll(iotest.HalfReader(lc))
+		if err != nil {
+			t.Fatalf("lineCapper: %v", err)
+		}
+		got := bytes.Split(out, []byte("\n"))
+		if len(got[len(got)-1]) == 0 {
+			got = got[:len(got)-1]
+		}
+		if len(got) != len(want) {
+			t.Fatalf("lineCapper: %d lines out of %d: %q", len(got), len(want), out)
+		}
+		for i := range want {
+			c := content(i)
+			size, long := lc.long[i+1]
+			if long != (len(c) > limit) || long && size != len(c) {
+				t.Fatalf("lineCapper: line %d of %d bytes (limit %d): noted %v, %d", i+1, len(c), limit, long, size)
+			}
+			if !long {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Fatalf("lineCapper: line %d = %q, want it unchanged: %q", i+1, got[i], want[i])
+				}
+				continue
+			}
+			if len(got[i]) > limit+2 || !bytes.HasPrefix(want[i], bytes.TrimSuffix(got[i], []byte(`"`))) && !bytes.HasPrefix(want[i], got[i]) {
+				t.Fatalf("lineCapper: line %d = %q, want a prefix of %q of at most %d bytes and a quote", i+1, got[i], want[i], limit+2)
+			}
+			if bytes.Count(got[i], []byte(`"`))%2 != bytes.Count(want[i], []byte(`"`))%2 {
+				t.Fatalf("lineCapper: line %d = %q changed the parity of the quotes of %q", i+1, got[i], want[i])
+			}
+		}
 	})
 }

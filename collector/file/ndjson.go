@@ -14,7 +14,7 @@ import (
 // non-space byte is '[' is read as a JSON array of posts, and whatever
 // follows the array line by line again.
 func readNDJSON(br *bufio.Reader, fn func(Record) error) error {
-	lr := lineReader{br: br}
+	lr := lineReader{br: br, limit: chorus.MaxRecordBytes}
 	if c, err := firstByte(br); err != nil {
 		return err
 	} else if c == '[' {
@@ -36,7 +36,7 @@ func readNDJSON(br *bufio.Reader, fn func(Record) error) error {
 		}
 		rec := Record{Line: lr.line}
 		switch {
-		case size > chorus.MaxRecordBytes:
+		case size > lr.limit:
 			rec.Err = tooLong(size)
 		case blank(line):
 			continue
@@ -89,16 +89,17 @@ func blank(line []byte) bool {
 }
 
 // lineReader splits a stream into lines, counting them. A line longer than
-// chorus.MaxRecordBytes is measured and skipped, never held whole.
+// limit is measured and skipped, never held whole.
 type lineReader struct {
-	br   *bufio.Reader
-	line int    // number of the line last returned
-	long []byte // a line longer than br's buffer, up to the limit
+	br    *bufio.Reader
+	limit int    // chorus.MaxRecordBytes but in tests
+	line  int    // number of the line last returned
+	long  []byte // a line longer than br's buffer, up to the limit
 }
 
 // next returns the next line without its line end (valid until the next
-// call) and its size in bytes. When size is over chorus.MaxRecordBytes the
-// line itself is not returned. The error is io.EOF at the end.
+// call) and its size in bytes without the line end. When size is over the
+// limit the line itself is not returned. The error is io.EOF at the end.
 func (lr *lineReader) next() (line []byte, size int, err error) {
 	b, err := lr.br.ReadSlice('\n')
 	switch {
@@ -107,19 +108,24 @@ func (lr *lineReader) next() (line []byte, size int, err error) {
 	case err == nil || err == io.EOF:
 		lr.line++
 		line = trimEOL(b)
+		if len(line) > lr.limit {
+			return nil, len(line), nil
+		}
 		return line, len(line), nil
 	case !errors.Is(err, bufio.ErrBufferFull):
 		return nil, 0, fmt.Errorf("read line %d: %w", lr.line+1, err)
 	}
 	lr.line++
 	// keep is how much is worth holding: the limit plus a CR LF.
-	const keep = chorus.MaxRecordBytes + 2
-	if lr.long == nil {
+	keep := lr.limit + 2
+	if cap(lr.long) < keep {
 		lr.long = make([]byte, 0, keep)
 	}
 	lr.long = append(lr.long[:0], b...)
 	total := len(b)
-	var tail [2]byte // the last two bytes seen, to drop the line end
+	// tail is the last two bytes seen, to drop the line end (a CR may end
+	// one chunk and its LF start the next).
+	tail := [2]byte{b[len(b)-2], b[len(b)-1]}
 	for {
 		b, err = lr.br.ReadSlice('\n')
 		total += len(b)
@@ -146,7 +152,7 @@ func (lr *lineReader) next() (line []byte, size int, err error) {
 			size--
 		}
 	}
-	if size > chorus.MaxRecordBytes {
+	if size > lr.limit {
 		return nil, size, nil
 	}
 	return trimEOL(lr.long), size, nil
