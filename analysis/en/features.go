@@ -12,6 +12,9 @@ import (
 // hundred bytes, and a long note's first 4 KB carry its tone.
 const MaxBytes = 4096
 
+// charMax is the longest character n-gram of a word (with its ^ and $).
+const charMax = 4
+
 // Feature kinds: each seeds its own hash.
 const (
 	kUni = iota + 1
@@ -57,8 +60,9 @@ type scratch struct {
 // Lexicon maps a lower-cased word, emoticon or emoji to a valence (−4..4).
 type Lexicon map[string]float32
 
-// featurize appends the features of text to s.f (reset first).
-func featurize(s *scratch, text string, lex Lexicon, bits uint) {
+// featurize fills s.f with the features of text.
+func featurize(s *scratch, text string, z *Featurizer) {
+	lex, bits := z.lex, z.bits
 	if len(text) > MaxBytes {
 		cut := MaxBytes
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
@@ -71,7 +75,7 @@ func featurize(s *scratch, text string, lex Lexicon, bits uint) {
 	s.toks = s.toks[:0]
 	tokenize(s, text, lex)
 	markScopes(s)
-	emit(s, lex)
+	emit(s, &z.val)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
@@ -147,17 +151,22 @@ func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// isEmoticon: in the lexicon and not a plain word.
+// isEmoticon: in the lexicon and not a plain word. Every emoticon worth
+// knowing has eyes or a heart (":;=8" or '<'), which spares most words the
+// lookup.
 func isEmoticon(s string, lex Lexicon) bool {
-	if _, ok := lex[s]; !ok {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) && s[i] < utf8.RuneSelf {
-			return true
+	eyes := false
+	for i := 0; i < len(s) && !eyes; i++ {
+		switch s[i] {
+		case ':', ';', '=', '<', '>', '^', '(', ')':
+			eyes = true
 		}
 	}
-	return false
+	if !eyes {
+		return false
+	}
+	_, ok := lex[s]
+	return ok
 }
 
 // add appends a token with bytes b.
@@ -374,7 +383,7 @@ func markScopes(s *scratch) {
 }
 
 // emit turns tokens into features.
-func emit(s *scratch, lex Lexicon) {
+func emit(s *scratch, lex *valences) {
 	f := &s.f
 	prev := linear.Seed(99) // sentence start
 	var pos, neg, posAfter, negAfter float32
@@ -390,10 +399,10 @@ func emit(s *scratch, lex Lexicon) {
 		f.Add(linear.Mix(linear.Mix(linear.Seed(kBi), prev), t.h), 1)
 		prev = t.h
 		if t.kind == tWord && len(w) >= 2 {
-			// character 3..5-grams of "^word$"
+			// character 3..charMax-grams of "^word$"
 			for i := -1; i < len(w); i++ {
 				h := linear.Seed(kChar)
-				for n := 0; n < 5; n++ {
+				for n := 0; n < charMax; n++ {
 					p := i + n
 					switch {
 					case p < 0:
@@ -403,7 +412,7 @@ func emit(s *scratch, lex Lexicon) {
 					case p == len(w):
 						h = linear.HashByte(h, '$')
 					default:
-						n = 5
+						n = charMax
 						continue
 					}
 					if n >= 2 {
@@ -426,7 +435,7 @@ func emit(s *scratch, lex Lexicon) {
 				quest++
 			}
 		}
-		v, ok := lex[string(w)]
+		v, ok := lex.get(t.h)
 		if !ok {
 			continue
 		}
@@ -493,4 +502,46 @@ func booster(prev []byte, v float32) float32 {
 		return 0.7
 	}
 	return 1
+}
+
+// valences is the lexicon keyed by token hash, in an open-addressing table:
+// a lookup is one probe or two, with no string hashing.
+type valences struct {
+	keys []uint64
+	vals []float32
+	mask uint64
+}
+
+func newValences(lex Lexicon) valences {
+	n := 1
+	for n < 2*len(lex)+1 {
+		n <<= 1
+	}
+	v := valences{keys: make([]uint64, n), vals: make([]float32, n), mask: uint64(n - 1)}
+	for w, x := range lex {
+		h := linear.HashString(linear.Seed(0), w)
+		if h == 0 {
+			continue // 0 marks an empty slot
+		}
+		i := h & v.mask
+		for v.keys[i] != 0 && v.keys[i] != h {
+			i = (i + 1) & v.mask
+		}
+		v.keys[i], v.vals[i] = h, x
+	}
+	return v
+}
+
+func (v *valences) get(h uint64) (float32, bool) {
+	if len(v.keys) == 0 {
+		return 0, false
+	}
+	for i := h & v.mask; ; i = (i + 1) & v.mask {
+		switch v.keys[i] {
+		case h:
+			return v.vals[i], true
+		case 0:
+			return 0, false
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package en
 
 import (
+	"github.com/chorus-news/chorus/analysis/linear"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -11,7 +12,7 @@ var testLexicon = Lexicon{"good": 1.9, "bad": -2.5, "love": 3.2, ":)": 2, ":(": 
 
 func tokens(text string) (words []string, toks []token) {
 	s := &scratch{}
-	featurize(s, text, testLexicon, 16)
+	featurize(s, text, NewFeaturizer(testLexicon, 16))
 	for _, t := range s.toks {
 		words = append(words, string(s.buf[t.start:t.end]))
 	}
@@ -83,7 +84,7 @@ func TestScopes(t *testing.T) {
 func TestFeaturesBounded(t *testing.T) {
 	s := &scratch{}
 	long := strings.Repeat("wonderful ", 100000)
-	featurize(s, long, testLexicon, 16)
+	featurize(s, long, NewFeaturizer(testLexicon, 16))
 	if n := s.f.Len(); n > 8*MaxBytes {
 		t.Errorf("featurize(1 MB): %d features, want at most %d", n, 8*MaxBytes)
 	}
@@ -98,9 +99,10 @@ func FuzzNormalizeEN(f *testing.F) {
 	for _, s := range []string{"Great game, Boys!", "sooooo goooood!!!!", "@someone https://t.co/x #HappyBirthday", "fun:( 👍🏽", "don’t", "\xff\xfe'", "#", "@", "::::)"} {
 		f.Add(s)
 	}
+	z := NewFeaturizer(testLexicon, 16)
 	f.Fuzz(func(t *testing.T, text string) {
 		s := &scratch{}
-		featurize(s, text, testLexicon, 16)
+		featurize(s, text, z)
 		if len(s.buf) > 4*MaxBytes {
 			t.Errorf("normalised %d bytes to %d, over %d", len(text), len(s.buf), 4*MaxBytes)
 		}
@@ -119,4 +121,16 @@ func FuzzNormalizeEN(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestValences(t *testing.T) {
+	z := NewFeaturizer(testLexicon, 16)
+	for w, want := range testLexicon {
+		if got, ok := z.val.get(linear.HashString(linear.Seed(0), w)); !ok || got != want {
+			t.Errorf("valence of %q = %v, %v; want %v", w, got, ok, want)
+		}
+	}
+	if _, ok := z.val.get(linear.HashString(linear.Seed(0), "table")); ok {
+		t.Error("valence of an unknown word found")
+	}
 }

@@ -19,6 +19,7 @@ var modelFile []byte
 // concurrent use.
 type Featurizer struct {
 	lex  Lexicon
+	val  valences // lex by token hash
 	bits uint
 	pool sync.Pool
 }
@@ -26,7 +27,7 @@ type Featurizer struct {
 // NewFeaturizer makes a featurizer over 1<<bits buckets with a valence
 // lexicon.
 func NewFeaturizer(lex Lexicon, bits uint) *Featurizer {
-	z := &Featurizer{lex: lex, bits: bits}
+	z := &Featurizer{lex: lex, val: newValences(lex), bits: bits}
 	z.pool.New = func() any {
 		return &scratch{buf: make([]byte, 0, 512), toks: make([]token, 0, 64),
 			f: linear.Features{Idx: make([]uint32, 0, 512), Val: make([]float32, 0, 512)}}
@@ -37,7 +38,7 @@ func NewFeaturizer(lex Lexicon, bits uint) *Featurizer {
 // Into replaces f with the features of text.
 func (z *Featurizer) Into(text string, f *linear.Features) {
 	s := z.pool.Get().(*scratch)
-	featurize(s, text, z.lex, z.bits)
+	featurize(s, text, z)
 	f.Reset(z.bits)
 	f.Idx = append(f.Idx, s.f.Idx...)
 	f.Val = append(f.Val, s.f.Val...)
@@ -72,7 +73,7 @@ func (m *Model) Name() string { return m.m.Name }
 // Score rates one English text.
 func (m *Model) Score(text string) chorus.Sentiment {
 	s := m.z.pool.Get().(*scratch)
-	featurize(s, text, m.z.lex, m.z.bits)
+	featurize(s, text, m.z)
 	p := m.m.Predict(&s.f)
 	m.z.pool.Put(s)
 	return linear.Sentiment(p, m.m.Name)
@@ -83,7 +84,7 @@ func (m *Model) Score(text string) chorus.Sentiment {
 func (m *Model) ScoreSymbols(text string) (s chorus.Sentiment, ok bool) {
 	sc := m.z.pool.Get().(*scratch)
 	defer m.z.pool.Put(sc)
-	featurize(sc, text, m.z.lex, m.z.bits)
+	featurize(sc, text, m.z)
 	for _, t := range sc.toks {
 		if t.kind == tEmoji || t.kind == tEmoticon {
 			return linear.Sentiment(m.m.Predict(&sc.f), m.m.Name), true

@@ -140,13 +140,17 @@ func Detect(text, hint string) string {
 		}
 		text = text[:cut]
 	}
+	// The function-word vote only matters when no Latin-script hint would
+	// be trusted anyway.
+	base := Base(hint)
+	vote := base == "" || hintScript(base) != latin
 	var counts [nScripts]int
 	var votes [16]int // function-word votes per latinLangs index
 	var word [24]byte
 	wn := 0 // bytes in word; -1 while inside a word too long to look up
 	inWord := false
 	endWord := func() {
-		if inWord && wn > 0 {
+		if vote && inWord && wn > 0 && wn <= 8 {
 			if m := stopMask(string(word[:wn])); m != 0 {
 				for i := 0; m != 0; i, m = i+1, m>>1 {
 					if m&1 != 0 {
@@ -224,7 +228,7 @@ func Detect(text, hint string) string {
 		}
 	}
 	endWord()
-	return decide(&counts, &votes, Base(hint))
+	return decide(&counts, &votes, base)
 }
 
 // decide turns the counts into a code.

@@ -55,6 +55,9 @@ type FitConfig struct {
 	// the first (snapshot averaging), which generalises a little better than
 	// the last iterate.
 	Average bool
+	// Dropout drops each feature of an example with this probability at
+	// each visit (and scales the rest up): a regulariser for bags of n-grams.
+	Dropout float64
 	// Scale, if set, multiplies each weight's input (K per bucket): an NB
 	// log-count-ratio prior (NBScale). The returned model has it folded in.
 	Scale []float32
@@ -98,6 +101,8 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 	l2 := float32(cfg.L2)
 	var avg *Float
 	snaps := 0
+	var dropIdx []uint32
+	var dropVal []float32
 	for epoch := range cfg.Epochs {
 		if cfg.Average && epoch >= 2 {
 			if avg == nil {
@@ -109,6 +114,9 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			idx, val := d.Idx[d.Off[i]:d.Off[i+1]], d.Val[d.Off[i]:d.Off[i+1]]
+			if cfg.Dropout > 0 {
+				idx, val = dropout(rng, idx, val, cfg.Dropout, &dropIdx, &dropVal)
+			}
 			s := m.scaledScores(idx, val, cfg.Scale)
 			p := softmax(s, K)
 			var g [MaxClasses]float32
@@ -211,6 +219,20 @@ func NBScale(d *Dataset, alpha, lo float64) []float32 {
 	return out
 }
 
+// dropout keeps each feature with probability 1-p, scaled by 1/(1-p), in
+// the reused buffers.
+func dropout(rng *rand.Rand, idx []uint32, val []float32, p float64, bi *[]uint32, bv *[]float32) ([]uint32, []float32) {
+	*bi, *bv = (*bi)[:0], (*bv)[:0]
+	keep := float32(1 / (1 - p))
+	for j := range idx {
+		if rng.Float64() >= p {
+			*bi = append(*bi, idx[j])
+			*bv = append(*bv, val[j]*keep)
+		}
+	}
+	return *bi, *bv
+}
+
 // softmax over the first K scores.
 func softmax(s [MaxClasses]float32, K int) [MaxClasses]float32 {
 	mx := s[0]
@@ -271,20 +293,24 @@ func (c *Classes) Offset(s [MaxClasses]float32, off [NumClasses]float32) [MaxCla
 
 // TuneBias searches output offsets within ±limit (negative and positive;
 // neutral fixed at 0) that maximise macro recall over the inner scores and
-// gold output classes. It returns the offsets and the recall they reach.
-func TuneBias(c Classes, scores [][MaxClasses]float32, gold []int, limit float64) ([NumClasses]float32, float64) {
+// gold output classes, less a penalty of penalty·(|offsets|): an offset has
+// to buy more recall than val noise to be taken. It returns the offsets and
+// the (unpenalised) recall they reach.
+func TuneBias(c Classes, scores [][MaxClasses]float32, gold []int, limit, penalty float64) ([NumClasses]float32, float64) {
 	var best [NumClasses]float32
-	bestR := -1.0
-	for a := -limit; a <= limit+1e-4; a += 0.05 {
-		for b := -limit; b <= limit+1e-4; b += 0.05 {
+	bestObj, bestR := math.Inf(-1), 0.0
+	steps := int(math.Round(limit / 0.05))
+	for i := -steps; i <= steps; i++ {
+		for j := -steps; j <= steps; j++ {
+			a, b := float64(i)*0.05, float64(j)*0.05
 			off := [NumClasses]float32{float32(a), 0, float32(b)}
 			var cm Confusion
-			for i, s := range scores {
-				cm.Add(gold[i], Argmax(c.Merge(c.Offset(s, off), 1)))
+			for n, s := range scores {
+				cm.Add(gold[n], Argmax(c.Merge(c.Offset(s, off), 1)))
 			}
-			// Prefer small offsets on ties: they are less fitted to val.
-			if r := cm.MacroRecall(); r > bestR+1e-9 || (r > bestR-1e-9 && math.Abs(a)+math.Abs(b) < math.Abs(float64(best[0]))+math.Abs(float64(best[2]))) {
-				best, bestR = off, r
+			r := cm.MacroRecall()
+			if obj := r - penalty*(math.Abs(a)+math.Abs(b)); obj > bestObj+1e-12 {
+				best, bestObj, bestR = off, obj, r
 			}
 		}
 	}

@@ -122,13 +122,16 @@ func TestTuneBias(t *testing.T) {
 			gold = append(gold, y)
 		}
 	}
-	off, r := TuneBias(Identity, scores, gold, 1)
+	off, r := TuneBias(Identity, scores, gold, 1, 0.01)
 	if r != 1 {
 		t.Errorf("TuneBias macro recall = %v with offsets %v, want 1", r, off)
 	}
-	_, r = TuneBias(Identity, scores, gold, 0)
+	_, r = TuneBias(Identity, scores, gold, 0, 0)
 	if math.Abs(r-1.0/3) > 1e-9 {
 		t.Errorf("TuneBias with no room = %v, want 1/3", r)
+	}
+	if off, _ := TuneBias(Identity, scores, gold, 1, 10); off != [NumClasses]float32{} {
+		t.Errorf("TuneBias with a prohibitive penalty = %v, want no offsets", off)
 	}
 }
 
