@@ -14,8 +14,9 @@ import (
 )
 
 // The canonical post has a fixed shape, so it is decoded by a small scanner
-// instead of encoding/json: about five times faster, and it keeps what
-// encoding/json would lose. Ids keep their exact digits whether quoted or
+// instead of encoding/json: three to five times faster than encoding/json
+// and about twice sonic into the same struct (BenchmarkStdlibUnmarshal),
+// with one allocation a post, and it keeps what encoding/json would lose. Ids keep their exact digits whether quoted or
 // not, numbers may arrive as numeric strings, and strings keep their bytes
 // as they are, so invalid UTF-8 reaches Post.Validate and is named by field
 // instead of being replaced with U+FFFD. The syntax it accepts is exactly
