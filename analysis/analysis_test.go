@@ -288,3 +288,18 @@ func benchmarkVal(b *testing.B, code string) {
 
 func BenchmarkAnalyzeValEN(b *testing.B) { benchmarkVal(b, "en") }
 func BenchmarkAnalyzeValZH(b *testing.B) { benchmarkVal(b, "zh") }
+
+func FuzzAnalyze(f *testing.F) {
+	for _, s := range []string{"I love it :)", "今天天氣真好[心]", "😍", "", "\xff\xfe", "//@a:b http://x #t#", "Это хорошо"} {
+		f.Add(s, "en")
+		f.Add(s, "")
+	}
+	e := newEngine(f)
+	f.Fuzz(func(t *testing.T, text, hint string) {
+		lang, s := e.Analyze(text, hint)
+		if lang == "" {
+			t.Errorf("Analyze(%q, %q): empty language", text, hint)
+		}
+		checkSentiment(t, text, s)
+	})
+}
