@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -44,10 +45,12 @@ func evalAll(ctx context.Context, w io.Writer, dir string, langs []string) error
 			return err
 		}
 		var c linear.Confusion
+		var cal calibration
 		model, detected, unscored := "", 0, 0
 		for _, ex := range val {
 			s := e.Score(ex.Text, code)
 			model = s.Model
+			cal.add(s.Confidence, string(s.Label) == ex.Label)
 			if lang.Detect(ex.Text, "") == code {
 				detected++
 			}
@@ -64,6 +67,7 @@ func evalAll(ctx context.Context, w io.Writer, dir string, langs []string) error
 			fmt.Fprintf(w, "unscored %d (counted as neutral)\n", unscored)
 		}
 		fmt.Fprintf(w, "language detected as %s: %.1f%%\n", code, 100*float64(detected)/float64(len(val)))
+		fmt.Fprintf(w, "calibration: mean confidence %.3f, accuracy %.3f, expected calibration error %.3f (10 bins)\n", cal.meanConf(), c.Accuracy(), cal.ece())
 		c.Print(w)
 		one, all := throughput(e, val)
 		fmt.Fprintf(w, "Analyze throughput: %.0f posts/s on one core, %.0f posts/s on %d cores\n", one, all, runtime.GOMAXPROCS(0))
@@ -100,4 +104,43 @@ func throughput(e *analysis.Engine, val []linear.Example) (one, all float64) {
 		return float64(total) / time.Since(t0).Seconds()
 	}
 	return run(1), run(runtime.GOMAXPROCS(0))
+}
+
+// calibration bins confidences to compare them with how often the label
+// was right.
+type calibration struct {
+	n, right [10]int
+	conf     [10]float64
+}
+
+func (c *calibration) add(conf float64, ok bool) {
+	b := min(int(conf*10), 9)
+	c.n[b]++
+	c.conf[b] += conf
+	if ok {
+		c.right[b]++
+	}
+}
+
+func (c *calibration) meanConf() float64 {
+	n, s := 0, 0.0
+	for b := range c.n {
+		n += c.n[b]
+		s += c.conf[b]
+	}
+	return s / float64(max(n, 1))
+}
+
+// ece is the expected calibration error: the mean over bins, weighted by
+// size, of |accuracy − mean confidence|.
+func (c *calibration) ece() float64 {
+	n, e := 0, 0.0
+	for b := range c.n {
+		if c.n[b] == 0 {
+			continue
+		}
+		n += c.n[b]
+		e += math.Abs(float64(c.right[b]) - c.conf[b])
+	}
+	return e / float64(max(n, 1))
 }
