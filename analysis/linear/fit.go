@@ -13,8 +13,6 @@ type Dataset struct {
 	Val []float32
 	Off []int // example i is Idx[Off[i]:Off[i+1]]
 	Y   []int // inner class
-	// W, if not nil, weighs each example in the loss.
-	W []float32
 }
 
 // NewDataset starts an empty dataset over 1<<bits buckets.
@@ -58,9 +56,6 @@ type FitConfig struct {
 	// Dropout drops each feature of an example with this probability at
 	// each visit (and scales the rest up): a regulariser for bags of n-grams.
 	Dropout float64
-	// Scale, if set, multiplies each weight's input (K per bucket): an NB
-	// log-count-ratio prior (NBScale). The returned model has it folded in.
-	Scale []float32
 }
 
 // Float is a model with float weights, before quantisation.
@@ -117,7 +112,7 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 			if cfg.Dropout > 0 {
 				idx, val = dropout(rng, idx, val, cfg.Dropout, &dropIdx, &dropVal)
 			}
-			s := m.scaledScores(idx, val, cfg.Scale)
+			s := m.Scores(idx, val)
 			p := softmax(s, K)
 			var g [MaxClasses]float32
 			y := d.Y[i]
@@ -127,18 +122,11 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 					t = 1
 				}
 				g[k] = float32(cw[y]) * (p[k] - t)
-				if d.W != nil {
-					g[k] *= d.W[i]
-				}
 			}
 			for j, b := range idx {
 				base := int(b) * K
 				for k := range K {
-					x := val[j]
-					if cfg.Scale != nil {
-						x *= cfg.Scale[base+k]
-					}
-					gr := g[k]*x + l2*m.W[base+k]
+					gr := g[k]*val[j] + l2*m.W[base+k]
 					g2[base+k] += gr * gr
 					m.W[base+k] -= rate * gr / float32(math.Sqrt(float64(g2[base+k])+eps))
 				}
@@ -161,62 +149,7 @@ func Fit(d *Dataset, cfg FitConfig) *Float {
 		}
 		m = avg
 	}
-	if cfg.Scale != nil {
-		for i := range m.W {
-			m.W[i] *= cfg.Scale[i]
-		}
-	}
 	return m
-}
-
-func (m *Float) scaledScores(idx []uint32, val []float32, scale []float32) [MaxClasses]float32 {
-	if scale == nil {
-		return m.Scores(idx, val)
-	}
-	s := m.Bias
-	K := m.K
-	for j, b := range idx {
-		base := int(b) * K
-		v := val[j]
-		for k := range K {
-			s[k] += v * scale[base+k] * m.W[base+k]
-		}
-	}
-	return s
-}
-
-// NBScale returns, per bucket and inner class, the absolute one-vs-rest
-// naive Bayes log-count ratio of binary features (smoothing alpha), clipped
-// to [lo, 3]: how much a feature tells class k from the rest.
-func NBScale(d *Dataset, alpha, lo float64) []float32 {
-	K := d.K
-	counts := make([]float64, K<<d.Bits)
-	var total [MaxClasses]float64
-	for i := range d.Len() {
-		y := d.Y[i]
-		for _, b := range d.Idx[d.Off[i]:d.Off[i+1]] {
-			counts[int(b)*K+y]++
-			total[y]++
-		}
-	}
-	all := 0.0
-	for k := range K {
-		all += total[k]
-	}
-	v := float64(int(1) << d.Bits)
-	out := make([]float32, len(counts))
-	for b := 0; b < len(counts); b += K {
-		sum := 0.0
-		for k := range K {
-			sum += counts[b+k]
-		}
-		for k := range K {
-			p := (counts[b+k] + alpha) / (total[k] + alpha*v)
-			q := (sum - counts[b+k] + alpha) / (all - total[k] + alpha*v)
-			out[b+k] = float32(min(3, max(lo, math.Abs(math.Log(p/q)))))
-		}
-	}
-	return out
 }
 
 // dropout keeps each feature with probability 1-p, scaled by 1/(1-p), in
@@ -332,88 +265,4 @@ func TuneTemp(c Classes, scores [][MaxClasses]float32, gold []int) float32 {
 		}
 	}
 	return best
-}
-
-// FitNB fits multinomial naive Bayes over the same features (binary
-// presence, smoothing alpha) and returns it as a linear model: per bucket,
-// the log-likelihood of each inner class centred over the classes, so that
-// it can be added to a logistic model's weights (Blend). The bias is zero:
-// class priors are left to the logistic part and the tuned offsets.
-func FitNB(d *Dataset, alpha float64) *Float {
-	K := d.K
-	nb := K << d.Bits
-	counts := make([]float64, nb)
-	var total [MaxClasses]float64
-	for i := range d.Len() {
-		y := d.Y[i]
-		for _, b := range d.Idx[d.Off[i]:d.Off[i+1]] {
-			counts[int(b)*K+y]++
-			total[y]++
-		}
-	}
-	m := &Float{Bits: d.Bits, Classes: d.Classes, W: make([]float32, nb)}
-	v := float64(int(1) << d.Bits)
-	for b := 0; b < nb; b += K {
-		seen := false
-		for k := range K {
-			seen = seen || counts[b+k] > 0
-		}
-		if !seen {
-			continue
-		}
-		var lp [MaxClasses]float64
-		mean := 0.0
-		for k := range K {
-			lp[k] = math.Log((counts[b+k] + alpha) / (total[k] + alpha*v))
-			mean += lp[k] / float64(K)
-		}
-		for k := range K {
-			m.W[b+k] = float32(lp[k] - mean)
-		}
-	}
-	return m
-}
-
-// Blend returns a + beta·b.
-func Blend(a, b *Float, beta float32) *Float {
-	m := &Float{Bits: a.Bits, Classes: a.Classes, W: make([]float32, len(a.W)), Bias: a.Bias}
-	for i := range a.W {
-		m.W[i] = a.W[i] + beta*b.W[i]
-	}
-	for k := range m.Bias {
-		m.Bias[k] += beta * b.Bias[k]
-	}
-	return m
-}
-
-// Prune drops from d every feature whose bucket occurs in fewer than minDF
-// examples of d, and returns the per-bucket document counts. Rare n-grams
-// are mostly noise the model would memorise.
-func Prune(d *Dataset, minDF int) []int32 {
-	df := make([]int32, 1<<d.Bits)
-	for i := range d.Len() {
-		for _, b := range d.Idx[d.Off[i]:d.Off[i+1]] {
-			df[b]++
-		}
-	}
-	PruneWith(d, df, minDF)
-	return df
-}
-
-// PruneWith drops the features of d whose count in df is under minDF.
-func PruneWith(d *Dataset, df []int32, minDF int) {
-	w := 0
-	start := 0
-	for i := range d.Len() {
-		end := d.Off[i+1]
-		for j := start; j < end; j++ {
-			if int(df[d.Idx[j]]) >= minDF {
-				d.Idx[w], d.Val[w] = d.Idx[j], d.Val[j]
-				w++
-			}
-		}
-		start = end
-		d.Off[i+1] = w
-	}
-	d.Idx, d.Val = d.Idx[:w], d.Val[:w]
 }

@@ -26,7 +26,6 @@ type task struct {
 	featurize  func(text string, f *linear.Features)
 	extra      []byte
 	configs    []linear.FitConfig
-	nbAlpha    float64 // > 0: blend in naive Bayes with this smoothing, weight tuned on val
 	classes    linear.Classes
 	nbScale    float64 // > 0: scale inputs by NB log-count ratios, floored at this
 	minDF      int
@@ -71,9 +70,6 @@ func featurizeAll(t *task, exs []linear.Example) (*linear.Dataset, error) {
 		}
 		t.featurize(ex.Text, &f)
 		d.Add(&f, y)
-		if t.weight != nil {
-			d.W = append(d.W, t.weight(ex))
-		}
 	}
 	return d, nil
 }
@@ -115,16 +111,7 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 		return fmt.Errorf("val.jsonl: %w", err)
 	}
 	gold := dval.Gold()
-	if t.minDF > 1 {
-		df := linear.Prune(dtrain, t.minDF)
-		linear.PruneWith(dval, df, t.minDF)
-		log.Info("pruned rare features", "min_df", t.minDF, "features_per_post", len(dtrain.Idx)/dtrain.Len())
-	}
 	log.Info("featurized", "train", dtrain.Len(), "val", dval.Len(), "features_per_post", len(dtrain.Idx)/dtrain.Len(), "took", time.Since(t0).Round(time.Millisecond))
-	var scale []float32
-	if t.nbScale > 0 {
-		scale = linear.NBScale(dtrain, 1, t.nbScale)
-	}
 	var best *linear.Float
 	bestR := -1.0
 	var bestCfg linear.FitConfig
@@ -133,7 +120,6 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 			return err
 		}
 		t0 := time.Now()
-		cfg.Scale = scale
 		m := linear.Fit(dtrain, cfg)
 		sc := valScores(m, dval)
 		raw := confusion(t.classes, sc, gold)
@@ -143,23 +129,6 @@ func fitTask(ctx context.Context, log *slog.Logger, dir, out string, t *task) er
 			"f1", fmt.Sprintf("%.4f", raw.MacroF1()), "acc", fmt.Sprintf("%.4f", raw.Accuracy()), "took", time.Since(t0).Round(time.Millisecond))
 		if tuned > bestR {
 			best, bestR, bestCfg = m, tuned, cfg
-		}
-	}
-	if t.nbAlpha > 0 {
-		nb := linear.FitNB(dtrain, t.nbAlpha)
-		var bestBeta float32
-		for _, beta := range []float32{0.05, 0.1, 0.2, 0.3, 0.5} {
-			m := linear.Blend(best, nb, beta)
-			sc := valScores(m, dval)
-			raw := confusion(t.classes, sc, gold)
-			_, tuned := linear.TuneBias(t.classes, sc, gold, maxOffset, offsetPenalty)
-			log.Info("blend naive Bayes", "beta", beta, "val_macro_recall", fmt.Sprintf("%.4f", raw.MacroRecall()), "tuned", fmt.Sprintf("%.4f", tuned))
-			if tuned > bestR {
-				bestR, bestBeta = tuned, beta
-			}
-		}
-		if bestBeta > 0 {
-			best = linear.Blend(best, nb, bestBeta)
 		}
 	}
 	q := best.Quantized(t.name)

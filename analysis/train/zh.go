@@ -39,23 +39,3 @@ func zhTask(dir string) (*task, error) {
 	return &task{code: "zh", name: "zh-linear/1", bits: bits, featurize: z.Into, extra: zh.EncodeEmoticons(emo), configs: cfgs,
 		classes: linear.Identity}, nil
 }
-
-// emotionClasses are the inner classes of the Chinese model: the EWECT
-// emotions, since angry, sad and fearful posts read differently though all
-// are negative.
-var emotionClasses = linear.Classes{K: 5, Out: [linear.MaxClasses]uint8{
-	linear.Positive, linear.Negative, linear.Negative, linear.Negative, linear.Neutral}}
-
-var emotions = []string{"happy", "angry", "sad", "fear", "neutral"}
-
-func emotionClass(ex linear.Example) (int, error) {
-	for k, e := range emotions {
-		if e == ex.Emotion {
-			if int(emotionClasses.Out[k]) != ex.Class {
-				return 0, fmt.Errorf("emotion %q with label %q", ex.Emotion, ex.Label)
-			}
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("emotion %q: want one of %v", ex.Emotion, emotions)
-}
