@@ -60,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "train: no data folder: pass -data or set CHORUS_TRAIN_DATA (../shared/data beside the module root is absent)")
 		return 1
 	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "train: no data folder %s (pass -data or set CHORUS_TRAIN_DATA)\n", dir)
+		return 1
+	}
 	var err error
 	switch cmd {
 	case "train":
