@@ -6,6 +6,7 @@ package analysis
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/chorus-news/chorus"
@@ -77,7 +78,11 @@ func New(opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		log.Info("remote scorer", "url", opts.Remote)
+		shown := "(unparsable URL)"
+		if u, err := url.Parse(opts.Remote); err == nil {
+			shown = u.Redacted() // a password in the URL never reaches the log
+		}
+		log.Info("remote scorer", "url", shown)
 	}
 	return e, nil
 }

@@ -164,7 +164,7 @@ func (c *Config) openScoring(ctx context.Context, log *slog.Logger) (appStore, *
 
 // analyzer loads the scoring models.
 func (c *Config) analyzer(log *slog.Logger) (*analysis.Engine, error) {
-	e, err := analysis.New(analysis.Options{Logger: log})
+	e, err := analysis.New(analysis.Options{Logger: log, Remote: c.Scorer})
 	if err != nil {
 		return nil, fmt.Errorf("load sentiment models: %w", err)
 	}
