@@ -84,6 +84,17 @@ func sample(n int, seed uint64) []byte {
 	return buf.Bytes()
 }
 
+// readSample parses sample NDJSON as chorus import does.
+func readSample(data []byte, event string, emit func(chorus.Post) error) error {
+	return file.Read(bytes.NewReader(data), "ndjson", func(r file.Record) error {
+		if r.Err != nil {
+			return r.Err
+		}
+		r.Post.Event = event
+		return emit(r.Post)
+	})
+}
+
 type benchStore interface {
 	ingest.Store
 	CreateEvent(ctx context.Context, ev chorus.Event) (bool, error)
@@ -134,13 +145,7 @@ func BenchmarkIngest(b *testing.B) {
 				}
 				p := &ingest.Pipeline{Store: st, Analyzer: an, Workers: runtime.GOMAXPROCS(0), Consumer: "bench"}
 				counts, err := p.Run(ctx, event, func(emit func(chorus.Post) error) error {
-					return file.Read(bytes.NewReader(data), "ndjson", func(r file.Record) error {
-						if r.Err != nil {
-							return r.Err
-						}
-						r.Post.Event = event
-						return emit(r.Post)
-					})
+					return readSample(data, event, emit)
 				})
 				if err != nil {
 					b.Fatal(err)

@@ -1,0 +1,135 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/analysis"
+	"github.com/chorus-news/chorus/ingest"
+	"github.com/chorus-news/chorus/store/embedded"
+	"github.com/chorus-news/chorus/store/redis"
+	"github.com/chorus-news/chorus/store/redis/redistest"
+)
+
+type testStore interface {
+	benchStore
+	Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error)
+}
+
+func stores(t *testing.T) map[string]testStore {
+	t.Helper()
+	emb, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	rs, err := redis.Open(context.Background(), redistest.URL(t), redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rs.Close() })
+	return map[string]testStore{"embedded": emb, "redis": rs}
+}
+
+func engine(t *testing.T) *analysis.Engine {
+	t.Helper()
+	an, err := analysis.New(analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return an
+}
+
+func TestSubmitRejectsByIndexAndKeepsTheRest(t *testing.T) {
+	at := time.Date(2024, 7, 31, 19, 0, 0, 0, time.UTC)
+	var posts []chorus.Post
+	for i := range ingest.BatchSize + 10 { // more than one batch
+		posts = append(posts, chorus.Post{Platform: chorus.X, ID: fmt.Sprint(i), Text: "so happy for them", CreatedAt: at, Event: "ignored"})
+	}
+	posts[3].Platform = "myspace"
+	posts[400].ID = ""
+	posts[515].Text = "bad \xff"
+	posts[9] = posts[8] // a repeat
+	posts[5].Sentiment = &chorus.Sentiment{Label: chorus.Negative, Model: "forged"}
+	for name, st := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st.CreateEvent(ctx, chorus.Event{ID: "ev", Title: "ev"})
+			res, err := ingest.Submit(ctx, st, "ev", posts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range res.Rejected {
+				got = append(got, fmt.Sprintf("%d %s", r.Index, r.Error))
+			}
+			want := []string{`3 platform: unknown platform "myspace" (want x or weibo)`, "400 id: missing", "515 text: not valid UTF-8"}
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("rejected = %q, want %q", got, want)
+			}
+			if res.Accepted != len(posts)-4 || res.Duplicates != 1 {
+				t.Errorf("accepted %d duplicates %d, want %d and 1", res.Accepted, res.Duplicates, len(posts)-4)
+			}
+			w := ingest.Worker{Source: st, Analyzer: engine(t), Name: "t", Block: 10 * time.Millisecond}
+			for {
+				n, err := w.Step(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					break
+				}
+			}
+			sum, err := st.Summary(ctx, "ev", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Total != int64(res.Accepted) || sum.ByLang["en"] != sum.Total {
+				t.Errorf("summary total %d (en %d), want %d, all en", sum.Total, sum.ByLang["en"], res.Accepted)
+			}
+			page, err := st.Posts(ctx, "ev", chorus.PostQuery{Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page.Posts {
+				if p.Event != "ev" || p.Sentiment == nil || p.Sentiment.Model == "forged" {
+					t.Fatalf("post %s: event %q sentiment %+v; want event ev and a sentiment from the models", p.Key(), p.Event, p.Sentiment)
+				}
+			}
+		})
+	}
+}
+
+func TestPipelineWaitsUntilTallied(t *testing.T) {
+	data := sample(3000, 9)
+	for name, st := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st.CreateEvent(ctx, chorus.Event{ID: "pipe", Title: "pipe"})
+			var progress int64
+			p := &ingest.Pipeline{Store: st, Analyzer: engine(t), Workers: 2, Consumer: "t-" + name,
+				Progress: func(c ingest.Counts) { progress = c.Accepted + c.Duplicates }}
+			counts, err := p.Run(ctx, "pipe", func(emit func(chorus.Post) error) error {
+				return readSample(data, "pipe", emit)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// No waiting here: Run returned, so every post is counted.
+			sum, err := st.Summary(ctx, "pipe", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts.Accepted != 3000 || sum.Total != 3000 || progress != 3000 {
+				t.Errorf("accepted %d, tallied %d, progress %d; want 3000 each", counts.Accepted, sum.Total, progress)
+			}
+			if sum.ByLabel.Unscored == 0 || sum.ByLang["zh"] == 0 || sum.ByLang["en"] == 0 {
+				t.Errorf("summary %+v: want en, zh and unscored other-language posts", sum)
+			}
+		})
+	}
+}
