@@ -101,6 +101,7 @@ type header struct {
 	names  []string     // as written
 	index  [numCols]int // field -> column, -1 when absent
 	fields int          // columns in the header
+	limit  int          // chorus.MaxRecordBytes but in tests
 	known  int          // columns that fill a field
 	comma  rune
 }
@@ -138,7 +139,15 @@ func parseHeader(line string) header {
 
 // readCSV reads posts from CSV with a header row of canonical field names.
 func readCSV(br *bufio.Reader, fn func(Record) error) error {
-	lc := &lineCapper{br: br, limit: chorus.MaxRecordBytes, long: map[int]int{}}
+	// Quotes and CR LFs can make a record's raw bytes up to about twice its
+	// fields'; a record run past twice the limit, with room to spare, is
+	// surely over it.
+	return readCSVLimit(br, fn, chorus.MaxRecordBytes, 2*chorus.MaxRecordBytes+64<<10)
+}
+
+// readCSVLimit is readCSV with the limits as parameters, for tests.
+func readCSVLimit(br *bufio.Reader, fn func(Record) error, limit, maxRun int) error {
+	lc := &lineCapper{br: br, limit: limit, maxRun: maxRun, long: map[int]error{}}
 	comma, err := sniffComma(br)
 	if err != nil {
 		return err
@@ -151,6 +160,7 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 	haveHeader := false
 	for {
 		fields, err := r.Read()
+		lc.sawRecord()
 		if err == io.EOF {
 			return nil
 		}
@@ -159,8 +169,8 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 		case err != nil && isParseError(err):
 			pe := err.(*csv.ParseError)
 			rec.Line = pe.StartLine
-			if size, ok := lc.over(pe.StartLine, pe.Line); ok {
-				rec.Err = tooLong(size)
+			if long := lc.over(pe.StartLine, pe.Line); long != nil {
+				rec.Err = long
 			} else {
 				rec.Err = &chorus.FieldError{Field: "csv", Reason: pe.Err.Error()}
 			}
@@ -168,6 +178,7 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 				// Without a header no row can be read; each says so.
 				rec.Err = &chorus.FieldError{Field: "header", Reason: rec.Err.Error()}
 				h, haveHeader = newHeader(nil, comma), true
+				h.limit = limit
 			}
 		case err != nil:
 			return err
@@ -176,15 +187,16 @@ func readCSV(br *bufio.Reader, fn func(Record) error) error {
 			if len(fields) == 1 && blank([]byte(fields[0])) {
 				continue
 			}
-			if size, ok := lc.over(rec.Line, rec.Line+newlines(fields)); ok {
-				rec.Err = tooLong(size)
+			if long := lc.over(rec.Line, rec.Line+newlines(fields)); long != nil {
+				rec.Err = long
 				if !haveHeader {
 					rec.Err = &chorus.FieldError{Field: "header", Reason: rec.Err.Error()}
 					h, haveHeader = newHeader(nil, comma), true
+					h.limit = limit
 				}
 			} else if !haveHeader {
 				h = newHeader(fields, comma)
-				haveHeader = true
+				h.limit, haveHeader = limit, true
 				continue
 			} else if h.repeated(fields) {
 				continue // files joined with cat repeat the header
@@ -254,7 +266,7 @@ func (h *header) post(fields []string) (chorus.Post, error) {
 	for _, f := range fields {
 		size += len(f)
 	}
-	if size > chorus.MaxRecordBytes {
+	if size > h.limit {
 		return chorus.Post{}, tooLong(size)
 	}
 	get := func(col int) string {
@@ -330,25 +342,52 @@ func isDigits(s string) bool {
 	return true
 }
 
-// lineCapper passes a stream to encoding/csv with every line cut short
-// after limit bytes (and a byte for a CR), so that a huge line is never held
-// whole. It notes the size of each line over the limit, and keeps the parity
-// of the quotes it drops, so that the parser's quoting state after the line
-// is as it would have been and the following records parse as they should.
+// lineCapper passes a stream to encoding/csv so that no record is ever
+// held whole when it is much over limit.
+//
+// Each line is cut short after limit bytes (and a byte for a CR), keeping
+// the parity of the quotes it drops, so that the parser's quoting state after
+// the line is as it would have been and the following records parse as they
+// should.
+//
+// A record of many lines can only be a quoted field holding line breaks (a
+// line break outside quotes ends a record). Once a record has run past half
+// of maxRun bytes, lines are passed one Read at a time, so that when the
+// parser asks for more after a line break it has surely taken that line
+// break as part of the record. If the record is then past maxRun, the rest
+// of it is dropped line by line: only the line breaks are passed, so the
+// parser's line numbers stay right, and where the quotes say the record
+// ends a closing quote is passed, so the parser ends the record there. An
+// unclosed quote thus costs one rejected record, not the memory to hold the
+// rest of the file.
 type lineCapper struct {
 	br      *bufio.Reader
-	limit   int         // chorus.MaxRecordBytes but in tests
-	last    byte        // the last byte of the current line so far
-	line    int         // lines completed so far
-	lineLen int         // bytes of the current line so far
-	quotes  int         // quotes dropped from the current line
-	long    map[int]int // line -> size, for lines that were cut
-	pending []byte      // bytes of br's buffer not yet passed on
-	extra   []byte      // bytes made up here, passed after pending
+	limit   int // chorus.MaxRecordBytes but in tests
+	maxRun  int // bytes of one record passed before dropping the rest
+	line    int // lines completed so far
+	lineLen int // bytes of the current line so far
+	last    byte
+	quotes  int           // quotes dropped from the current line
+	run     int           // bytes passed since the parser last gave a record
+	lineEnd bool          // the last byte passed on ends a line
+	drop    bool          // dropping the rest of a record
+	inQuote bool          // while dropping: the quotes seen leave a field open
+	from    int           // while dropping: the first line dropped
+	long    map[int]error // line -> why the record holding it is rejected
+	pending []byte        // bytes of br's buffer not yet passed on
+	extra   []byte        // bytes made up here, passed after pending
 	eof     error
 }
 
+// sawRecord is called each time the parser returns.
+func (c *lineCapper) sawRecord() { c.run = 0 }
+
 func (c *lineCapper) Read(p []byte) (int, error) {
+	if !c.drop && c.run > c.maxRun && c.lineEnd && len(c.pending)+len(c.extra) == 0 {
+		// The parser took the last line break into the record: it is
+		// inside a quoted field.
+		c.drop, c.inQuote, c.from = true, true, c.line+1
+	}
 	n := 0
 	for n < len(p) {
 		if len(c.pending) > 0 {
@@ -369,14 +408,18 @@ func (c *lineCapper) Read(p []byte) (int, error) {
 			}
 			return 0, c.eof
 		}
-		if n > 0 && c.br.Buffered() == 0 {
+		if n > 0 && (c.br.Buffered() == 0 || c.lineEnd && c.run > c.maxRun/2) {
 			return n, nil // do not wait for more when there is some
 		}
 		b, err := c.br.ReadSlice('\n')
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			c.eof = err
 		}
-		c.take(b, c.eof != nil)
+		if c.drop {
+			c.dropChunk(b, c.eof != nil)
+		} else {
+			c.take(b, c.eof != nil)
+		}
 	}
 	return n, nil
 }
@@ -406,6 +449,8 @@ func (c *lineCapper) take(b []byte, atEOF bool) {
 			}
 		}
 	}
+	c.run += len(c.pending)
+	c.lineEnd = ends
 	if !ends && !atEOF {
 		return
 	}
@@ -414,10 +459,10 @@ func (c *lineCapper) take(b []byte, atEOF bool) {
 		size--
 	}
 	if size > c.limit {
-		c.long[c.line+1] = size
+		c.long[c.line+1] = tooLong(size)
 	}
+	c.extra = c.extra[:0]
 	if cut {
-		c.extra = c.extra[:0]
 		if c.quotes%2 == 1 {
 			c.extra = append(c.extra, '"')
 		}
@@ -429,17 +474,49 @@ func (c *lineCapper) take(b []byte, atEOF bool) {
 	c.lineLen, c.quotes, c.last = 0, 0, 0
 }
 
-// over reports the size of a cut line among lines first..last.
-func (c *lineCapper) over(first, last int) (int, bool) {
-	if len(c.long) == 0 {
-		return 0, false
-	}
-	for l := first; l <= last; l++ {
-		if size, ok := c.long[l]; ok {
-			return size, true
+// dropChunk drops the chunk b of a record that ran too long, passing only
+// line breaks, and a closing quote where the record ends.
+func (c *lineCapper) dropChunk(b []byte, atEOF bool) {
+	for _, ch := range b {
+		if ch == '"' {
+			c.inQuote = !c.inQuote
 		}
 	}
-	return 0, false
+	ends := len(b) > 0 && b[len(b)-1] == '\n'
+	if !ends && !atEOF {
+		return
+	}
+	c.extra = c.extra[:0]
+	if ends && c.inQuote {
+		c.extra = append(c.extra, '\n')
+		c.line++
+		return
+	}
+	// The record ends on this line (or the input does, inside it).
+	end := c.line + 1
+	if len(b) == 0 {
+		end = c.line // the input ended with the last line break
+	}
+	c.long[c.from] = &chorus.FieldError{Field: "record", Reason: fmt.Sprintf("over the %d byte limit: a quoted field runs on to line %d", chorus.MaxRecordBytes, end)}
+	c.extra = append(c.extra, '"')
+	if ends {
+		c.extra = append(c.extra, '\n')
+		c.line++
+	}
+	c.drop, c.run = false, 0
+}
+
+// over returns why a record on lines first..last is rejected, or nil.
+func (c *lineCapper) over(first, last int) error {
+	if len(c.long) == 0 {
+		return nil
+	}
+	for l := first; l <= last; l++ {
+		if err, ok := c.long[l]; ok {
+			return err
+		}
+	}
+	return nil
 }
 
 // forget drops what is known of lines before line.

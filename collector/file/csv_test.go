@@ -1,7 +1,9 @@
 package file
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -161,4 +163,73 @@ func TestReadCSVLimitEdge(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestReadCSVUnclosedQuote(t *testing.T) {
+	// A quote left open makes the rest of the file one field, for the
+	// parser; it is rejected without being held, and reading goes on where
+	// the quotes close it.
+	const head = "platform,id,text,created_at\n"
+	fill := "x,5,plain line with no quotes,2024-07-31T19:05:00Z\n"
+	lines := (40 << 20) / len(fill)
+	tests := []struct {
+		name, tail string
+		want       []string
+	}{
+		{"closed later", "end of the quote\",2024-07-31T19:05:00Z\nx,3,hi,2024-07-31T19:05:00Z\n", []string{
+			"2 ok x:1",
+			fmt.Sprintf("3 record: over the 1048576 byte limit: a quoted field runs on to line %d", lines+4),
+			fmt.Sprintf("%d ok x:3", lines+5),
+		}},
+		{"never closed", "x,3,hi,2024-07-31T19:05:00Z\n", []string{
+			"2 ok x:1",
+			fmt.Sprintf("3 record: over the 1048576 byte limit: a quoted field runs on to line %d", lines+4),
+		}},
+		{"never closed, no final newline", "x,3,hi,2024-07-31T19:05:00Z", []string{
+			"2 ok x:1",
+			fmt.Sprintf("3 record: over the 1048576 byte limit: a quoted field runs on to line %d", lines+4),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := io.MultiReader(
+				strings.NewReader(head+"x,1,hi,2024-07-31T19:05:00Z\nx,2,\"unclosed\n"),
+				&repeatReader{b: []byte(fill), n: lines},
+				strings.NewReader(tt.tail),
+			)
+			var recs []Record
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			err := Read(in, "csv", func(r Record) error { recs = append(recs, r); return nil })
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			checkBriefs(t, recs, tt.want)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 24<<20 {
+				t.Errorf("reading a 40 MB quoted field allocated %d bytes, want under 24 MiB (the record must not be held whole)", alloc)
+			}
+		})
+	}
+}
+
+func TestReadCSVDropsLongQuotedField(t *testing.T) {
+	// At a limit of 30 bytes: a record that runs past 60 bytes over many
+	// lines is dropped from where that is known to where its quotes close,
+	// or to the end.
+	in := "platform,id,created_at\nx,1,2024-07-31T19:05:00Z\n" +
+		"x,2,\"aaaaaaaaa\nbbbbbbbbb\nccc\"\"cccc\ndddddddd\neeeeeeee\nffffffff\n1234567\n1234567\n1234567\n1234567\ngg\"\nx,3,2024-07-31T19:05:00Z\n" +
+		"x,4,\"open\n" + strings.Repeat("hhhhhhhhh\n", 16)
+	var recs []Record
+	err := readCSVLimit(bufio.NewReaderSize(strings.NewReader(in), 16), func(r Record) error { recs = append(recs, r); return nil }, 30, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBriefs(t, recs, []string{
+		"2 ok x:1",
+		"3 record: over the 1048576 byte limit: a quoted field runs on to line 13",
+		"14 ok x:3",
+		"15 record: over the 1048576 byte limit: a quoted field runs on to line 31",
+	})
 }

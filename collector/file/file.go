@@ -18,8 +18,10 @@
 //
 // Both may start with a UTF-8 byte order mark, use CRLF, and hold blank
 // lines; UTF-16 with a byte order mark is read as well. A record over
-// chorus.MaxRecordBytes is rejected; a line over it is never held whole (a
-// CSV record of many shorter lines is held until it ends).
+// chorus.MaxRecordBytes is rejected without being held whole: a long line is
+// measured and skipped, and a CSV quoted field running over many lines (an
+// unclosed quote) is dropped from about twice the limit to where its quotes
+// close, as one rejected record.
 //
 // A bad record never stops a read: it reaches the callback with Record.Err
 // set (a *chorus.FieldError) and the line it started on, so the caller can

@@ -112,6 +112,32 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("id;platform;likes\r\n1;x;\"1\r\n2\"\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkRead(t, data, "csv", true)
+
+		// Again with limits of a few bytes, so that lines are cut and long
+		// quoted fields dropped: the same rules hold.
+		limit := 8 + len(data)%32
+		maxRun := 2*limit + len(data)%16
+		lines := bytes.Count(data, []byte("\n")) + 1
+		last := 0
+		err := readCSVLimit(bufio.NewReaderSize(bytes.NewReader(data), 16), func(r Record) error {
+			if r.Line <= last || r.Line > lines {
+				t.Fatalf("limit %d: record on line %d after line %d, of %d lines", limit, r.Line, last, lines)
+			}
+			last = r.Line
+			if r.Err != nil {
+				if !errors.Is(r.Err, chorus.ErrInvalid) || r.Post != (chorus.Post{}) {
+					t.Fatalf("limit %d: line %d: error %v (%T) with post %+v", limit, r.Line, r.Err, r.Err, r.Post)
+				}
+				return nil
+			}
+			if p := r.Post; p.Validate() != nil || p != r.Post {
+				t.Fatalf("limit %d: line %d: post fails Validate: %+v", limit, r.Line, r.Post)
+			}
+			return nil
+		}, limit, maxRun)
+		if err != nil {
+			t.Fatalf("limit %d: %v", limit, err)
+		}
 	})
 }
 
@@ -251,7 +277,7 @@ func FuzzLines(f *testing.F) {
 			t.Fatalf("lineReader: after %d lines: %v, want EOF", len(want), err)
 		}
 
-		lc := &lineCapper{br: bufio.NewReaderSize(bytes.NewReader(data), 16), limit: limit, long: map[int]int{}}
+		lc := &lineCapper{br: bufio.NewReaderSize(bytes.NewReader(data), 16), limit: limit, maxRun: len(data) + 1, long: map[int]error{}}
 		out, err := io.ReadAll(iotest.HalfReader(lc))
 		if err != nil {
 			t.Fatalf("lineCapper: %v", err)
@@ -265,9 +291,9 @@ func FuzzLines(f *testing.F) {
 		}
 		for i := range want {
 			c := content(i)
-			size, long := lc.long[i+1]
-			if long != (len(c) > limit) || long && size != len(c) {
-				t.Fatalf("lineCapper: line %d of %d bytes (limit %d): noted %v, %d", i+1, len(c), limit, long, size)
+			err, long := lc.long[i+1]
+			if long != (len(c) > limit) || long && err.Error() != tooLong(len(c)).Error() {
+				t.Fatalf("lineCapper: line %d of %d bytes (limit %d): noted %v", i+1, len(c), limit, err)
 			}
 			if !long {
 				if !bytes.Equal(got[i], want[i]) {
