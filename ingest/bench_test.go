@@ -59,14 +59,18 @@ var (
 )
 
 // sample returns n posts as NDJSON, in the canonical form `chorus import`
-// reads: about 60% X/English, 35% Weibo/Chinese, 5% other languages.
+// reads: about 60% X/English, 35% Weibo/Chinese, 5% other languages,
+// posted over two days.
 func sample(n int, seed uint64) []byte {
 	r := rand.New(rand.NewPCG(seed, 7))
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	base := time.Date(2024, 7, 31, 19, 0, 0, 0, time.UTC)
 	for i := range n {
-		p := chorus.Post{ID: fmt.Sprintf("%d", 1818700000000000000+i), CreatedAt: base.Add(time.Duration(r.IntN(7*24*3600)) * time.Second)}
+		// As in a real capture, ids grow with time (X and Weibo ids embed
+		// it): n posts over two days, with a little jitter.
+		at := base.Add(time.Duration(i)*48*time.Hour/time.Duration(n) + time.Duration(r.IntN(60))*time.Second)
+		p := chorus.Post{ID: fmt.Sprintf("%d", 1818700000000000000+i), CreatedAt: at}
 		switch k := r.IntN(100); {
 		case k < 60:
 			p.Platform, p.Lang, p.Text = chorus.X, "en", enTexts[r.IntN(len(enTexts))]

@@ -19,7 +19,7 @@ type Queue interface {
 }
 
 // BatchSize is how many posts go to the store in one step.
-const BatchSize = 512
+const BatchSize = 1024
 
 // Rejected is one bad item of a submission.
 type Rejected struct {
