@@ -369,6 +369,7 @@ type lineCapper struct {
 	last    byte
 	quotes  int           // quotes dropped from the current line
 	run     int           // bytes passed since the parser last gave a record
+	content bool          // a line not empty was passed since then
 	lineEnd bool          // the last byte passed on ends a line
 	drop    bool          // dropping the rest of a record
 	inQuote bool          // while dropping: the quotes seen leave a field open
@@ -380,12 +381,12 @@ type lineCapper struct {
 }
 
 // sawRecord is called each time the parser returns.
-func (c *lineCapper) sawRecord() { c.run = 0 }
+func (c *lineCapper) sawRecord() { c.run, c.content = 0, false }
 
 func (c *lineCapper) Read(p []byte) (int, error) {
-	if !c.drop && c.run > c.maxRun && c.lineEnd && len(c.pending)+len(c.extra) == 0 {
-		// The parser took the last line break into the record: it is
-		// inside a quoted field.
+	if !c.drop && c.run > c.maxRun && c.lineEnd && c.content && len(c.pending)+len(c.extra) == 0 {
+		// The parser took the last line break into the record (it skips
+		// empty lines only before one): it is inside a quoted field.
 		c.drop, c.inQuote, c.from = true, true, c.line+1
 	}
 	n := 0
@@ -460,6 +461,11 @@ func (c *lineCapper) take(b []byte, atEOF bool) {
 	}
 	if size > c.limit {
 		c.long[c.line+1] = tooLong(size)
+	}
+	if size > 0 {
+		c.content = true
+	} else if !c.content {
+		c.run = 0 // an empty line outside a record, which the parser skips
 	}
 	c.extra = c.extra[:0]
 	if cut {

@@ -232,4 +232,14 @@ func TestReadCSVDropsLongQuotedField(t *testing.T) {
 		"14 ok x:3",
 		"15 record: over the 1048576 byte limit: a quoted field runs on to line 31",
 	})
+
+	// Empty lines, which the parser skips between records, are no record:
+	// a short quoted field after many of them is read, not dropped.
+	in = "platform,id,created_at\n" + strings.Repeat("\n", 100) + strings.Repeat("\r\n", 100) + "x,5,\"2024-07-31\n\",\nx,6,2024-07-31T19:05:00Z\n"
+	recs = nil
+	err = readCSVLimit(bufio.NewReaderSize(strings.NewReader(in), 16), func(r Record) error { recs = append(recs, r); return nil }, 30, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBriefs(t, recs, []string{"202 record: 4 fields, the header has 3", "204 ok x:6"})
 }
