@@ -57,7 +57,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	imp := &importer{event: *event, format: *format, stdin: stdin, stderr: stderr}
-	if isTerminal(stderr) {
+	if imp.tty = isTerminal(stderr); imp.tty {
 		stop := imp.progress(stderr)
 		defer stop()
 	}
@@ -95,6 +95,7 @@ type importer struct {
 	event, format string
 	stdin         io.Reader
 	stderr        io.Writer
+	tty           bool // stderr is a terminal showing progress
 
 	read, accepted, duplicates, rejected atomic.Int64
 }
@@ -119,6 +120,9 @@ func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
 			imp.read.Add(1)
 			if r.Err != nil {
 				imp.rejected.Add(1)
+				if imp.tty {
+					fmt.Fprint(imp.stderr, "\r\033[K") // clear the progress line first
+				}
 				fmt.Fprintf(imp.stderr, "%s:%d: %v\n", display, r.Line, r.Err)
 				return nil
 			}
