@@ -8,7 +8,7 @@ BENCHTIME ?= 3x
 .PHONY: build run test deps bench train eval lint fuzz clean
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/chorus ./cmd/chorus
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/chorus ./cmd/chorus
 
 # The dashboard on http://127.0.0.1:8080 with the demo event, on the
 # embedded store under ./chorus-data.
