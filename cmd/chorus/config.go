@@ -55,10 +55,15 @@ func envInt(name string, def int) int {
 }
 
 // storeFlags registers the settings every command that opens a store takes.
+// One-shot commands log warnings and errors only; serve and worker say more.
 func (c *Config) storeFlags(fs *flag.FlagSet) {
+	level := "warn"
+	if n := fs.Name(); n == "serve" || n == "worker" {
+		level = "info"
+	}
 	fs.StringVar(&c.Redis, "redis", env("CHORUS_REDIS_URL", ""), "Redis URL: redis://[user:pass@]host:port/db, rediss://…, or redis://h1:7000,h2:7001 for Cluster; empty for the embedded store (env CHORUS_REDIS_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("CHORUS_DATA_DIR", "./chorus-data"), "where the embedded store keeps its data (env CHORUS_DATA_DIR)")
-	fs.StringVar(&c.LogLevel, "log-level", env("CHORUS_LOG_LEVEL", "info"), "debug, info, warn or error (env CHORUS_LOG_LEVEL)")
+	fs.StringVar(&c.LogLevel, "log-level", env("CHORUS_LOG_LEVEL", level), "debug, info, warn or error (env CHORUS_LOG_LEVEL)")
 }
 
 // workerFlags registers the settings of commands that score posts.

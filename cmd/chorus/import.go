@@ -51,6 +51,14 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := cfg.Validate(false); err != nil {
 		return err
 	}
+	for _, name := range files { // fail before touching the store
+		if name == "-" {
+			continue
+		}
+		if _, err := os.Stat(name); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
 	log := cfg.logger(stderr)
 	an, err := cfg.analyzer(log)
 	if err != nil {
@@ -114,7 +122,7 @@ func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
 		}
 		rc, err := file.Open(name, imp.stdin)
 		if err != nil {
-			return fmt.Errorf("open %s: %w", display, err)
+			return err // it names the file
 		}
 		err = file.Read(rc, imp.format, func(r file.Record) error {
 			imp.read.Add(1)

@@ -55,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runScore(ctx, rest, stdin, stdout, stderr)
 	case "event":
 		err = runEvent(ctx, rest, stdout, stderr)
+	case "collect", "report":
+		err = usagef("%s is not in this build yet: the X and Weibo collectors and the reports come next (CONTRACT.md lists them)", cmd)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chorus", version)
 	case "help", "-h", "--help":

@@ -42,7 +42,7 @@ type scoreErr struct {
 func runScore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	var cfg Config
-	cfg.LogLevel = env("CHORUS_LOG_LEVEL", "info")
+	cfg.LogLevel = env("CHORUS_LOG_LEVEL", "warn")
 	lang := fs.String("lang", "auto", "auto (detect per post), en or zh")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
 	if err := parse(fs, args, stderr); err != nil {
