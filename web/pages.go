@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -104,21 +105,67 @@ func (s *server) eventPage(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("top posts of %s: %w", ev.ID, err)
 	}
-	bucket := chorus.Hour
-	points, err := s.cfg.Store.Timeline(ctx, ev.ID, bucket, "")
+	bucket, points, err := s.timelinePoints(c, ev.ID)
 	if err != nil {
-		return fmt.Errorf("timeline of %s: %w", ev.ID, err)
-	}
-	if len(points) > 48 {
-		points = points[len(points)-48:]
+		return err
 	}
 	var peak int64
 	for _, p := range points {
 		peak = max(peak, p.Positive+p.Neutral+p.Negative+p.Unscored)
 	}
+	var engaged []chorus.Post // the top list only when posts have engagement
+	for _, p := range top.Posts {
+		if p.Metrics.Engagement() > 0 {
+			engaged = append(engaged, p)
+		}
+	}
 	c.HTML(http.StatusOK, "event.html", gin.H{
-		"Event": ev, "Summary": sum, "Columns": cols, "Top": top.Posts,
+		"Event": ev, "Summary": sum, "Columns": cols, "Top": engaged,
 		"Timeline": points, "Peak": peak, "Bucket": bucket, "Version": s.cfg.Version,
 	})
 	return nil
+}
+
+// maxColumns bounds the dashboard's timeline.
+const maxColumns = 120
+
+// timelinePoints picks the bucket that shows the event's span best
+// (minutes for a few hours, hours for a week, days beyond) and fills the
+// buckets without posts, so that the chart's x axis is time.
+func (s *server) timelinePoints(c *gin.Context, event string) (chorus.Bucket, []chorus.Point, error) {
+	ctx := c.Request.Context()
+	days, err := s.cfg.Store.Timeline(ctx, event, chorus.Day, "")
+	if err != nil || len(days) == 0 {
+		return chorus.Hour, nil, err
+	}
+	span := days[len(days)-1].T.Sub(days[0].T)
+	bucket, step := chorus.Day, 24*time.Hour
+	switch {
+	case span == 0:
+		bucket, step = chorus.Minute, time.Minute
+		if hours, err := s.cfg.Store.Timeline(ctx, event, chorus.Hour, ""); err != nil {
+			return bucket, nil, err
+		} else if hours[len(hours)-1].T.Sub(hours[0].T) > 2*time.Hour {
+			bucket, step = chorus.Hour, time.Hour
+		}
+	case span <= 7*24*time.Hour:
+		bucket, step = chorus.Hour, time.Hour
+	}
+	points, err := s.cfg.Store.Timeline(ctx, event, bucket, "")
+	if err != nil || len(points) == 0 {
+		return bucket, nil, err
+	}
+	var filled []chorus.Point
+	for i, p := range points {
+		if i > 0 {
+			for t := points[i-1].T.Add(step); t.Before(p.T) && len(filled) < 100_000; t = t.Add(step) {
+				filled = append(filled, chorus.Point{T: t})
+			}
+		}
+		filled = append(filled, p)
+	}
+	if len(filled) > maxColumns {
+		filled = filled[len(filled)-maxColumns:]
+	}
+	return bucket, filled, nil
 }
