@@ -27,9 +27,6 @@ type task struct {
 	extra      []byte
 	configs    []linear.FitConfig
 	classes    linear.Classes
-	nbScale    float64 // > 0: scale inputs by NB log-count ratios, floored at this
-	minDF      int
-	weight     func(ex linear.Example) float32 // nil: every example weighs 1     // features in fewer train posts are dropped (weights stay 0)
 	// inner maps an example to its inner class (nil: its output class).
 	inner func(ex linear.Example) (int, error)
 }
