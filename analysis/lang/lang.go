@@ -189,7 +189,7 @@ func Detect(text, hint string) string {
 				continue
 			case c == '[':
 				endWord()
-				if j := bracketEnd(text, i+1); j > 0 {
+				if j := BracketEnd(text, i+1); j > 0 {
 					counts[han]++ // a Weibo emoticon: Chinese context
 					i = j
 					continue
@@ -316,10 +316,10 @@ func classify(r rune) (script, bool) {
 	return otherScript, unicode.IsLetter(r)
 }
 
-// bracketEnd returns the index after the ']' closing a Weibo emoticon such as
+// BracketEnd returns the index after the ']' closing a Weibo emoticon such as
 // "[心]" or "[good]" (1–8 characters, no space) that starts at i, just past
-// the '['; 0 if there is none.
-func bracketEnd(s string, i int) int {
+// the '['; 0 if there is none. The Chinese model reads emoticons with it too.
+func BracketEnd(s string, i int) int {
 	for n := 0; n <= 8 && i < len(s); n++ {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == ']' {

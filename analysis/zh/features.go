@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/chorus-news/chorus/analysis/lang"
 	"github.com/chorus-news/chorus/analysis/linear"
 )
 
@@ -94,7 +95,7 @@ func (z *featurizer) normalize(s *scratch, text string) (pol [3]int, excl, quest
 			push(uMention)
 			continue
 		case r == '[':
-			if j := bracketEnd(text, i+size); j > 0 {
+			if j := lang.BracketEnd(text, i+size); j > 0 {
 				name := text[i:j]
 				h := linear.HashString(linear.Seed(kEmoticon), name)
 				s.units = append(s.units, 1<<63|h)
@@ -253,23 +254,4 @@ func skipName(s string, i int) int {
 		i += size
 	}
 	return i
-}
-
-// bracketEnd returns the index after the ']' of a bracket emoticon ("[心]",
-// "[good]": 1–8 characters, no space) starting just past the '[' at i, or 0.
-func bracketEnd(s string, i int) int {
-	for n := 0; n <= 8 && i < len(s); n++ {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == ']' {
-			if n == 0 {
-				return 0
-			}
-			return i + 1
-		}
-		if unicode.IsSpace(r) || r == '[' {
-			return 0
-		}
-		i += size
-	}
-	return 0
 }

@@ -190,14 +190,20 @@ func (d *decoder) postMember(p *chorus.Post, key []byte) error {
 	return d.skipValue()
 }
 
-func (d *decoder) author(a *chorus.Author) error {
+// nested decodes an object-valued field (author, metrics) member by
+// member; null leaves it empty.
+func (d *decoder) nested(field string, member func(key []byte) error) error {
 	if d.null() {
 		return nil
 	}
 	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
-		return d.wrongType("author", "an object")
+		return d.wrongType(field, "an object")
 	}
-	return d.object(func(key []byte) error { return d.authorMember(a, key) })
+	return d.object(member)
+}
+
+func (d *decoder) author(a *chorus.Author) error {
+	return d.nested("author", func(key []byte) error { return d.authorMember(a, key) })
 }
 
 func (d *decoder) authorMember(a *chorus.Author, key []byte) error {
@@ -218,13 +224,7 @@ func (d *decoder) authorMember(a *chorus.Author, key []byte) error {
 }
 
 func (d *decoder) metrics(m *chorus.Metrics) error {
-	if d.null() {
-		return nil
-	}
-	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
-		return d.wrongType("metrics", "an object")
-	}
-	return d.object(func(key []byte) error { return d.metricsMember(m, key) })
+	return d.nested("metrics", func(key []byte) error { return d.metricsMember(m, key) })
 }
 
 func (d *decoder) metricsMember(m *chorus.Metrics, key []byte) error {
