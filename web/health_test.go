@@ -27,7 +27,7 @@ func TestHealthFollowsRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	h, err := web.New(web.Config{Store: st, Decode: file.DecodePost})
+	h, err := web.New(web.Config{Store: st, Decode: file.DecodePost, TallyWait: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -123,8 +125,33 @@ func (s *server) submitPosts(c *gin.Context) error {
 		resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: index[r.Index], Error: r.Error})
 	}
 	resp.Accepted, resp.Duplicates = res.Accepted, res.Duplicates
+	if res.Accepted > 0 {
+		s.awaitTally(c.Request.Context(), ev.ID)
+	}
 	c.JSON(http.StatusOK, resp)
 	return nil
+}
+
+// awaitTally waits, up to Config.TallyWait, until nothing of event is
+// queued. The posts are accepted either way; the wait only lets a client
+// that reads the summary next see them counted.
+func (s *server) awaitTally(ctx context.Context, event string) {
+	wait := s.cfg.TallyWait
+	if wait == 0 {
+		wait = 2 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		n, err := s.cfg.Store.Queued(ctx, event)
+		if err != nil || n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // jsonItems splits a JSON array (or a single object) into its elements. A

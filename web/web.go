@@ -29,6 +29,7 @@ type Store interface {
 	Event(ctx context.Context, id string) (chorus.Event, error)
 	Events(ctx context.Context) ([]chorus.Event, error)
 	Submit(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error)
+	Queued(ctx context.Context, event string) (int64, error)
 	Summary(ctx context.Context, event string, platform chorus.Platform) (chorus.Summary, error)
 	Timeline(ctx context.Context, event string, b chorus.Bucket, platform chorus.Platform) ([]chorus.Point, error)
 	Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error)
@@ -49,6 +50,10 @@ type Config struct {
 	// Gatherer is served on /metrics; nil serves the default registry.
 	Gatherer prometheus.Gatherer
 	Version  string
+	// TallyWait bounds how long POST …/posts waits for the workers to
+	// tally what it queued, so that a read right after sees it (read your
+	// writes). 2 s when zero; negative answers at once.
+	TallyWait time.Duration
 }
 
 // Size limits of request bodies.

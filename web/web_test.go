@@ -35,7 +35,7 @@ func newFixture(t *testing.T, tok string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h, err := web.New(web.Config{Store: st, Token: tok, Decode: file.DecodePost, Version: "test"})
+	h, err := web.New(web.Config{Store: st, Token: tok, Decode: file.DecodePost, Version: "test", TallyWait: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

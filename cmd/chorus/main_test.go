@@ -501,3 +501,53 @@ func TestSecondProcessIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPushedPostsAreCountedOnReturn: a POST …/posts returns once the
+// server's workers have tallied what it queued, so the next read sees it.
+func TestPushedPostsAreCountedOnReturn(t *testing.T) {
+	for _, store := range []string{"embedded", "redis"} {
+		t.Run(store, func(t *testing.T) {
+			dir := t.TempDir()
+			env := []string{"CHORUS_DATA_DIR=" + filepath.Join(dir, "data")}
+			if store == "redis" {
+				redistest.Flush(t, redisURL)
+				env = append(env, "CHORUS_REDIS_URL="+redisURL)
+			}
+			base, _ := serve(t, dir, env, "--token", "tok")
+			post := func(method, path, ctype, body string) string {
+				req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+				req.Header.Set("Content-Type", ctype)
+				req.Header.Set("Authorization", "Bearer tok")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var b bytes.Buffer
+				b.ReadFrom(resp.Body)
+				if resp.StatusCode/100 != 2 {
+					t.Fatalf("%s %s = %d %s", method, path, resp.StatusCode, b.String())
+				}
+				return b.String()
+			}
+			post("POST", "/api/v1/events", "application/json", `{"id":"push","title":"Push"}`)
+			var lines []string
+			for i := range 300 {
+				lines = append(lines, fmt.Sprintf(`{"platform":"weibo","id":"%d","text":"太暖了[心]","created_at":"2024-07-31T19:00:00Z"}`, i))
+			}
+			if got := post("POST", "/api/v1/events/push/posts", "application/x-ndjson", strings.Join(lines, "\n")); !strings.Contains(got, `"accepted":300`) {
+				t.Fatalf("push = %s", got)
+			}
+			resp, err := http.Get(base + "/api/v1/events/push/summary")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum chorus.Summary
+			json.NewDecoder(resp.Body).Decode(&sum)
+			resp.Body.Close()
+			if sum.Total != 300 || sum.ByLang["zh"] != 300 {
+				t.Errorf("summary right after the push: total %d (zh %d), want 300", sum.Total, sum.ByLang["zh"])
+			}
+		})
+	}
+}
