@@ -38,6 +38,9 @@ type Config struct {
 	Workers  int    // CHORUS_WORKERS; scoring workers in this process
 	LogLevel string // CHORUS_LOG_LEVEL
 	Scorer   string // CHORUS_SCORER: "" for the built-in models, or an HTTP scorer URL
+	// ClaimIdle is how long a queued post may sit with a worker that does
+	// not tally it before another worker takes it over (the first died).
+	ClaimIdle time.Duration // CHORUS_CLAIM_IDLE
 }
 
 func env(name, def string) string {
@@ -50,6 +53,13 @@ func env(name, def string) string {
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
 	}
 	return def
 }
@@ -69,6 +79,7 @@ func (c *Config) storeFlags(fs *flag.FlagSet) {
 // workerFlags registers the settings of commands that score posts.
 func (c *Config) workerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", envInt("CHORUS_WORKERS", runtime.GOMAXPROCS(0)), "scoring workers in this process (env CHORUS_WORKERS)")
+	fs.DurationVar(&c.ClaimIdle, "claim-idle", envDuration("CHORUS_CLAIM_IDLE", 30*time.Second), "Redis: hand a post held this long by a worker that did not tally it to another worker (env CHORUS_CLAIM_IDLE)")
 	fs.StringVar(&c.Scorer, "scorer", env("CHORUS_SCORER", ""), "HTTP scorer URL to use before the built-in models; empty for the built-in models only (env CHORUS_SCORER)")
 }
 
@@ -83,6 +94,9 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 func (c *Config) Validate(serving bool) error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	if c.ClaimIdle < 0 {
+		return usagef("--claim-idle (CHORUS_CLAIM_IDLE): %v is negative", c.ClaimIdle)
 	}
 	if c.Workers < 0 {
 		return usagef("--workers (CHORUS_WORKERS): %d is negative", c.Workers)
@@ -139,7 +153,7 @@ func (c *Config) openStore(ctx context.Context, log *slog.Logger) (appStore, err
 		redis.LogClientTo(log) // go-redis's own retry lines go to slog at debug level
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		s, err := redis.Open(ctx, c.Redis, redis.Options{Logger: log})
+		s, err := redis.Open(ctx, c.Redis, redis.Options{Logger: log, ClaimIdle: c.ClaimIdle})
 		if err != nil {
 			return nil, fmt.Errorf("open redis store: %w", err)
 		}
