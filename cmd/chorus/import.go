@@ -65,10 +65,11 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	imp := &importer{event: *event, format: *format, stdin: stdin, stderr: stderr}
+	stopProgress := func() {}
 	if imp.tty = isTerminal(stderr); imp.tty {
-		stop := imp.progress(stderr)
-		defer stop()
+		stopProgress = sync.OnceFunc(imp.progress(stderr))
 	}
+	defer stopProgress()
 	start := time.Now()
 	if *dryRun {
 		err = imp.dryRun(files, an, stdout)
@@ -85,6 +86,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		err = imp.store(ctx, files, st, an, cfg.Workers, log)
 	}
+	stopProgress() // before the summary, so no progress line follows it
 	sum := imp.summary()
 	fmt.Fprintf(stderr, "import: read %d, accepted %d, duplicates %d, rejected %d in %.2fs (%.0f posts/s)\n",
 		sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected, time.Since(start).Seconds(), float64(sum.Read)/time.Since(start).Seconds())
