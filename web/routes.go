@@ -26,6 +26,8 @@ func (s *server) routes(r *gin.Engine, static http.FileSystem) {
 	api.GET("/events/:id/posts", s.wrap(s.listPosts))
 	api.POST("/events/:id/posts", s.requireToken, s.wrap(s.submitPosts))
 	api.PATCH("/events/:id/posts/:platform/:post_id", s.requireToken, s.wrap(s.correctPost))
+	api.GET("/events/:id/live", s.wrap(s.live))
+	api.GET("/events/:id/collectors", s.wrap(s.collectors))
 
 	r.GET("/", s.wrap(s.indexPage))
 	r.GET("/events/:id", s.wrap(s.eventPage))

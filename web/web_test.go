@@ -296,3 +296,65 @@ func TestPagesEscapePostText(t *testing.T) {
 		t.Errorf("GET /events/nope = %d", code)
 	}
 }
+
+func TestLiveStreamsSummaryChanges(t *testing.T) {
+	f := newFixture(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", f.srv.URL+"/api/v1/events/ev/live", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("Content-Type = %q", ct)
+	}
+	events := make(chan string, 10)
+	go func() {
+		buf := make([]byte, 64<<10)
+		var acc string
+		for {
+			n, err := resp.Body.Read(buf)
+			acc += string(buf[:n])
+			for {
+				i := strings.Index(acc, "\n\n")
+				if i < 0 {
+					break
+				}
+				events <- acc[:i]
+				acc = acc[i+2:]
+			}
+			if err != nil {
+				close(events)
+				return
+			}
+		}
+	}()
+	next := func() string {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				t.Fatal("stream ended")
+			}
+			return e
+		case <-ctx.Done():
+			t.Fatal("no event in time")
+		}
+		return ""
+	}
+	if e := next(); !strings.Contains(e, "event: summary") || !strings.Contains(e, `"total":0`) {
+		t.Fatalf("first event = %q, want the summary with total 0", e)
+	}
+	f.do("POST", "/api/v1/events/ev/posts", "application/json", "", "["+postJSON("x", "1", "so good")+"]")
+	f.drain()
+	if e := next(); !strings.Contains(e, `"total":1`) {
+		t.Errorf("event after a post = %q, want total 1", e)
+	}
+	if code, body := f.do("GET", "/api/v1/events/ev/collectors", "", "", ""); code != 200 || body != `{"collectors":[]}` {
+		t.Errorf("collectors = %d %s", code, body)
+	}
+	if code, _ := f.do("GET", "/api/v1/events/nope/live", "", "", ""); code != 404 {
+		t.Errorf("live of unknown event = %d, want 404", code)
+	}
+}
