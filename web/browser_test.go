@@ -82,7 +82,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		check("count "+sel, err)
 		return n
 	}
-	scripts, xPosts, weiboPosts := count("script"), count("section.platform.x li.post"), count("section.platform.weibo li.post")
+	scripts, xPosts, weiboPosts := count("script:not([src='/static/live.js'])"), count("section.platform.x li.post"), count("section.platform.weibo li.post")
 	barDisplay, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.bar')).display`))
 	check("bar style", err)
 	check("settle", chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))) // time for an injected handler to fire
@@ -101,7 +101,22 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("Weibo column = %q, want the Weibo post", weiboText)
 	}
 	if scripts != 0 || dialogs.Load() != 0 {
-		t.Errorf("page has %d script elements and opened %d dialogs; want none", scripts, dialogs.Load())
+		t.Errorf("page has %d script elements besides live.js and opened %d dialogs; want none", scripts, dialogs.Load())
+	}
+	// The totals follow the live stream without a reload.
+	f.do("POST", "/api/v1/events/ev/posts", "application/json", "", "["+postJSON("weibo", "2", "太好了")+"]")
+	f.drain()
+	var total string
+	for range 100 {
+		total, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-field="total"]').textContent`))
+		check("live total", err)
+		if total == "4" {
+			break
+		}
+		check("wait", chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)))
+	}
+	if total != "4" {
+		t.Errorf("live total = %q, want 4 without a reload", total)
 	}
 	if barDisplay != "flex" {
 		t.Errorf(".bar display = %q, want flex (stylesheet not applied)", barDisplay)
