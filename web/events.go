@@ -96,6 +96,17 @@ func (s *server) createEvent(c *gin.Context) error {
 	return nil
 }
 
+// eventPlatform loads the route's event and the optional ?platform= filter
+// that the summary, timeline and live routes share.
+func (s *server) eventPlatform(c *gin.Context) (chorus.Event, chorus.Platform, error) {
+	ev, err := s.event(c)
+	if err != nil {
+		return ev, "", err
+	}
+	pl, err := platformParam(c)
+	return ev, pl, err
+}
+
 func platformParam(c *gin.Context) (chorus.Platform, error) {
 	v := c.Query("platform")
 	if v == "" {
@@ -109,11 +120,7 @@ func platformParam(c *gin.Context) (chorus.Platform, error) {
 }
 
 func (s *server) summary(c *gin.Context) error {
-	ev, err := s.event(c)
-	if err != nil {
-		return err
-	}
-	pl, err := platformParam(c)
+	ev, pl, err := s.eventPlatform(c)
 	if err != nil {
 		return err
 	}
@@ -126,11 +133,7 @@ func (s *server) summary(c *gin.Context) error {
 }
 
 func (s *server) timeline(c *gin.Context) error {
-	ev, err := s.event(c)
-	if err != nil {
-		return err
-	}
-	pl, err := platformParam(c)
+	ev, pl, err := s.eventPlatform(c)
 	if err != nil {
 		return err
 	}

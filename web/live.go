@@ -16,11 +16,7 @@ const livePoll = time.Second
 // live streams the event's summary as server-sent events: one at once,
 // then one each time it changes. It returns when the client goes away.
 func (s *server) live(c *gin.Context) error {
-	ev, err := s.event(c)
-	if err != nil {
-		return err
-	}
-	pl, err := platformParam(c)
+	ev, pl, err := s.eventPlatform(c)
 	if err != nil {
 		return err
 	}
