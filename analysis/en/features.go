@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/chorus-news/chorus/analysis/lang"
 	"github.com/chorus-news/chorus/analysis/linear"
 )
 
@@ -95,7 +96,7 @@ func tokenize(s *scratch, text string, lex Lexicon) {
 		chunk := text[i:j]
 		i = j
 		switch {
-		case hasPrefixFold(chunk, "http://") || hasPrefixFold(chunk, "https://") || hasPrefixFold(chunk, "www."):
+		case lang.IsURL(chunk):
 			s.add(tURL, "<url>")
 			continue
 		case chunk[0] == '@' && len(chunk) > 1:
@@ -133,18 +134,6 @@ func tokenize(s *scratch, text string, lex Lexicon) {
 			s.toks[k].caps = false
 		}
 	}
-}
-
-func hasPrefixFold(s, p string) bool {
-	if len(s) < len(p) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if s[i]|0x20 != p[i] && s[i] != p[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func isAlnum(c byte) bool {

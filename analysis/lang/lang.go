@@ -166,7 +166,7 @@ func Detect(text, hint string) string {
 		if c < utf8.RuneSelf {
 			switch {
 			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-				if !inWord && (c == 'h' || c == 'w' || c == 'H' || c == 'W') && isURL(text[i:]) {
+				if !inWord && (c == 'h' || c == 'w' || c == 'H' || c == 'W') && IsURL(text[i:]) {
 					i = skipURL(text, i)
 					continue
 				}
@@ -336,13 +336,23 @@ func BracketEnd(s string, i int) int {
 	return 0
 }
 
-// isURL reports whether s starts with a URL.
-func isURL(s string) bool {
+// IsURL reports whether s starts with a URL (http://, https://, www., any
+// case). Detection and both models tell links apart with it.
+func IsURL(s string) bool {
 	return hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") || hasPrefixFold(s, "www.")
 }
 
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case; p is lower case.
+func hasPrefixFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if s[i]|0x20 != p[i] && s[i] != p[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // skipURL returns the index after the URL starting at i: it ends at white

@@ -80,7 +80,7 @@ func (z *featurizer) normalize(s *scratch, text string) (pol [3]int, excl, quest
 			r -= 0xFEE0
 		}
 		switch {
-		case (r == 'h' || r == 'H' || r == 'w' || r == 'W') && isURL(text[i:]):
+		case (r == 'h' || r == 'H' || r == 'w' || r == 'W') && lang.IsURL(text[i:]):
 			for i < len(text) && text[i] > ' ' && text[i] < utf8.RuneSelf {
 				i++
 			}
@@ -222,22 +222,6 @@ func lenBin(n int) int {
 		return 3
 	}
 	return 4
-}
-
-func isURL(s string) bool {
-	return hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") || hasPrefixFold(s, "www.")
-}
-
-func hasPrefixFold(s, p string) bool {
-	if len(s) < len(p) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if s[i]|0x20 != p[i] && s[i] != p[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // skipName returns the index after a user name starting at i: letters of any
