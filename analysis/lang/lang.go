@@ -12,8 +12,12 @@
 //     dominant: "ko". Han dominant: "zh" (simplified and traditional alike; a
 //     Japanese text written only in kanji reads as "zh").
 //
-//   - Han counts double against Latin letters, since one Han character
-//     carries about a word: "今天很开心 so happy" is zh, "I love 北京" is en.
+//   - A Han character weighs three Latin letters, Hangul two: the same text
+//     takes about three times as many letters in English as characters in
+//     Chinese. "今天很开心 so happy" is zh, "I love visiting 北京" is en, and a
+//     post that says the same thing in both ("对不起，我忘了。Sorry, I forgot.")
+//     is zh: the Chinese model has read such posts on Weibo, while the English
+//     model has never seen a Han character.
 //
 //   - Latin dominant: a Latin-script hint ("en", "es", …) is trusted; else
 //     function words vote and English wins ties, so Latin text with no
@@ -24,8 +28,11 @@
 //
 //   - A Weibo bracket emoticon ("[心]", "[good]") counts as one Han letter.
 //
-// Mentions (@name) and URLs are skipped, and only the first ScanBytes of a
-// long text are read. Detect does not allocate.
+// Mentions (@name, and Weibo's "//@name:" reposts) and URLs are skipped, and
+// only the first ScanBytes of a long text are read. Only when nothing else
+// has letters do the names speak: names in Han, kana or Hangul give zh, ja
+// or ko ("//@人民日报:???", a bare Weibo repost), while Latin names, which
+// every language uses, give nothing. Detect does not allocate.
 package lang
 
 import (
@@ -144,7 +151,7 @@ func Detect(text, hint string) string {
 	// be trusted anyway.
 	base := Base(hint)
 	vote := base == "" || hintScript(base) != latin
-	var counts [nScripts]int
+	var counts, names [nScripts]int
 	var votes [16]int // function-word votes per latinLangs index
 	var word [24]byte
 	wn := 0 // bytes in word; -1 while inside a word too long to look up
@@ -185,7 +192,7 @@ func Detect(text, hint string) string {
 				}
 			case c == '@':
 				endWord()
-				i = skipMention(text, i+1)
+				i = countMention(text, i+1, &names)
 				continue
 			case c == '[':
 				endWord()
@@ -228,7 +235,25 @@ func Detect(text, hint string) string {
 		}
 	}
 	endWord()
+	if noLetters(&counts) {
+		// Only names: a non-Latin script among them tells the community
+		// the post was written in.
+		counts[latin] = 0
+		for sc := han; sc < nScripts; sc++ {
+			counts[sc] = names[sc]
+		}
+	}
 	return decide(&counts, &votes, base)
+}
+
+// noLetters reports whether no script has a letter.
+func noLetters(counts *[nScripts]int) bool {
+	for _, n := range counts {
+		if n > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // decide turns the counts into a code.
@@ -240,7 +265,10 @@ func decide(counts *[nScripts]int, votes *[16]int, hint string) string {
 	best, bestN := otherScript, 0
 	for s := script(0); s < nScripts; s++ {
 		n := counts[s]
-		if s == han || s == hangul {
+		switch s {
+		case han:
+			n *= 3
+		case hangul:
 			n *= 2
 		}
 		if n > bestN {
@@ -364,13 +392,17 @@ func skipURL(s string, i int) int {
 	return i
 }
 
-// skipMention returns the index after the name of a mention starting at i
-// (just past the '@'): letters of any script, digits, '_' and '-'.
-func skipMention(s string, i int) int {
+// countMention returns the index after the name of a mention starting at i
+// (just past the '@'): letters of any script, digits, '_' and '-'. It counts
+// the name's letters by script into names.
+func countMention(s string, i int, names *[nScripts]int) int {
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r != '_' && r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			break
+		}
+		if sc, letter := classify(r); letter {
+			names[sc]++
 		}
 		i += size
 	}

@@ -42,6 +42,13 @@ func TestDetect(t *testing.T) {
 		{"empty", "", "", "und"},
 		{"digits and punctuation", "123 !!! ...", "", "und"},
 		{"legacy x code", "Saya suka", "in", "id"},
+		{"same words in both", "对不起。我忘了……你已经不再需要我了 Sorry, I forgot. You don't need me anymore.", "", "zh"},
+		{"english with a chinese cheer", "What a match today, the whole team played their hearts out 加油", "", "en"},
+		{"bare weibo repost", "//@郑州职业技术学院团委:????", "", "zh"},
+		{"mentions of chinese names only", "@央视新闻 @人民日报", "", "zh"},
+		{"mention of a latin name only", "@someone ???", "", "und"},
+		{"latin words beat chinese names", "@人民日报 thanks", "", "en"},
+		{"korean name only", "@김민수 !!", "", "ko"},
 		{"upper-case hint", "great", "EN", "en"},
 	}
 	for _, tt := range tests {
