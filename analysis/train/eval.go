@@ -44,10 +44,21 @@ func evalAll(ctx context.Context, w io.Writer, dir string, langs []string) error
 		if err != nil {
 			return err
 		}
-		var c linear.Confusion
+		var c, auto linear.Confusion
 		var cal calibration
-		model, detected, unscored := "", 0, 0
+		bySource := map[string]*linear.Confusion{}
+		var sources []string
+		model, detected, unscored, autoUnscored := "", 0, 0, 0
 		for _, ex := range val {
+			// As chorus score --lang auto reads it: detection first, and an
+			// unscored post (a language without a model) counts as wrong.
+			_, as := e.Analyze(ex.Text, "")
+			ak := linear.ClassOf(string(as.Label))
+			if ak < 0 {
+				autoUnscored++
+				ak = (ex.Class + 1) % linear.NumClasses
+			}
+			auto.Add(ex.Class, ak)
 			s := e.Score(ex.Text, code)
 			model = s.Model
 			cal.add(s.Confidence, string(s.Label) == ex.Label)
@@ -60,13 +71,27 @@ func evalAll(ctx context.Context, w io.Writer, dir string, langs []string) error
 				k = linear.Neutral
 			}
 			c.Add(ex.Class, k)
+			// Ids are "<source>-<split>-<n>": the Weibo data has two sources.
+			src, _, _ := strings.Cut(ex.ID, "-")
+			if bySource[src] == nil {
+				bySource[src] = &linear.Confusion{}
+				sources = append(sources, src)
+			}
+			bySource[src].Add(ex.Class, k)
 		}
 		fmt.Fprintf(w, "\n== %s (%s) val: %d posts\n", code, model, len(val))
 		fmt.Fprintf(w, "macro recall %.4f  macro F1 %.4f  accuracy %.4f\n", c.MacroRecall(), c.MacroF1(), c.Accuracy())
 		if unscored > 0 {
 			fmt.Fprintf(w, "unscored %d (counted as neutral)\n", unscored)
 		}
+		if len(sources) > 1 {
+			for _, src := range sources {
+				fmt.Fprintf(w, "  %s: %d posts, macro recall %.4f\n", src, bySource[src].Total(), bySource[src].MacroRecall())
+			}
+		}
 		fmt.Fprintf(w, "language detected as %s: %.1f%%\n", code, 100*float64(detected)/float64(len(val)))
+		fmt.Fprintf(w, "with detection, as chorus score --lang auto: macro recall %.4f  macro F1 %.4f  accuracy %.4f  (%d unscored, counted wrong)\n",
+			auto.MacroRecall(), auto.MacroF1(), auto.Accuracy(), autoUnscored)
 		fmt.Fprintf(w, "calibration: mean confidence %.3f, accuracy %.3f, expected calibration error %.3f (10 bins)\n", cal.meanConf(), c.Accuracy(), cal.ece())
 		c.Print(w)
 		one, all := throughput(e, val)
