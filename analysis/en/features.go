@@ -58,6 +58,9 @@ type scratch struct {
 	f    linear.Features
 }
 
+// Features is what the last featurize call filled in.
+func (s *scratch) Features() *linear.Features { return &s.f }
+
 // Lexicon maps a lower-cased word, emoticon or emoji to a valence (−4..4).
 type Lexicon map[string]float32
 

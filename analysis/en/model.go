@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis/linear"
@@ -18,31 +17,21 @@ var modelFile []byte
 // Featurizer turns English text into hashed features. It is safe for
 // concurrent use.
 type Featurizer struct {
+	*linear.Pool[*scratch]
 	lex  Lexicon
 	val  valences // lex by token hash
 	bits uint
-	pool sync.Pool
 }
 
 // NewFeaturizer makes a featurizer over 1<<bits buckets with a valence
 // lexicon.
 func NewFeaturizer(lex Lexicon, bits uint) *Featurizer {
 	z := &Featurizer{lex: lex, val: newValences(lex), bits: bits}
-	z.pool.New = func() any {
+	z.Pool = linear.NewPool(func() *scratch {
 		return &scratch{buf: make([]byte, 0, 512), toks: make([]token, 0, 64),
 			f: linear.Features{Idx: make([]uint32, 0, 512), Val: make([]float32, 0, 512)}}
-	}
+	}, func(s *scratch, text string) { featurize(s, text, z) })
 	return z
-}
-
-// Into replaces f with the features of text.
-func (z *Featurizer) Into(text string, f *linear.Features) {
-	s := z.pool.Get().(*scratch)
-	featurize(s, text, z)
-	f.Reset(z.bits)
-	f.Idx = append(f.Idx, s.f.Idx...)
-	f.Val = append(f.Val, s.f.Val...)
-	z.pool.Put(s)
 }
 
 // Model is the trained English model. It is safe for concurrent use.
@@ -71,20 +60,13 @@ func Read(data []byte) (*Model, error) {
 func (m *Model) Name() string { return m.m.Name }
 
 // Score rates one English text.
-func (m *Model) Score(text string) chorus.Sentiment {
-	s := m.z.pool.Get().(*scratch)
-	featurize(s, text, m.z)
-	p := m.m.Predict(&s.f)
-	m.z.pool.Put(s)
-	return linear.Sentiment(p, m.m.Name)
-}
+func (m *Model) Score(text string) chorus.Sentiment { return m.z.Score(m.m, text) }
 
 // ScoreSymbols rates a text that has no letters by its emoji and emoticons,
 // which read alike in every language. ok is false when it has none.
 func (m *Model) ScoreSymbols(text string) (s chorus.Sentiment, ok bool) {
-	sc := m.z.pool.Get().(*scratch)
-	defer m.z.pool.Put(sc)
-	featurize(sc, text, m.z)
+	sc := m.z.Get(text)
+	defer m.z.Put(sc)
 	for _, t := range sc.toks {
 		if t.kind == tEmoji || t.kind == tEmoticon {
 			return linear.Sentiment(m.m.Predict(&sc.f), m.m.Name), true

@@ -40,6 +40,9 @@ type scratch struct {
 	f      linear.Features
 }
 
+// Features is what the last featurize call filled in.
+func (s *scratch) Features() *linear.Features { return &s.f }
+
 // Emoticons maps a bracket emoticon such as "[心]" to its polarity −1, 0, +1.
 type Emoticons map[string]int8
 

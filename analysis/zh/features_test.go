@@ -55,8 +55,8 @@ func TestNormalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := z.pool.Get().(*scratch)
-			defer z.pool.Put(s)
+			s := z.Get("")
+			defer z.Put(s)
 			pol, _, _ := z.z.normalize(s, tt.text)
 			if got := render(s.units); got != tt.want || pol != tt.pol {
 				t.Errorf("normalize(%q) = %q, polarity counts %v; want %q, %v", tt.text, got, pol, tt.want, tt.pol)
@@ -85,8 +85,8 @@ func TestSimplifier(t *testing.T) {
 
 func TestTopicFeature(t *testing.T) {
 	z := newTestFeaturizer(t)
-	s := z.pool.Get().(*scratch)
-	defer z.pool.Put(s)
+	s := z.Get("")
+	defer z.Put(s)
 	z.z.featurize(s, "#武汉加油#今天")
 	if len(s.topics) != 1 {
 		t.Errorf("featurize(#武汉加油#今天): %d topics, want 1", len(s.topics))
@@ -103,8 +103,8 @@ func FuzzNormalizeZH(f *testing.F) {
 	}
 	z := newTestFeaturizer(f)
 	f.Fuzz(func(t *testing.T, text string) {
-		s := z.pool.Get().(*scratch)
-		defer z.pool.Put(s)
+		s := z.Get("")
+		defer z.Put(s)
 		z.z.normalize(s, text)
 		if len(s.units) > MaxBytes {
 			t.Errorf("normalize(%q): %d units, over %d", text, len(s.units), MaxBytes)

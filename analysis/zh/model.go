@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis/linear"
@@ -22,8 +21,8 @@ var modelFile []byte
 // Featurizer turns Chinese text into hashed features. It is safe for
 // concurrent use.
 type Featurizer struct {
-	z    featurizer
-	pool sync.Pool
+	*linear.Pool[*scratch]
+	z featurizer
 }
 
 // NewFeaturizer makes a featurizer over 1<<bits buckets with an emoticon
@@ -34,21 +33,11 @@ func NewFeaturizer(emo Emoticons, bits uint) (*Featurizer, error) {
 		return nil, err
 	}
 	z := &Featurizer{z: featurizer{simp: simp, emo: emo, bits: bits}}
-	z.pool.New = func() any {
+	z.Pool = linear.NewPool(func() *scratch {
 		return &scratch{units: make([]uint64, 0, 256), topics: make([]uint64, 0, 4),
 			f: linear.Features{Idx: make([]uint32, 0, 512), Val: make([]float32, 0, 512)}}
-	}
+	}, z.z.featurize)
 	return z, nil
-}
-
-// Into replaces f with the features of text.
-func (z *Featurizer) Into(text string, f *linear.Features) {
-	s := z.pool.Get().(*scratch)
-	z.z.featurize(s, text)
-	f.Reset(z.z.bits)
-	f.Idx = append(f.Idx, s.f.Idx...)
-	f.Val = append(f.Val, s.f.Val...)
-	z.pool.Put(s)
 }
 
 // Model is the trained Chinese model. It is safe for concurrent use.
@@ -81,13 +70,7 @@ func Read(data []byte) (*Model, error) {
 func (m *Model) Name() string { return m.m.Name }
 
 // Score rates one Chinese text.
-func (m *Model) Score(text string) chorus.Sentiment {
-	s := m.z.pool.Get().(*scratch)
-	m.z.z.featurize(s, text)
-	p := m.m.Predict(&s.f)
-	m.z.pool.Put(s)
-	return linear.Sentiment(p, m.m.Name)
-}
+func (m *Model) Score(text string) chorus.Sentiment { return m.z.Score(m.m, text) }
 
 // ParseEmoticons reads "emoticon\tpolarity" lines, the first two columns of
 // weibo-emoticons.tsv; a header line and further columns are ignored.
