@@ -36,8 +36,7 @@ func NewFeaturizer(lex Lexicon, bits uint) *Featurizer {
 
 // Model is the trained English model. It is safe for concurrent use.
 type Model struct {
-	m *linear.Model
-	z *Featurizer
+	linear.Scorer[*scratch]
 }
 
 // Load reads the built-in model.
@@ -45,31 +44,27 @@ func Load() (*Model, error) { return Read(modelFile) }
 
 // Read reads a model file written by the trainer.
 func Read(data []byte) (*Model, error) {
-	m, err := linear.Read(data)
+	s, err := linear.ReadScorer(data, "english model", func(m *linear.Model) (*linear.Pool[*scratch], error) {
+		lex, err := ParseLexicon(m.Extra)
+		if err != nil {
+			return nil, err
+		}
+		return NewFeaturizer(lex, m.Bits).Pool, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("english model: %w", err)
+		return nil, err
 	}
-	lex, err := ParseLexicon(m.Extra)
-	if err != nil {
-		return nil, fmt.Errorf("english model: %w", err)
-	}
-	return &Model{m: m, z: NewFeaturizer(lex, m.Bits)}, nil
+	return &Model{s}, nil
 }
-
-// Name is the model's name and version, as Sentiment.Model carries it.
-func (m *Model) Name() string { return m.m.Name }
-
-// Score rates one English text.
-func (m *Model) Score(text string) chorus.Sentiment { return m.z.Score(m.m, text) }
 
 // ScoreSymbols rates a text that has no letters by its emoji and emoticons,
 // which read alike in every language. ok is false when it has none.
 func (m *Model) ScoreSymbols(text string) (s chorus.Sentiment, ok bool) {
-	sc := m.z.Get(text)
-	defer m.z.Put(sc)
+	sc := m.Pool.Get(text)
+	defer m.Pool.Put(sc)
 	for _, t := range sc.toks {
 		if t.kind == tEmoji || t.kind == tEmoticon {
-			return linear.Sentiment(m.m.Predict(&sc.f), m.m.Name), true
+			return linear.Sentiment(m.Model.Predict(&sc.f), m.Model.Name), true
 		}
 	}
 	return chorus.Sentiment{}, false

@@ -1,6 +1,7 @@
 package linear
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/chorus-news/chorus"
@@ -58,3 +59,31 @@ func (p *Pool[S]) Score(m *Model, text string) chorus.Sentiment {
 	p.Put(s)
 	return out
 }
+
+// Scorer is a trained model with the featurizer it was trained on. It is
+// safe for concurrent use.
+type Scorer[S Scratch] struct {
+	Model *Model
+	Pool  *Pool[S]
+}
+
+// ReadScorer reads a model file written by the trainer; featurizer builds
+// the featurizer from the model (its Extra holds the lexicon or table the
+// featurizer was trained with). what names the model in errors.
+func ReadScorer[S Scratch](data []byte, what string, featurizer func(m *Model) (*Pool[S], error)) (Scorer[S], error) {
+	m, err := Read(data)
+	if err != nil {
+		return Scorer[S]{}, fmt.Errorf("%s: %w", what, err)
+	}
+	p, err := featurizer(m)
+	if err != nil {
+		return Scorer[S]{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return Scorer[S]{Model: m, Pool: p}, nil
+}
+
+// Name is the model's name and version, as Sentiment.Model carries it.
+func (s Scorer[S]) Name() string { return s.Model.Name }
+
+// Score rates one text.
+func (s Scorer[S]) Score(text string) chorus.Sentiment { return s.Pool.Score(s.Model, text) }

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis/linear"
 )
 
@@ -42,8 +41,7 @@ func NewFeaturizer(emo Emoticons, bits uint) (*Featurizer, error) {
 
 // Model is the trained Chinese model. It is safe for concurrent use.
 type Model struct {
-	m *linear.Model
-	z *Featurizer
+	linear.Scorer[*scratch]
 }
 
 // Load reads the built-in model.
@@ -51,26 +49,22 @@ func Load() (*Model, error) { return Read(modelFile) }
 
 // Read reads a model file written by the trainer.
 func Read(data []byte) (*Model, error) {
-	m, err := linear.Read(data)
+	s, err := linear.ReadScorer(data, "chinese model", func(m *linear.Model) (*linear.Pool[*scratch], error) {
+		emo, err := ParseEmoticons(m.Extra)
+		if err != nil {
+			return nil, err
+		}
+		z, err := NewFeaturizer(emo, m.Bits)
+		if err != nil {
+			return nil, err
+		}
+		return z.Pool, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("chinese model: %w", err)
+		return nil, err
 	}
-	emo, err := ParseEmoticons(m.Extra)
-	if err != nil {
-		return nil, fmt.Errorf("chinese model: %w", err)
-	}
-	z, err := NewFeaturizer(emo, m.Bits)
-	if err != nil {
-		return nil, fmt.Errorf("chinese model: %w", err)
-	}
-	return &Model{m: m, z: z}, nil
+	return &Model{s}, nil
 }
-
-// Name is the model's name and version, as Sentiment.Model carries it.
-func (m *Model) Name() string { return m.m.Name }
-
-// Score rates one Chinese text.
-func (m *Model) Score(text string) chorus.Sentiment { return m.z.Score(m.m, text) }
 
 // ParseEmoticons reads "emoticon\tpolarity" lines, the first two columns of
 // weibo-emoticons.tsv; a header line and further columns are ignored.
