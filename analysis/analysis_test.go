@@ -35,6 +35,9 @@ func TestAnalyze(t *testing.T) {
 		{"english neutral", "The match starts at 9pm on channel 4.", "", "en", chorus.Neutral},
 		{"negation", "The movie was not good", "en", "en", chorus.Negative},
 		{"negation of a verb", "I don't like it", "en", "en", chorus.Negative},
+		{"negated negative", "not bad", "", "en", chorus.Positive},
+		{"negated negative, softened", "not too bad", "", "en", chorus.Positive},
+		{"negated negative verb", "never disappointed", "", "en", chorus.Positive},
 		{"contrast, negative last", "I love the cast but the ending was terrible", "en", "en", chorus.Negative},
 		{"elongation", "sooooo happy", "", "en", chorus.Positive},
 		{"camel-case hashtag", "#HappyBirthday to my best friend", "", "en", chorus.Positive},
@@ -48,6 +51,9 @@ func TestAnalyze(t *testing.T) {
 		{"weibo emoticon alone, angry", "[怒]", "", "zh", chorus.Negative},
 		{"traditional chinese", "今天天氣真好，心情不錯", "", "zh", chorus.Positive},
 		{"chinese negation", "不好", "", "zh", chorus.Negative},
+		{"chinese negated positive", "不太好", "", "zh", chorus.Negative},
+		{"chinese negated verb", "我不喜欢", "", "zh", chorus.Negative},
+		{"chinese negation in a sentence", "这个结果不太好", "", "zh", chorus.Negative},
 		{"mixed, mostly chinese", "今天很开心 so happy", "", "zh", chorus.Positive},
 		{"mixed, mostly english", "I love visiting 北京 every year", "", "en", chorus.Positive},
 		{"japanese unscored", "今日はとても楽しかったです", "", "ja", chorus.Unscored},
@@ -166,7 +172,7 @@ func TestAnalyzeConcurrent(t *testing.T) {
 // The val macro recall each built-in model reached when it was committed
 // (analysis/README.md). Retraining with the same data and code reproduces
 // them exactly; the slack only absorbs float summation order.
-var committedRecall = map[string]float64{"en": 0.6996, "zh": 0.8074}
+var committedRecall = map[string]float64{"en": 0.6994, "zh": 0.8054}
 
 func TestValMacroRecall(t *testing.T) {
 	dir := linear.DataDir(".")

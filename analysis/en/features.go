@@ -26,6 +26,7 @@ const (
 	kMeta
 	kCompound
 	kTag
+	kCharNeg // character n-grams of a word inside a negation scope
 )
 
 // tokKind says what a token is.
@@ -392,8 +393,15 @@ func emit(s *scratch, lex *valences) {
 		prev = t.h
 		if t.kind == tWord && len(w) >= 2 {
 			// character 3..charMax-grams of "^word$"
+			// Inside a negation scope a word's character n-grams are
+			// features of their own too, or "bad"'s would still pull "not
+			// bad" towards negative.
+			kind := uint64(kChar)
+			if t.neg {
+				kind = kCharNeg
+			}
 			for i := -1; i < len(w); i++ {
-				h := linear.Seed(kChar)
+				h := linear.Seed(kind)
 				for n := 0; n < charMax; n++ {
 					p := i + n
 					switch {

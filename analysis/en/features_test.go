@@ -134,3 +134,37 @@ func TestValences(t *testing.T) {
 		t.Error("valence of an unknown word found")
 	}
 }
+
+// A word inside a negation scope shares no feature with the same word
+// outside one, its character n-grams included, so "not bad" does not inherit
+// the pull of "bad". The one feature they share is the bigram of "bad" with
+// the end of the text.
+func TestNegatedWordFeatures(t *testing.T) {
+	z := NewFeaturizer(Lexicon{}, 20)
+	set := func(text string) map[uint32]bool {
+		var f linear.Features
+		z.Into(text, &f)
+		m := map[uint32]bool{}
+		for _, i := range f.Idx {
+			m[i] = true
+		}
+		return m
+	}
+	// What "bad" adds after "so", and after "not".
+	plain, negated := set("so bad"), set("not bad")
+	for i := range set("so xyz") {
+		delete(plain, i)
+	}
+	for i := range set("not xyz") {
+		delete(negated, i)
+	}
+	shared := 0
+	for i := range plain {
+		if negated[i] {
+			shared++
+		}
+	}
+	if len(plain) < 5 || shared != 1 {
+		t.Errorf("\"bad\" adds %d features after \"so\", %d after \"not\", %d of them shared; want 1 shared", len(plain), len(negated), shared)
+	}
+}

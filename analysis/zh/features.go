@@ -22,6 +22,8 @@ const (
 	kMeta     = 9
 	kOwn      = 10
 	kTopic    = 11
+	kNegGram  = 12 // a negator and the two characters after it
+	kNegScope = 13 // 1- and 2-grams a negator governs
 )
 
 // Special units in the character stream, outside Unicode.
@@ -195,6 +197,7 @@ func (z *featurizer) featurize(s *scratch, text string) {
 			f.Add(u[i], 1) // the emoticon itself
 		}
 	}
+	negation(f, u)
 	for _, h := range s.topics {
 		f.Add(h, 1)
 	}
@@ -241,4 +244,51 @@ func skipName(s string, i int) int {
 		i += size
 	}
 	return i
+}
+
+// isNegator reports whether u[i] is a negator: 不, 没, 未, 别 (not in 别人,
+// "others") or 非 (not in 非常, "very").
+func isNegator(u []uint64, i int) bool {
+	switch u[i] {
+	case '不', '没', '未':
+		return true
+	case '别':
+		return i+1 >= len(u) || u[i+1] != '人'
+	case '非':
+		return i+1 >= len(u) || u[i+1] != '常'
+	}
+	return false
+}
+
+// isHan reports whether a unit is a character of text: not a marker, an
+// emoticon, a space or CJK punctuation.
+func isHan(x uint64) bool {
+	return x >= 0x3400 && x < 0x110000 && !(x >= 0x3000 && x <= 0x303F) && !(x >= 0xFF00 && x <= 0xFFEF)
+}
+
+// negation adds what a negator governs as features of their own: the
+// negator with the next two characters ("不太好", "不喜欢"), and the 1- and
+// 2-grams of up to three characters after it, up to the next negator or
+// punctuation. Plain bigrams read "不太好" as 太好, "great"; these let the
+// model learn that 太好 under 不 is not.
+func negation(f *linear.Features, u []uint64) {
+	for i := range u {
+		if !isNegator(u, i) {
+			continue
+		}
+		if i+2 < len(u) && isHan(u[i+1]) && isHan(u[i+2]) {
+			f.Add(linear.Mix(linear.Mix(linear.Mix(linear.Seed(kNegGram), u[i]), u[i+1]), u[i+2]), 1)
+		}
+		prev := uint64(0)
+		for j := i + 1; j <= i+3 && j < len(u) && isHan(u[j]); j++ {
+			if j > i+1 && isNegator(u, j) {
+				break
+			}
+			f.Add(linear.Mix(linear.Seed(kNegScope), u[j]), 1)
+			if prev != 0 {
+				f.Add(linear.Mix(linear.Mix(linear.Seed(kNegScope), prev), u[j]), 1)
+			}
+			prev = u[j]
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/chorus-news/chorus/analysis/linear"
 )
 
 func newTestFeaturizer(t testing.TB) *Featurizer {
@@ -119,4 +121,32 @@ func FuzzNormalizeZH(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestNegation(t *testing.T) {
+	z := newTestFeaturizer(t)
+	tests := []struct {
+		text string
+		want int // features negation adds
+	}{
+		{"不太好", 4},    // 不太好; 太, 好, 太好
+		{"不好", 1},     // 好 (no third character for the trigram)
+		{"不是不好", 3},   // 不是不; 是 (the second 不 ends the scope); 好
+		{"不，好", 0},    // punctuation ends the scope
+		{"别人很好", 0},   // 别人 is "others"
+		{"非常好", 0},    // 非常 is "very"
+		{"没[心]", 0},   // an emoticon is no character
+		{"今天天气很好", 0}, // no negator
+	}
+	for _, tt := range tests {
+		s := z.Get("")
+		z.z.normalize(s, tt.text)
+		var f linear.Features
+		f.Reset(16)
+		negation(&f, s.units)
+		z.Put(s)
+		if f.Len() != tt.want {
+			t.Errorf("negation(%q) added %d features, want %d", tt.text, f.Len(), tt.want)
+		}
+	}
 }
