@@ -85,7 +85,7 @@ func checkSentiment(t *testing.T, text string, s chorus.Sentiment) {
 			t.Errorf("Analyze(%q) = %+v, want model none, score 0, confidence 0 for unscored", text, s)
 		}
 	case chorus.Positive, chorus.Neutral, chorus.Negative:
-		if s.Model != "en-linear/1" && s.Model != "zh-linear/1" {
+		if s.Model != "en-linear/2" && s.Model != "zh-linear/2" {
 			t.Errorf("Analyze(%q).Model = %q, want a model name", text, s.Model)
 		}
 		if s.Confidence < 1.0/3-1e-4 {
@@ -127,13 +127,13 @@ func TestScoreRoutesByLang(t *testing.T) {
 		text, lang string
 		wantModel  string
 	}{
-		{"What a great day", "en", "en-linear/1"},
-		{"What a great day", "en-GB", "en-linear/1"},
-		{"今天天气真好", "zh", "zh-linear/1"},
-		{"今天天氣真好", "zh-Hant", "zh-linear/1"},
+		{"What a great day", "en", "en-linear/2"},
+		{"What a great day", "en-GB", "en-linear/2"},
+		{"今天天气真好", "zh", "zh-linear/2"},
+		{"今天天氣真好", "zh-Hant", "zh-linear/2"},
 		{"What a great day", "fr", "none"},
 		{"What a great day", "", "none"},
-		{"😍", "und", "en-linear/1"},
+		{"😍", "und", "en-linear/2"},
 		{"???", "und", "none"},
 	}
 	for _, tt := range tests {
@@ -239,8 +239,8 @@ func ExampleEngine_Analyze() {
 		fmt.Println(lang, s.Label, s.Model)
 	}
 	// Output:
-	// en positive en-linear/1
-	// zh negative zh-linear/1
+	// en positive en-linear/2
+	// zh negative zh-linear/2
 	// ja unscored none
 }
 
@@ -254,8 +254,8 @@ func TestRemoteFallback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	if lang, s := e.Analyze("气死我了[怒]", ""); lang != "zh" || s.Label != chorus.Negative || s.Model != "zh-linear/1" {
-		t.Errorf("Analyze with the remote down = %q, %+v; want zh, negative from zh-linear/1", lang, s)
+	if lang, s := e.Analyze("气死我了[怒]", ""); lang != "zh" || s.Label != chorus.Negative || s.Model != "zh-linear/2" {
+		t.Errorf("Analyze with the remote down = %q, %+v; want zh, negative from zh-linear/2", lang, s)
 	}
 }
 

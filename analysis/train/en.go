@@ -39,5 +39,5 @@ func enTask(dir string) (*task, error) {
 	// and 2^18, which are faster and 4× smaller); dropout and snapshot
 	// averaging (±0.003).
 	cfgs := []linear.FitConfig{{Epochs: 8, Rate: 0.003, L2: 1e-3, Balanced: true, Seed: 1}}
-	return &task{code: "en", name: "en-linear/1", bits: bits, featurize: z.Into, extra: en.EncodeLexicon(lex), configs: cfgs, classes: linear.Identity}, nil
+	return &task{code: "en", name: "en-linear/2", bits: bits, featurize: z.Into, extra: en.EncodeLexicon(lex), configs: cfgs, classes: linear.Identity}, nil
 }

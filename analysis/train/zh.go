@@ -36,6 +36,6 @@ func zhTask(dir string) (*task, error) {
 			cfgs = append(cfgs, linear.FitConfig{Epochs: ep, Rate: 0.1, L2: 0, Balanced: true, Seed: 1, Average: true, Dropout: drop})
 		}
 	}
-	return &task{code: "zh", name: "zh-linear/1", bits: bits, featurize: z.Into, extra: zh.EncodeEmoticons(emo), configs: cfgs,
+	return &task{code: "zh", name: "zh-linear/2", bits: bits, featurize: z.Into, extra: zh.EncodeEmoticons(emo), configs: cfgs,
 		classes: linear.Identity}, nil
 }
