@@ -2,6 +2,7 @@ package linear
 
 import (
 	"bytes"
+	"compress/gzip"
 	"math"
 	"testing"
 )
@@ -103,7 +104,15 @@ func TestModelRoundTrip(t *testing.T) {
 			t.Fatalf("weight %d = %d, want %d", i, got.W[i], m.W[i])
 		}
 	}
-	for _, bad := range [][]byte{nil, []byte("not gzip"), buf.Bytes()[:buf.Len()/2]} {
+	// Files written before models were stored uncompressed were gzip'd.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(buf.Bytes())
+	zw.Close()
+	if old, err := Read(gz.Bytes()); err != nil || old.Name != m.Name || len(old.W) != len(m.W) || old.W[len(m.W)-1] != m.W[len(m.W)-1] {
+		t.Errorf("Read(gzip'd model) = %+v, %v", old, err)
+	}
+	for _, bad := range [][]byte{nil, []byte("not a model"), []byte{0x1f, 0x8b, 1, 2}, buf.Bytes()[:buf.Len()/2]} {
 		if _, err := Read(bad); err == nil {
 			t.Errorf("Read(%d bad bytes) = nil error", len(bad))
 		}
