@@ -49,6 +49,14 @@ func TestDetect(t *testing.T) {
 		{"mention of a latin name only", "@someone ???", "", "und"},
 		{"latin words beat chinese names", "@人民日报 thanks", "", "en"},
 		{"korean name only", "@김민수 !!", "", "ko"},
+		{"spanish thanks", "Gracias!", "", "es"},
+		{"spanish laughter", "jajajaja", "", "es"},
+		{"french thanks", "Merci!", "", "fr"},
+		{"german thanks", "Danke schön", "", "de"},
+		{"italian thanks", "grazie mille", "", "it"},
+		{"portuguese thanks", "obrigado!!", "", "pt"},
+		{"english short reply", "ok", "", "en"},
+		{"english laughter", "lol", "", "en"},
 		{"upper-case hint", "great", "EN", "en"},
 	}
 	for _, tt := range tests {

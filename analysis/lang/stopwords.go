@@ -77,6 +77,25 @@ func stopMask(w string) uint16 {
 		return 512
 	case "na":
 		return 516
+	// Thanks, greetings and laughter: often the whole of a short reply.
+	case "hola", "gracias", "jaja", "jajaja", "jajajaja", "felicidades", "buenas", "buenos":
+		return 2
+	case "obrigado", "obrigada", "parabéns", "valeu", "kkkk", "kkkkk", "kkkkkk":
+		return 4
+	case "merci", "bonjour", "bonsoir", "oui", "mdr", "félicitations":
+		return 8
+	case "danke", "schön", "glückwunsch", "nein", "hallo":
+		return 16
+	case "grazie", "ciao", "complimenti", "evviva":
+		return 32
+	case "bedankt", "gefeliciteerd", "leuk":
+		return 64
+	case "terima", "kasih", "selamat", "wkwk", "wkwkwk", "wkwkwkwk":
+		return 128
+	case "teşekkürler", "tebrikler", "harika", "merhaba":
+		return 256
+	case "salamat", "galing":
+		return 512
 	}
 	return 0
 }
