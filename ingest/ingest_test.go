@@ -133,3 +133,48 @@ func TestPipelineWaitsUntilTallied(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelineWithQueuedPosts: posts another path queued before the import
+// (an HTTP push, a collector) are duplicates to it, and are tallied by the
+// time Run returns, once, whether the store takes scored posts directly
+// (Redis) or through its queue (embedded).
+func TestPipelineWithQueuedPosts(t *testing.T) {
+	data := sample(2000, 11)
+	var all []chorus.Post
+	if err := readSample(data, "mixed", func(p chorus.Post) error { all = append(all, p); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st.CreateEvent(ctx, chorus.Event{ID: "mixed", Title: "mixed"})
+			if res, err := st.Submit(ctx, "mixed", all[:300]); err != nil || res.Accepted != 300 {
+				t.Fatalf("Submit = %+v, %v; want 300 accepted", res, err)
+			}
+			p := &ingest.Pipeline{Store: st, Analyzer: engine(t), Workers: 2, Consumer: "m-" + name}
+			counts, err := p.Run(ctx, "mixed", func(emit func(chorus.Post) error) error {
+				return readSample(data, "mixed", emit)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := st.Summary(ctx, "mixed", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts.Accepted != 1700 || counts.Duplicates != 300 || sum.Total != 2000 {
+				t.Errorf("accepted %d, duplicates %d, tallied %d; want 1700, 300, 2000", counts.Accepted, counts.Duplicates, sum.Total)
+			}
+			if q, err := st.Queued(ctx, "mixed"); err != nil || q != 0 {
+				t.Errorf("Queued = %d, %v; want 0", q, err)
+			}
+			// Again: nothing new by either path.
+			counts, err = p.Run(ctx, "mixed", func(emit func(chorus.Post) error) error {
+				return readSample(data, "mixed", emit)
+			})
+			if sum2, _ := st.Summary(ctx, "mixed", ""); err != nil || counts.Accepted != 0 || sum2.Total != 2000 {
+				t.Errorf("re-import: accepted %d, tallied %d, %v; want 0, 2000", counts.Accepted, sum2.Total, err)
+			}
+		})
+	}
+}

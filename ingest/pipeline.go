@@ -18,6 +18,13 @@ type Store interface {
 	Queued(ctx context.Context, event string) (int64, error)
 }
 
+// Direct is a store that takes posts its caller has scored straight to the
+// tallies, in one step per batch, with Submit's rule for duplicates
+// (store/redis). An import into it scores in-process and skips the queue.
+type Direct interface {
+	SubmitScored(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error)
+}
+
 // Counts adds up an import.
 type Counts struct {
 	Accepted   int64
@@ -28,7 +35,9 @@ type Counts struct {
 // batches while Workers in-process workers score and tally, and returns
 // once every post of the event is tallied, so that counts read afterwards
 // include them. Workers of other processes (chorus serve, chorus worker)
-// may take part; the wait covers their work too.
+// may take part; the wait covers their work too. Into a Direct store,
+// Workers goroutines score the batches and hand them over scored; the
+// in-process workers then only drain what other paths queued.
 type Pipeline struct {
 	Store    Store
 	Analyzer Analyzer
@@ -51,25 +60,46 @@ func (p *Pipeline) Run(ctx context.Context, event string, produce func(emit func
 
 	var counts Counts
 	batches := make(chan []chorus.Post, 4)
+	var mu sync.Mutex // counts, submitErr, Progress
 	var submitErr error
-	var sub sync.WaitGroup
-	sub.Go(func() {
-		for b := range batches {
-			if submitErr != nil {
-				continue // drain so that produce never blocks
+	submit := p.Store.Submit
+	submitters := 1
+	if d, ok := p.Store.(Direct); ok {
+		submit = func(ctx context.Context, event string, b []chorus.Post) (chorus.SubmitResult, error) {
+			for i := range b {
+				scorePost(p.Analyzer, &b[i])
 			}
-			res, err := p.Store.Submit(ctx, event, b)
-			if err != nil {
-				submitErr = fmt.Errorf("submit %d posts: %w", len(b), err)
-				continue
-			}
-			counts.Accepted += int64(res.Accepted)
-			counts.Duplicates += int64(res.Duplicates)
-			if p.Progress != nil {
-				p.Progress(counts)
-			}
+			return d.SubmitScored(ctx, event, b)
 		}
-	})
+		submitters = max(1, p.Workers)
+	}
+	var sub sync.WaitGroup
+	for range submitters {
+		sub.Go(func() {
+			for b := range batches {
+				mu.Lock()
+				failed := submitErr != nil
+				mu.Unlock()
+				if failed {
+					continue // drain so that produce never blocks
+				}
+				res, err := submit(ctx, event, b)
+				mu.Lock()
+				if err != nil {
+					if submitErr == nil {
+						submitErr = fmt.Errorf("submit %d posts: %w", len(b), err)
+					}
+				} else {
+					counts.Accepted += int64(res.Accepted)
+					counts.Duplicates += int64(res.Duplicates)
+					if p.Progress != nil {
+						p.Progress(counts)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
 	batch := make([]chorus.Post, 0, BatchSize)
 	err := produce(func(post chorus.Post) error {
 		batch = append(batch, post)

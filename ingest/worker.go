@@ -107,11 +107,16 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 // Score sets each entry's language and sentiment.
 func Score(a Analyzer, entries []chorus.Entry) {
 	for i := range entries {
-		p := &entries[i].Post
-		lang, s := a.Analyze(p.Text, p.Lang)
-		p.Lang = lang
-		p.Sentiment = &s
+		scorePost(a, &entries[i].Post)
 	}
+}
+
+// scorePost sets a post's language (the platform's tag is the hint) and
+// sentiment.
+func scorePost(a Analyzer, p *chorus.Post) {
+	lang, s := a.Analyze(p.Text, p.Lang)
+	p.Lang = lang
+	p.Sentiment = &s
 }
 
 // RunWorkers runs n workers named prefix-0 … prefix-(n-1) until ctx ends.

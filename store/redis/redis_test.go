@@ -803,3 +803,104 @@ func TestForgetIdleConsumers(t *testing.T) {
 		t.Errorf("consumers = %s, want %s (gone-clean forgotten; gone-holding's entries claimed by live)", got, want)
 	}
 }
+
+// scored returns copies of posts with the sentiment score gives them.
+func scored(posts []chorus.Post) []chorus.Post {
+	es := make([]chorus.Entry, len(posts))
+	for i := range posts {
+		es[i].Post = posts[i]
+	}
+	score(es)
+	out := make([]chorus.Post, len(es))
+	for i := range es {
+		out[i] = es[i].Post
+	}
+	return out
+}
+
+// TestSubmitScored: posts scored by their importer are stored and counted
+// in one step, once, and share the identity rule with the queued path in
+// both orders: a post queued first is a duplicate to the import and a
+// worker counts it; a post imported first is a duplicate to Submit.
+func TestSubmitScored(t *testing.T) { testSubmitScored(t, redistest.URL(t)) }
+
+func testSubmitScored(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url, redis.Options{})
+	createEvent(t, s, "direct")
+	posts := scored(makePosts("direct", 12, base, false))
+
+	// posts[0..1] go through the queue first and wait for a worker.
+	if res, err := s.Submit(ctx, "direct", posts[:2]); err != nil || res.Accepted != 2 {
+		t.Fatalf("Submit = %+v, %v; want 2 accepted", res, err)
+	}
+	// posts[0..9] imported, with posts[4] twice in the batch.
+	batch := append(append([]chorus.Post{}, posts[:10]...), posts[4])
+	res, err := s.SubmitScored(ctx, "direct", batch)
+	if err != nil || res.Accepted != 8 || res.Duplicates != 3 {
+		t.Errorf("SubmitScored = %+v, %v; want 8 accepted, 3 duplicates (2 queued earlier, 1 repeat)", res, err)
+	}
+	sum, err := s.Summary(ctx, "direct", "")
+	if err != nil || sum.Total != 8 {
+		t.Errorf("Summary total = %d, %v; want 8 before the worker runs", sum.Total, err)
+	}
+	if q, err := s.Queued(ctx, "direct"); err != nil || q != 2 {
+		t.Errorf("Queued = %d, %v; want the 2 queued posts only", q, err)
+	}
+	if n := drain(t, s, "w"); n != 2 {
+		t.Errorf("worker tallied %d, want the 2 queued posts", n)
+	}
+	// Everything again, by both paths: nothing new.
+	if res, err := s.SubmitScored(ctx, "direct", posts[:10]); err != nil || res.Accepted != 0 || res.Duplicates != 10 {
+		t.Errorf("SubmitScored again = %+v, %v; want 10 duplicates", res, err)
+	}
+	if res, err := s.Submit(ctx, "direct", posts[2:10]); err != nil || res.Accepted != 0 {
+		t.Errorf("Submit of imported posts = %+v, %v; want 0 accepted", res, err)
+	}
+	if n := drain(t, s, "w"); n != 0 {
+		t.Errorf("worker tallied %d after the repeats, want 0", n)
+	}
+	sum, err = s.Summary(ctx, "direct", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want chorus.LabelCounts
+	for _, p := range posts[:10] {
+		switch p.Sentiment.Label {
+		case chorus.Positive:
+			want.Positive++
+		case chorus.Neutral:
+			want.Neutral++
+		case chorus.Negative:
+			want.Negative++
+		case chorus.Unscored:
+			want.Unscored++
+		}
+	}
+	if sum.Total != 10 || sum.ByLabel != want || sum.ByLang["en"] != 5 || sum.ByLang["zh"] != 5 {
+		t.Errorf("Summary = total %d, %+v, %v; want 10, %+v, en 5, zh 5", sum.Total, sum.ByLabel, sum.ByLang, want)
+	}
+	p, err := s.Post(ctx, "direct", posts[5].Platform, posts[5].ID)
+	if err != nil || p.Sentiment == nil || p.Sentiment.Label != labelFor(posts[5]) || p.Lang != "zh" {
+		t.Errorf("Post = %+v, %v; want the imported post with its sentiment", p, err)
+	}
+	page, err := s.Posts(ctx, "direct", chorus.PostQuery{Label: labelFor(posts[5]), Limit: 20})
+	if err != nil || len(page.Posts) != int(sumLabel(sum.ByLabel, labelFor(posts[5]))) {
+		t.Errorf("Posts(label %s) = %d posts, %v; want %d", labelFor(posts[5]), len(page.Posts), err, sumLabel(sum.ByLabel, labelFor(posts[5])))
+	}
+	if _, err := s.SubmitScored(ctx, "nope", posts); !errorsIs(err, chorus.ErrNotFound) {
+		t.Errorf("SubmitScored to unknown event: err %v, want ErrNotFound", err)
+	}
+}
+
+func sumLabel(c chorus.LabelCounts, l chorus.Label) int64 {
+	switch l {
+	case chorus.Positive:
+		return c.Positive
+	case chorus.Neutral:
+		return c.Neutral
+	case chorus.Negative:
+		return c.Negative
+	}
+	return c.Unscored
+}

@@ -32,6 +32,10 @@ func TestClusterContract(t *testing.T) {
 		redistest.FlushCluster(t, url)
 		testClaim(t, url)
 	})
+	t.Run("SubmitScored", func(t *testing.T) {
+		redistest.FlushCluster(t, url)
+		testSubmitScored(t, url)
+	})
 	t.Run("SingleSeed", func(t *testing.T) {
 		redistest.FlushCluster(t, url)
 		seeds := strings.Split(strings.TrimPrefix(url, "redis://"), ",")

@@ -12,7 +12,13 @@
 -- its sentiment, counted (the deltas add up in Lua tables: one HINCRBY per
 -- distinct field for the batch) and indexed; every entry id is acked and
 -- deleted. Returns how many posts were newly tallied.
+-- With an empty consumer group the batch comes straight from an importer
+-- that scored it, not from the queue: a post is new when it is not in the
+-- posts hash (HSETNX stores it), as in submit.lua, and is counted at once.
+-- A post already there is a duplicate: tallied, or queued for a worker,
+-- which counts it then.
 local topN, grp, P, K = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local direct = grp == ''
 local KF, IF = 8, 6
 local first = 5 + K * KF
 local CHUNK = 1000
@@ -37,7 +43,8 @@ for i = first, #ARGV, IF do
   if ARGV[i + 5] ~= '' then ids[#ids + 1] = ARGV[i + 5] end
 end
 if #keys == 0 then return 0 end
-local member = call({'SMISMEMBER', KEYS[3]}, keys)
+local member
+if not direct then member = call({'SMISMEMBER', KEYS[3]}, keys) end
 
 -- The top sets: a post below the lowest score of a full set stays out.
 local floor = {}
@@ -64,7 +71,13 @@ local n = 0
 for idx = 1, #keys do
   local i = first + (idx - 1) * IF
   local key = ARGV[i]
-  if member[idx] == 0 and not seen[key] then
+  local new
+  if direct then
+    new = redis.call('HSETNX', KEYS[1], key, ARGV[i + 4]) == 1
+  else
+    new = member[idx] == 0 and not seen[key]
+  end
+  if new then
     seen[key] = true
     n = n + 1
     local c = tonumber(ARGV[i + 2])
@@ -89,7 +102,7 @@ end
 
 if n > 0 then
   call({'SADD', KEYS[3]}, fresh)
-  call({'HSET', KEYS[1]}, hset)
+  if not direct then call({'HSET', KEYS[1]}, hset) end
   for ki, z in pairs(zadd) do call({'ZADD', KEYS[ki]}, z) end
   local counts, buckets = {n = n}, {{}, {}, {}}
   for c, k in pairs(perKind) do
