@@ -4,9 +4,11 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/chorus-news/chorus"
@@ -97,6 +99,33 @@ func New(opts Options) (*Engine, error) {
 func (e *Engine) Analyze(text, hint string) (string, chorus.Sentiment) {
 	code := lang.Detect(text, hint)
 	return code, e.Score(text, code)
+}
+
+// AnalyzeBatch is Analyze over many texts: texts[i] with the platform's tag
+// hints[i], into langs[i] and out[i] (all four the same length). With a
+// remote scorer configured the whole batch goes to it in requests of its
+// batch size, not a request per post.
+func (e *Engine) AnalyzeBatch(ctx context.Context, texts, hints, langs []string, out []chorus.Sentiment) {
+	for i := range texts {
+		langs[i] = lang.Detect(texts[i], hints[i])
+	}
+	e.ScoreBatch(ctx, texts, langs, out)
+}
+
+// ScoreBatch is Score over many texts, texts[i] known to be in language
+// langs[i], into out[i], batched like AnalyzeBatch.
+func (e *Engine) ScoreBatch(ctx context.Context, texts, langs []string, out []chorus.Sentiment) {
+	if e.remote == nil {
+		for i := range texts {
+			out[i] = e.scoreLocal(texts[i], langs[i])
+		}
+		return
+	}
+	items := make([]remote.Item, len(texts))
+	for i := range texts {
+		items[i] = remote.Item{ID: strconv.Itoa(i), Text: texts[i], Lang: langs[i]}
+	}
+	copy(out, e.remote.ScoreBatch(ctx, items))
 }
 
 // Score scores text known to be in language code (a base code such as "en";

@@ -1,13 +1,16 @@
 package analysis
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chorus-news/chorus"
@@ -308,4 +311,60 @@ func FuzzAnalyze(f *testing.F) {
 		}
 		checkSentiment(t, text, s)
 	})
+}
+
+func TestAnalyzeBatch(t *testing.T) {
+	texts := []string{"I love this, what a wonderful day!", "气死我了[怒]", "今日はとても楽しかった", "😍😍", "", "2024 !!!", "不太好", "not bad"}
+	hints := make([]string, len(texts))
+	hints[0] = "en"
+	e := newEngine(t)
+	langs, out := make([]string, len(texts)), make([]chorus.Sentiment, len(texts))
+	e.AnalyzeBatch(context.Background(), texts, hints, langs, out)
+	for i, text := range texts {
+		if lang, s := e.Analyze(text, hints[i]); langs[i] != lang || out[i] != s {
+			t.Errorf("AnalyzeBatch[%d] (%q) = %q, %+v; Analyze = %q, %+v", i, text, langs[i], out[i], lang, s)
+		}
+	}
+}
+
+// TestAnalyzeBatchRemote: a batch goes to the remote scorer in requests of
+// its batch size (256), not one per post.
+func TestAnalyzeBatchRemote(t *testing.T) {
+	var requests, posts atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var items []struct{ ID, Text, Lang string }
+		json.NewDecoder(r.Body).Decode(&items)
+		requests.Add(1)
+		posts.Add(int64(len(items)))
+		var b strings.Builder
+		b.WriteString("[")
+		for i, it := range items {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"id":%q,"label":"neutral","score":0,"confidence":0.9,"model":"big/3"}`, it.ID)
+		}
+		b.WriteString("]")
+		io.WriteString(w, b.String())
+	}))
+	defer srv.Close()
+	e, err := New(Options{Remote: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 600
+	texts, hints := make([]string, n), make([]string, n)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("post %d about the match", i)
+	}
+	langs, out := make([]string, n), make([]chorus.Sentiment, n)
+	e.AnalyzeBatch(context.Background(), texts, hints, langs, out)
+	if requests.Load() != 3 || posts.Load() != n {
+		t.Errorf("%d requests carrying %d posts; want 3 carrying %d", requests.Load(), posts.Load(), n)
+	}
+	for i := range out {
+		if out[i].Model != "big/3" || langs[i] != "en" {
+			t.Fatalf("post %d: %q, %+v; want en, scored by big/3", i, langs[i], out[i])
+		}
+	}
 }

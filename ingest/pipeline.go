@@ -66,9 +66,7 @@ func (p *Pipeline) Run(ctx context.Context, event string, produce func(emit func
 	submitters := 1
 	if d, ok := p.Store.(Direct); ok {
 		submit = func(ctx context.Context, event string, b []chorus.Post) (chorus.SubmitResult, error) {
-			for i := range b {
-				scorePost(p.Analyzer, &b[i])
-			}
+			scorePosts(ctx, p.Analyzer, len(b), func(i int) *chorus.Post { return &b[i] })
 			return d.SubmitScored(ctx, event, b)
 		}
 		submitters = max(1, p.Workers)

@@ -89,9 +89,11 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	start := time.Now()
-	Score(w.Analyzer, entries)
-	// The tally must not be cut short by shutdown once scoring is done:
-	// it is one atomic step, and finishing it saves a replay.
+	// Neither scoring nor the tally is cut short by shutdown once the batch
+	// is read: a remote scorer has its own timeout, the tally is one atomic
+	// step, and finishing saves a replay (and a batch scored by the fallback
+	// only because the process was stopping).
+	Score(context.WithoutCancel(ctx), w.Analyzer, entries)
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	n, err := w.Source.Tally(tctx, entries)
@@ -104,19 +106,41 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	return len(entries), nil
 }
 
-// Score sets each entry's language and sentiment.
-func Score(a Analyzer, entries []chorus.Entry) {
-	for i := range entries {
-		scorePost(a, &entries[i].Post)
-	}
+// BatchAnalyzer scores many posts in one call (analysis.Engine: with a
+// remote scorer, one request per batch instead of one per post).
+type BatchAnalyzer interface {
+	AnalyzeBatch(ctx context.Context, texts, hints, langs []string, out []chorus.Sentiment)
 }
 
-// scorePost sets a post's language (the platform's tag is the hint) and
-// sentiment.
-func scorePost(a Analyzer, p *chorus.Post) {
-	lang, s := a.Analyze(p.Text, p.Lang)
-	p.Lang = lang
-	p.Sentiment = &s
+// Score sets each entry's language and sentiment.
+func Score(ctx context.Context, a Analyzer, entries []chorus.Entry) {
+	scorePosts(ctx, a, len(entries), func(i int) *chorus.Post { return &entries[i].Post })
+}
+
+// scorePosts sets the language (the platform's tag is the hint) and
+// sentiment of the n posts post(i) returns, in one batch when a can.
+func scorePosts(ctx context.Context, a Analyzer, n int, post func(i int) *chorus.Post) {
+	if ba, ok := a.(BatchAnalyzer); ok {
+		texts, hints, langs := make([]string, n), make([]string, n), make([]string, n)
+		for i := range n {
+			p := post(i)
+			texts[i], hints[i] = p.Text, p.Lang
+		}
+		out := make([]chorus.Sentiment, n)
+		ba.AnalyzeBatch(ctx, texts, hints, langs, out)
+		for i := range n {
+			p := post(i)
+			p.Lang = langs[i]
+			p.Sentiment = &out[i]
+		}
+		return
+	}
+	for i := range n {
+		p := post(i)
+		lang, s := a.Analyze(p.Text, p.Lang)
+		p.Lang = lang
+		p.Sentiment = &s
+	}
 }
 
 // RunWorkers runs n workers named prefix-0 … prefix-(n-1) until ctx ends.

@@ -169,7 +169,7 @@ func (imp *importer) dryRun(files []string, an ingest.Analyzer, stdout io.Writer
 		}
 		seen[p.Key()] = true
 		entries := []chorus.Entry{{Post: p}}
-		ingest.Score(an, entries)
+		ingest.Score(context.Background(), an, entries)
 		imp.accepted.Add(1)
 		return enc.Encode(entries[0].Post)
 	})

@@ -45,6 +45,7 @@ func runScore(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	cfg.LogLevel = env("CHORUS_LOG_LEVEL", "warn")
 	lang := fs.String("lang", "auto", "auto (detect per post), en or zh")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "scoring goroutines")
+	fs.StringVar(&cfg.Scorer, "scorer", env("CHORUS_SCORER", ""), "HTTP scorer URL to use before the built-in models, sent batches of lines; empty for the built-in models only (env CHORUS_SCORER)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -85,14 +86,7 @@ func scoreStream(ctx context.Context, an *analysis.Engine, lang string, workers 
 	for range workers {
 		wg.Go(func() {
 			for j := range jobs {
-				j.out = make([][]byte, len(j.lines))
-				for i, line := range j.lines {
-					var bad bool
-					j.out[i], bad = scoreLine(an, lang, j.first+i, line)
-					if bad {
-						j.bad++
-					}
-				}
+				j.out, j.bad = scoreChunk(ctx, an, lang, j.first, j.lines)
 				close(j.done)
 			}
 		})
@@ -161,10 +155,49 @@ func scoreStream(ctx context.Context, an *analysis.Engine, lang string, workers 
 	return bad, rerr
 }
 
-func scoreLine(an *analysis.Engine, lang string, n int, line []byte) (out []byte, bad bool) {
-	fail := func(msg string) ([]byte, bool) {
+// scoreChunk scores lines numbered from first, in one batch (one request
+// per batch to a remote scorer), and returns an output line for each and
+// how many were bad.
+func scoreChunk(ctx context.Context, an *analysis.Engine, lang string, first int, lines [][]byte) ([][]byte, int) {
+	out := make([][]byte, len(lines))
+	ins := make([]scoreIn, 0, len(lines))
+	at := make([]int, 0, len(lines)) // the line of each good input
+	bad := 0
+	for i, line := range lines {
+		in, errLine := parseScoreLine(first+i, line)
+		if errLine != nil {
+			out[i] = errLine
+			bad++
+			continue
+		}
+		ins = append(ins, in)
+		at = append(at, i)
+	}
+	texts, hints, langs := make([]string, len(ins)), make([]string, len(ins)), make([]string, len(ins))
+	for k := range ins {
+		texts[k], hints[k] = *ins[k].Text, ins[k].Lang
+	}
+	sents := make([]chorus.Sentiment, len(ins))
+	if lang == "auto" {
+		an.AnalyzeBatch(ctx, texts, hints, langs, sents)
+	} else {
+		for k := range langs {
+			langs[k] = lang
+		}
+		an.ScoreBatch(ctx, texts, langs, sents)
+	}
+	for k, in := range ins {
+		s := sents[k]
+		out[at[k]], _ = json.Marshal(scoreOut{ID: in.ID, Label: s.Label, Score: round3(s.Score), Confidence: round3(s.Confidence), Lang: langs[k], Model: s.Model})
+	}
+	return out, bad
+}
+
+// parseScoreLine reads input line n; a bad line gives its error line.
+func parseScoreLine(n int, line []byte) (scoreIn, []byte) {
+	fail := func(msg string) (scoreIn, []byte) {
 		b, _ := json.Marshal(scoreErr{Line: n, Error: msg})
-		return b, true
+		return scoreIn{}, b
 	}
 	if line == nil {
 		return fail(fmt.Sprintf("line over the %d byte limit", chorus.MaxRecordBytes))
@@ -179,15 +212,7 @@ func scoreLine(an *analysis.Engine, lang string, n int, line []byte) (out []byte
 	if len(in.ID) == 0 {
 		in.ID = json.RawMessage(strconv.Itoa(n))
 	}
-	var s chorus.Sentiment
-	l := lang
-	if lang == "auto" {
-		l, s = an.Analyze(*in.Text, in.Lang)
-	} else {
-		s = an.Score(*in.Text, lang)
-	}
-	b, _ := json.Marshal(scoreOut{ID: in.ID, Label: s.Label, Score: round3(s.Score), Confidence: round3(s.Confidence), Lang: l, Model: s.Model})
-	return b, false
+	return in, nil
 }
 
 func round3(f float64) float64 {
