@@ -162,17 +162,36 @@ func (imp *importer) dryRun(files []string, an ingest.Analyzer, stdout io.Writer
 	seen := map[string]bool{}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	return imp.each(files, func(p chorus.Post) error {
+	// Scored a batch at a time, as an import is (a remote scorer gets one
+	// request per batch), and printed in input order.
+	batch := make([]chorus.Entry, 0, ingest.BatchSize)
+	flush := func() error {
+		ingest.Score(context.Background(), an, batch)
+		for i := range batch {
+			if err := enc.Encode(batch[i].Post); err != nil {
+				return err
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err := imp.each(files, func(p chorus.Post) error {
 		if seen[p.Key()] {
 			imp.duplicates.Add(1)
 			return nil
 		}
 		seen[p.Key()] = true
-		entries := []chorus.Entry{{Post: p}}
-		ingest.Score(context.Background(), an, entries)
 		imp.accepted.Add(1)
-		return enc.Encode(entries[0].Post)
+		batch = append(batch, chorus.Entry{Post: p})
+		if len(batch) == ingest.BatchSize {
+			return flush()
+		}
+		return nil
 	})
+	if ferr := flush(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // progress prints a status line to a terminal until stopped.
