@@ -59,6 +59,8 @@ func TestAnalyze(t *testing.T) {
 		{"chinese negation in a sentence", "这个结果不太好", "", "zh", chorus.Negative},
 		{"mixed, mostly chinese", "今天很开心 so happy", "", "zh", chorus.Positive},
 		{"mixed, mostly english", "I love visiting 北京 every year", "", "en", chorus.Positive},
+		{"same words in both", "对不起。我忘了……你已经不再需要我了 Sorry, I forgot. You don't need me anymore.", "", "zh", chorus.Negative},
+		{"bare weibo repost", "//@人民日报:???", "", "zh", chorus.Neutral},
 		{"japanese unscored", "今日はとても楽しかったです", "", "ja", chorus.Unscored},
 		{"korean unscored", "오늘 정말 행복해요", "", "ko", chorus.Unscored},
 		{"spanish unscored", "No me gusta nada esta película, es muy aburrida", "", "es", chorus.Unscored},
