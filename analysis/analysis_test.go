@@ -4,17 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis/linear"
+	"github.com/chorus-news/chorus/analysis/remote/remotetest"
 )
 
 func newEngine(t testing.TB) *Engine {
@@ -332,24 +331,7 @@ func TestAnalyzeBatch(t *testing.T) {
 // TestAnalyzeBatchRemote: a batch goes to the remote scorer in requests of
 // its batch size (256), not one per post.
 func TestAnalyzeBatchRemote(t *testing.T) {
-	var requests, posts atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var items []struct{ ID, Text, Lang string }
-		json.NewDecoder(r.Body).Decode(&items)
-		requests.Add(1)
-		posts.Add(int64(len(items)))
-		var b strings.Builder
-		b.WriteString("[")
-		for i, it := range items {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, `{"id":%q,"label":"neutral","score":0,"confidence":0.9,"model":"big/3"}`, it.ID)
-		}
-		b.WriteString("]")
-		io.WriteString(w, b.String())
-	}))
-	defer srv.Close()
+	srv := remotetest.Start(t, chorus.Neutral, "big/3")
 	e, err := New(Options{Remote: srv.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -361,8 +343,8 @@ func TestAnalyzeBatchRemote(t *testing.T) {
 	}
 	langs, out := make([]string, n), make([]chorus.Sentiment, n)
 	e.AnalyzeBatch(context.Background(), texts, hints, langs, out)
-	if requests.Load() != 3 || posts.Load() != n {
-		t.Errorf("%d requests carrying %d posts; want 3 carrying %d", requests.Load(), posts.Load(), n)
+	if srv.Requests.Load() != 3 || srv.Posts.Load() != n {
+		t.Errorf("%d requests carrying %d posts; want 3 carrying %d", srv.Requests.Load(), srv.Posts.Load(), n)
 	}
 	for i := range out {
 		if out[i].Model != "big/3" || langs[i] != "en" {

@@ -2,17 +2,14 @@ package ingest_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis"
+	"github.com/chorus-news/chorus/analysis/remote/remotetest"
 	"github.com/chorus-news/chorus/ingest"
 	"github.com/chorus-news/chorus/store/embedded"
 	"github.com/chorus-news/chorus/store/redis"
@@ -186,19 +183,7 @@ func TestPipelineWithQueuedPosts(t *testing.T) {
 // TestRemoteScorerIsBatched: with an HTTP scorer, workers and imports send
 // posts to it in batches, not one request per post.
 func TestRemoteScorerIsBatched(t *testing.T) {
-	var requests, posts atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var items []struct{ ID string }
-		json.NewDecoder(r.Body).Decode(&items)
-		requests.Add(1)
-		posts.Add(int64(len(items)))
-		out := make([]map[string]any, len(items))
-		for i, it := range items {
-			out[i] = map[string]any{"id": it.ID, "label": "positive", "score": 0.5, "confidence": 0.8, "model": "big/3"}
-		}
-		json.NewEncoder(w).Encode(out)
-	}))
-	defer srv.Close()
+	srv := remotetest.Start(t, chorus.Positive, "big/3")
 	an, err := analysis.New(analysis.Options{Remote: srv.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -206,8 +191,8 @@ func TestRemoteScorerIsBatched(t *testing.T) {
 	data := sample(2000, 12)
 	for name, st := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			requests.Store(0)
-			posts.Store(0)
+			srv.Requests.Store(0)
+			srv.Posts.Store(0)
 			ctx := context.Background()
 			st.CreateEvent(ctx, chorus.Event{ID: "remote", Title: "remote"})
 			p := &ingest.Pipeline{Store: st, Analyzer: an, Workers: 2, Consumer: "r-" + name}
@@ -223,8 +208,8 @@ func TestRemoteScorerIsBatched(t *testing.T) {
 			if sum.Total != 2000 || sum.ByLabel.Positive != 2000 {
 				t.Errorf("summary %+v: want 2000 posts, all positive as the service said", sum)
 			}
-			if posts.Load() != 2000 || requests.Load() > 40 {
-				t.Errorf("%d requests carrying %d posts; want 2000 posts in batches (at most 40 requests)", requests.Load(), posts.Load())
+			if srv.Posts.Load() != 2000 || srv.Requests.Load() > 40 {
+				t.Errorf("%d requests carrying %d posts; want 2000 posts in batches (at most 40 requests)", srv.Requests.Load(), srv.Posts.Load())
 			}
 		})
 	}

@@ -2,15 +2,14 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/analysis/remote/remotetest"
 )
 
 func TestReadLine(t *testing.T) {
@@ -59,19 +58,7 @@ func TestReadLine(t *testing.T) {
 // TestScoreRemoteBatched: `chorus score --scorer URL` sends the service
 // batches, not a request per line, and prints what it answered.
 func TestScoreRemoteBatched(t *testing.T) {
-	var requests, posts atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var items []struct{ ID string }
-		json.NewDecoder(r.Body).Decode(&items)
-		requests.Add(1)
-		posts.Add(int64(len(items)))
-		out := make([]map[string]any, len(items))
-		for i, it := range items {
-			out[i] = map[string]any{"id": it.ID, "label": "negative", "score": -0.5, "confidence": 0.8, "model": "big/3"}
-		}
-		json.NewEncoder(w).Encode(out)
-	}))
-	defer srv.Close()
+	srv := remotetest.Start(t, chorus.Negative, "big/3")
 	var in strings.Builder
 	const n = 3000
 	for i := range n {
@@ -85,7 +72,7 @@ func TestScoreRemoteBatched(t *testing.T) {
 		t.Errorf("%d of %d lines scored by the service", got, n)
 	}
 	// 3,000 lines: two chunks of 2,048 and 952, each in requests of 256.
-	if posts.Load() != n || requests.Load() > 20 {
-		t.Errorf("%d requests carrying %d posts; want %d posts in batches (at most 20 requests)", requests.Load(), posts.Load(), n)
+	if srv.Posts.Load() != n || srv.Requests.Load() > 20 {
+		t.Errorf("%d requests carrying %d posts; want %d posts in batches (at most 20 requests)", srv.Requests.Load(), srv.Posts.Load(), n)
 	}
 }
