@@ -30,9 +30,10 @@
 //
 // Mentions (@name, and Weibo's "//@name:" reposts) and URLs are skipped, and
 // only the first ScanBytes of a long text are read. Only when nothing else
-// has letters do the names speak: names in Han, kana or Hangul give zh, ja
-// or ko ("//@人民日报:???", a bare Weibo repost), while Latin names, which
-// every language uses, give nothing. Detect does not allocate.
+// has letters do the names speak: names in a non-Latin script give its
+// language, Han zh, kana ja, Hangul ko ("//@人民日报:???", a bare Weibo
+// repost), while Latin names, which every language uses, give nothing.
+// Detect does not allocate.
 package lang
 
 import (
@@ -237,11 +238,9 @@ func Detect(text, hint string) string {
 	endWord()
 	if noLetters(&counts) {
 		// Only names: a non-Latin script among them tells the community
-		// the post was written in.
-		counts[latin] = 0
-		for sc := han; sc < nScripts; sc++ {
-			counts[sc] = names[sc]
-		}
+		// the post was written in; Latin names say nothing of it.
+		names[latin] = 0
+		counts = names
 	}
 	return decide(&counts, &votes, base)
 }

@@ -84,8 +84,10 @@ for idx = 1, #keys do
     local cb = 4 + (c - 1) * KF
     local eng = tonumber(ARGV[i + 3])
     fresh[#fresh + 1] = key
-    hset[#hset + 1] = key
-    hset[#hset + 1] = ARGV[i + 4]
+    if not direct then -- HSETNX stored it already
+      hset[#hset + 1] = key
+      hset[#hset + 1] = ARGV[i + 4]
+    end
     perKind[c] = (perKind[c] or 0) + 1
     local m = math.floor(tonumber(ARGV[i + 1]) / 60000) * 60
     local byKind = minutes[m]
