@@ -41,6 +41,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) 
 		s.mu.Lock()
 		s.refreshed = time.Time{}
 		s.mu.Unlock()
+		s.bump(ctx, ev.ID)
 	}
 	return created, nil
 }
