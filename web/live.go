@@ -203,14 +203,3 @@ func (s *server) heartbeat() time.Duration {
 	}
 	return liveHeartbeat
 }
-
-// collectors reports collector health. This build runs no collectors
-// (they come with the X and Weibo collector work), so the list is empty
-// rather than missing.
-func (s *server) collectors(c *gin.Context) error {
-	if _, err := s.event(c); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"collectors": []any{}})
-	return nil
-}

@@ -38,6 +38,8 @@ type Store interface {
 	// Version changes whenever what readers of event see changes (of any
 	// event for ""): the cache's key to staleness (cache.go).
 	Version(ctx context.Context, event string) (uint64, error)
+	FoldReposts(ctx context.Context, event string, reposts []chorus.Post) (chorus.SubmitResult, error)
+	Collectors(ctx context.Context, event string) ([]chorus.CollectorStatus, error)
 }
 
 // Config is what New needs.
