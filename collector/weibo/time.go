@@ -51,6 +51,7 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	now = now.Truncate(time.Second) // a relative form is never finer than that
 	local := now.In(China)
 	if s == "刚刚" || s == "just now" {
 		return now, nil
