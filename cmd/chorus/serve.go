@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/chorus-news/chorus/alert"
 	"github.com/chorus-news/chorus/collector/file"
 	"github.com/chorus-news/chorus/demo"
 	"github.com/chorus-news/chorus/ingest"
@@ -31,8 +32,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.workerFlags(fs)
 	cfg.serveFlags(fs)
 	loadDemo := fs.Bool("demo", false, "load the demo event "+demo.EventID+" (idempotent)")
+	webhook := secret(env("CHORUS_ALERT_WEBHOOK", "")) // a chat webhook's URL is its secret: never printed
+	fs.Var(&webhook, "alert-webhook", "POST a JSON alert to this URL when a spike starts in an event's timeline (env CHORUS_ALERT_WEBHOOK)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	if webhook != "" {
+		if err := alert.CheckURL(string(webhook)); err != nil {
+			return usagef("--alert-webhook (CHORUS_ALERT_WEBHOOK): %v", err)
+		}
 	}
 	if fs.NArg() > 0 {
 		return usagef("serve: unexpected argument %q", fs.Arg(0))
@@ -77,9 +85,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ingest.RunWorkers(wctx, cfg.Workers, consumerName("serve"), ingest.Worker{Source: st, Analyzer: an, Logger: log, Stats: ingest.NewMetrics(reg)})
 		})
 	}
+	if webhook != "" {
+		wg.Go(func() { _ = (&alert.Watcher{Store: st, URL: string(webhook), Logger: log}).Run(wctx) })
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "store", st.Kind(), "workers", cfg.Workers, "token", cfg.Token != "")
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "store", st.Kind(), "workers", cfg.Workers, "token", cfg.Token != "", "alert_webhook", webhook != "")
 
 	select {
 	case <-ctx.Done():
