@@ -53,13 +53,19 @@ const (
 
 // Supported lists the format names Read accepts, in the order help text
 // shows them.
-func Supported() []string { return []string{Auto, NDJSON, CSV} }
+func Supported() []string {
+	s := []string{Auto, NDJSON, CSV}
+	for _, f := range platformFormats {
+		s = append(s, f.name)
+	}
+	return s
+}
 
 // planned are the formats the import command names that other packages will
 // read (collector/x, collector/weibo, collector/article). Until they are
 // wired in here, Read says so instead of calling them unknown.
 func planned() []string {
-	return []string{"twarc2", "x-archive", "weibo-api", "weibo-mobile", "weibo-crawler", "article"}
+	return []string{"weibo-api", "weibo-mobile", "weibo-crawler", "article"}
 }
 
 // Record is one record read from a file.
@@ -96,6 +102,10 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		}
 		src, closer = f, f
 	}
+	file := ""
+	if name != "-" {
+		file = name
+	}
 	br := bufio.NewReaderSize(src, bufSize)
 	head, err := br.Peek(len(gzipMagic))
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
@@ -103,14 +113,14 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("read %s: %w", displayName(name), err)
 	}
 	if string(head) != gzipMagic && !strings.HasSuffix(strings.ToLower(name), ".gz") {
-		return &readCloser{Reader: br, closer: closer}, nil
+		return &readCloser{Reader: br, closer: closer, name: file}, nil
 	}
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		closeQuiet(closer)
 		return nil, fmt.Errorf("open %s: gzip: %w", displayName(name), err)
 	}
-	return &gzipReadCloser{zr: zr, closer: closer}, nil
+	return &gzipReadCloser{zr: zr, closer: closer, name: file}, nil
 }
 
 func displayName(name string) string {
@@ -130,7 +140,10 @@ func closeQuiet(c io.Closer) {
 type readCloser struct {
 	io.Reader
 	closer io.Closer
+	name   string // "" for stdin
 }
+
+func (r *readCloser) fileName() string { return r.name }
 
 func (r *readCloser) Close() error {
 	if r.closer == nil {
@@ -143,7 +156,10 @@ func (r *readCloser) Close() error {
 type gzipReadCloser struct {
 	zr     *gzip.Reader
 	closer io.Closer
+	name   string
 }
+
+func (g *gzipReadCloser) fileName() string { return g.name }
 
 func (g *gzipReadCloser) Read(p []byte) (int, error) {
 	n, err := g.zr.Read(p)
@@ -171,6 +187,10 @@ type reader func(br *bufio.Reader, fn func(Record) error) error
 // returns an I/O error, fn's error, or an error wrapping chorus.ErrInvalid
 // when the format is unknown or cannot be told.
 func Read(r io.Reader, format string, fn func(Record) error) error {
+	var name string // the file's name, for formats that read files beside it
+	if n, ok := r.(interface{ fileName() string }); ok {
+		name = n.fileName()
+	}
 	if rc, ok := r.(*readCloser); ok {
 		r = rc.Reader // Open's own buffer: use it rather than copy from it
 	}
@@ -197,6 +217,9 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 		if format, err = Sniff(head); err != nil {
 			return err
 		}
+	}
+	if read := platformReader(format); read != nil {
+		return read(br, name, fn)
 	}
 	read, err := lookup(format)
 	if err != nil {
