@@ -53,9 +53,14 @@ func (s *server) live(c *gin.Context) error {
 // (they come with the X and Weibo collector work), so the list is empty
 // rather than missing.
 func (s *server) collectors(c *gin.Context) error {
-	if _, err := s.event(c); err != nil {
+	ev, err := s.event(c)
+	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"collectors": []any{}})
+	list, err := s.cfg.Store.Collectors(c.Request.Context(), ev.ID)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"collectors": list})
 	return nil
 }

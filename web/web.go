@@ -35,6 +35,8 @@ type Store interface {
 	Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error)
 	Post(ctx context.Context, event string, platform chorus.Platform, id string) (chorus.Post, error)
 	Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error)
+	FoldReposts(ctx context.Context, event string, reposts []chorus.Post) (chorus.SubmitResult, error)
+	Collectors(ctx context.Context, event string) ([]chorus.CollectorStatus, error)
 }
 
 // Config is what New needs.

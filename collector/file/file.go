@@ -10,7 +10,7 @@
 //     created_at is anything chorus.ParseTime takes, or Unix seconds or
 //     milliseconds. Unknown fields, "event" and "sentiment" are ignored.
 //   - csv: a header row of canonical field names, matched without case:
-//     platform, id, text, lang, created_at, url, quoted_id, source,
+//     platform, id, text, lang, created_at, url, quoted_id, repost_of, source,
 //     author_id, author_handle, author_name, author_followers (or author.id
 //     …), likes, reposts, replies, quotes (or metrics_likes, metrics.likes
 //     …). Other columns are ignored. Separators ',', tab and ';' are told

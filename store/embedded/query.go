@@ -52,7 +52,7 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 			platforms = []chorus.Platform{platform}
 		}
 		for _, p := range platforms {
-			ps := chorus.PlatformSummary{Total: get(platformCounter(p))}
+			ps := chorus.PlatformSummary{Total: get(platformCounter(p)), Reposts: get(platformReposts(p))}
 			for _, l := range chorus.Labels {
 				ps.ByLabel.Add(l, get(platformLabelCounter(p, l)))
 			}
@@ -63,9 +63,11 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 		if platform != "" {
 			sum.Total = sum.ByPlatform[platform].Total
 			sum.ByLabel = sum.ByPlatform[platform].ByLabel
+			sum.Reposts = sum.ByPlatform[platform].Reposts
 			langs = []byte("plang/" + string(platform) + "/")
 		} else {
 			sum.Total = get(ckTotal)
+			sum.Reposts = get(reposts())
 			for _, l := range chorus.Labels {
 				sum.ByLabel.Add(l, get(labelCounter(l)))
 			}

@@ -74,6 +74,18 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 			if chorus.Platform(a) == platform && n != 0 {
 				sum.ByLang[b] = n
 			}
+		case "r":
+			if platform == "" {
+				sum.Reposts = n
+			}
+		case "rp":
+			if ps, ok := sum.ByPlatform[chorus.Platform(a)]; ok {
+				ps.Reposts = n
+				sum.ByPlatform[chorus.Platform(a)] = ps
+				if chorus.Platform(a) == platform {
+					sum.Reposts = n
+				}
+			}
 		}
 	}
 	for pl, ps := range sum.ByPlatform {

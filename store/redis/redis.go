@@ -10,6 +10,7 @@
 //	chorus:{e}:q               stream of submitted, untallied posts (field p = post JSON); consumer group "chorus"
 //	chorus:{e}:tallied         set   "platform:id" of every tallied post: the tally identity
 //	chorus:{e}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>
+//	                                 and r, rp|<platform>: plain reposts folded into reach (collect.go)
 //	chorus:{e}:b:1m|1h|1d      hash  "<bucket start, unix s>|<platform>|<label>" → count
 //	chorus:{e}:t:<platform>:<label>
 //	                           zset  created_at index: score unix ms, member "platform:id";
@@ -24,6 +25,7 @@
 // every case, XACKs and XDELs their entries, so Queued is the stream length
 // and a replayed tally counts nothing twice. A post without a language is
 // counted under "und". chorus.Top listings show at most TopN posts.
+// Folded reposts, checkpoints and collector statuses: collect.go.
 package redis
 
 import (
