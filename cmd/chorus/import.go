@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +34,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.storeFlags(fs)
 	cfg.workerFlags(fs)
 	event := fs.String("event", "", "event id the posts belong to (required; created when missing)")
-	format := fs.String("format", "auto", "input format: auto, ndjson, csv")
+	format := fs.String("format", "auto", "input format: "+strings.Join(file.Supported(), ", ")+" (auto tells them apart)")
 	dryRun := fs.Bool("dry-run", false, "parse and score without storing; print the canonical posts as JSON lines")
 	if err := parse(fs, args, stderr); err != nil {
 		return err

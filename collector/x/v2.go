@@ -3,6 +3,7 @@ package x
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/chorus-news/chorus"
@@ -279,4 +280,45 @@ func v2Author(t *tweet, c *context) chorus.Author {
 		return u.author()
 	}
 	return chorus.Author{ID: string(t.AuthorID)}
+}
+
+// PageInfo is what a search page says besides its posts.
+type PageInfo struct {
+	NewestID    string
+	OldestID    string
+	NextToken   string
+	ResultCount int
+	Results     int      // posts in data (the page's own results, not includes)
+	Errors      []string // partial errors beside data, as text
+}
+
+// DecodePage decodes one API v2 response body (a recent-search page),
+// calling emit for each post or bad post. The error is a
+// *chorus.FieldError when the body itself is not a page: cut off, not
+// JSON, or not an object.
+func DecodePage(body []byte, source string, emit func(chorus.Post, error) error) (PageInfo, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return PageInfo{}, &chorus.FieldError{Field: "body", Reason: "empty"}
+	}
+	if body[0] != '{' {
+		return PageInfo{}, &chorus.FieldError{Field: "body", Reason: fmt.Sprintf("not a JSON object: starts %q", clip(body))}
+	}
+	var p page
+	if err := json.Unmarshal(body, &p); err != nil {
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || te.Field == "data" {
+			return PageInfo{}, jsonError("", err)
+		}
+	}
+	info := PageInfo{NewestID: string(p.Meta.NewestID), OldestID: string(p.Meta.OldestID), NextToken: p.Meta.NextToken, ResultCount: int(p.Meta.ResultCount)}
+	for _, e := range p.Errors {
+		info.Errors = append(info.Errors, e.String())
+	}
+	items, err := decodeData(p.Data)
+	if err != nil {
+		return info, err
+	}
+	info.Results = len(items)
+	return info, pagePosts(&p, source, emit)
 }
