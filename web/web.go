@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,12 +111,31 @@ func (s *server) wrap(h handler) gin.HandlerFunc {
 		}
 		status := statusOf(err)
 		msg := err.Error()
-		if status == http.StatusInternalServerError {
+		switch status {
+		case http.StatusInternalServerError:
 			s.log.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "err", err)
 			msg = "internal error; see the server log"
+		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+			wait, _ := chorus.RetryAfter(err, unavailableRetry)
+			c.Header("Retry-After", strconv.Itoa(retrySeconds(wait)))
+			if status == http.StatusServiceUnavailable {
+				s.log.Warn("store unavailable", "method", c.Request.Method, "path", c.FullPath(), "err", err)
+				msg = "store unavailable: " + strings.TrimPrefix(msg, "store unavailable: ")
+			}
 		}
 		c.AbortWithStatusJSON(status, gin.H{"error": msg})
 	}
+}
+
+// unavailableRetry is the Retry-After of a 503: long enough for a Redis
+// restart or a cluster failover to be under way, short enough that
+// clients notice the recovery quickly.
+const unavailableRetry = 2 * time.Second
+
+// retrySeconds rounds a wait up to whole seconds, at least 1 (Retry-After
+// counts in seconds).
+func retrySeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }
 
 func statusOf(err error) int {
@@ -131,7 +151,9 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, errUnsupportedType):
 		return http.StatusUnsupportedMediaType
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, chorus.ErrBusy):
+		return http.StatusTooManyRequests
+	case errors.Is(err, chorus.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
