@@ -53,19 +53,13 @@ const (
 
 // Supported lists the format names Read accepts, in the order help text
 // shows them.
-func Supported() []string {
-	s := []string{Auto, NDJSON, CSV}
-	for _, f := range platformFormats {
-		s = append(s, f.name)
-	}
-	return s
-}
+func Supported() []string { return append([]string{Auto, NDJSON, CSV}, registeredNames()...) }
 
 // planned are the formats the import command names that other packages will
 // read (collector/x, collector/weibo, collector/article). Until they are
 // wired in here, Read says so instead of calling them unknown.
 func planned() []string {
-	return []string{"weibo-api", "weibo-mobile", "weibo-crawler", "article"}
+	return []string{"twarc2", "x-archive", "weibo-api", "weibo-mobile", "weibo-crawler", "article"}
 }
 
 // Record is one record read from a file.
@@ -102,10 +96,6 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		}
 		src, closer = f, f
 	}
-	file := ""
-	if name != "-" {
-		file = name
-	}
 	br := bufio.NewReaderSize(src, bufSize)
 	head, err := br.Peek(len(gzipMagic))
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
@@ -113,14 +103,14 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("read %s: %w", displayName(name), err)
 	}
 	if string(head) != gzipMagic && !strings.HasSuffix(strings.ToLower(name), ".gz") {
-		return &readCloser{Reader: br, closer: closer, name: file}, nil
+		return &readCloser{Reader: br, closer: closer}, nil
 	}
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		closeQuiet(closer)
 		return nil, fmt.Errorf("open %s: gzip: %w", displayName(name), err)
 	}
-	return &gzipReadCloser{zr: zr, closer: closer, name: file}, nil
+	return &gzipReadCloser{zr: zr, closer: closer}, nil
 }
 
 func displayName(name string) string {
@@ -140,10 +130,7 @@ func closeQuiet(c io.Closer) {
 type readCloser struct {
 	io.Reader
 	closer io.Closer
-	name   string // "" for stdin
 }
-
-func (r *readCloser) fileName() string { return r.name }
 
 func (r *readCloser) Close() error {
 	if r.closer == nil {
@@ -156,10 +143,7 @@ func (r *readCloser) Close() error {
 type gzipReadCloser struct {
 	zr     *gzip.Reader
 	closer io.Closer
-	name   string
 }
-
-func (g *gzipReadCloser) fileName() string { return g.name }
 
 func (g *gzipReadCloser) Read(p []byte) (int, error) {
 	n, err := g.zr.Read(p)
@@ -187,10 +171,13 @@ type reader func(br *bufio.Reader, fn func(Record) error) error
 // returns an I/O error, fn's error, or an error wrapping chorus.ErrInvalid
 // when the format is unknown or cannot be told.
 func Read(r io.Reader, format string, fn func(Record) error) error {
-	var name string // the file's name, for formats that read files beside it
-	if n, ok := r.(interface{ fileName() string }); ok {
-		name = n.fileName()
-	}
+	return ReadFile(r, "", format, fn)
+}
+
+// ReadFile is Read for a stream opened from the file name ("-" or "" when
+// it has none): formats registered by other packages may use the name and
+// the file's modification time (see Input).
+func ReadFile(r io.Reader, name, format string, fn func(Record) error) error {
 	if rc, ok := r.(*readCloser); ok {
 		r = rc.Reader // Open's own buffer: use it rather than copy from it
 	}
@@ -214,12 +201,28 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 		if len(bytes.TrimSpace(head)) == 0 && err == io.EOF {
 			return nil // an empty file holds no posts
 		}
+		if gb, ok := gbHead(head); ok {
+			// Not UTF-8 but GB18030 (GBK): a platform's file saved on
+			// Chinese Windows.
+			if f, err := Sniff(gb); err == nil {
+				if _, ok := registered(f); ok {
+					return readRegistered(gbReader(br), name, f, fn)
+				}
+			}
+		}
 		if format, err = Sniff(head); err != nil {
 			return err
 		}
 	}
-	if read := platformReader(format); read != nil {
-		return read(br, name, fn)
+	if _, ok := registered(format); ok {
+		if !sniffed {
+			if head, _ := br.Peek(sniffBytes); len(head) > 0 {
+				if _, ok := gbHead(head); ok {
+					br = gbReader(br)
+				}
+			}
+		}
+		return readRegistered(br, name, format, fn)
 	}
 	read, err := lookup(format)
 	if err != nil {
@@ -229,6 +232,21 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 		return err
 	}
 	return read(br, fn)
+}
+
+// readRegistered hands br to a registered format's decoder.
+func readRegistered(br *bufio.Reader, name, format string, fn func(Record) error) error {
+	f, _ := registered(format)
+	in := Input{R: br}
+	if name != "-" {
+		in.Name = name
+	}
+	if in.Name != "" {
+		if fi, err := os.Stat(in.Name); err == nil {
+			in.ModTime = fi.ModTime()
+		}
+	}
+	return f.Read(in, fn)
 }
 
 // lookup maps a format name to its reader. A new format is one more case.

@@ -1,4 +1,4 @@
-package file
+package x_test
 
 import (
 	"compress/gzip"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chorus-news/chorus/collector/file"
 	"github.com/chorus-news/chorus/collector/x"
 )
 
@@ -13,7 +14,7 @@ import (
 // not; an archive's tweets.js picks up account.js beside it.
 func TestXFormatsAuto(t *testing.T) {
 	dir := t.TempDir()
-	raw, err := os.ReadFile("../x/testdata/twarc2-raw.jsonl")
+	raw, err := os.ReadFile("testdata/twarc2-raw.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,23 +33,23 @@ func TestXFormatsAuto(t *testing.T) {
 		owner       string
 		firstSource string
 	}{
-		{"../x/testdata/twarc2-raw.jsonl", 12, 0, "", x.SourceTwarc2},
+		{"testdata/twarc2-raw.jsonl", 12, 0, "", x.SourceTwarc2},
 		{gz, 12, 0, "", x.SourceTwarc2},
-		{"../x/testdata/twarc2-flat.jsonl", 12, 0, "", x.SourceTwarc2},
-		{"../x/testdata/twarc2-stream-cut.jsonl", 6, 1, "", x.SourceTwarc2},
-		{"../x/testdata/twarc1.jsonl", 5, 0, "", x.SourceTwarc2},
-		{"../x/testdata/archive/tweets.js", 4, 0, "desk_reader", x.SourceArchive},
-		{"../x/testdata/archive-old/tweet.js", 2, 0, "", x.SourceArchive},
+		{"testdata/twarc2-flat.jsonl", 12, 0, "", x.SourceTwarc2},
+		{"testdata/twarc2-stream-cut.jsonl", 6, 1, "", x.SourceTwarc2},
+		{"testdata/twarc1.jsonl", 5, 0, "", x.SourceTwarc2},
+		{"testdata/archive/tweets.js", 4, 0, "desk_reader", x.SourceArchive},
+		{"testdata/archive-old/tweet.js", 2, 0, "", x.SourceArchive},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
-			rc, err := Open(tt.file, nil)
+			rc, err := file.Open(tt.file, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rc.Close()
 			var posts, bad int
-			err = Read(rc, "auto", func(r Record) error {
+			err = file.ReadFile(rc, tt.file, "auto", func(r file.Record) error {
 				if r.Err != nil {
 					bad++
 					return nil
