@@ -18,6 +18,7 @@ import (
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector/file"
 	_ "github.com/chorus-news/chorus/collector/weibo" // weibo-api, weibo-mobile, weibo-crawler, weibo-search
+	_ "github.com/chorus-news/chorus/collector/x"     // twarc2, x-archive
 	"github.com/chorus-news/chorus/ingest"
 )
 

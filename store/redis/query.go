@@ -202,6 +202,13 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 	if err != nil {
 		return page, fmt.Errorf("posts: %w", err)
 	}
+	if q.Cursor == "" && q.Sort == chorus.Recent && !q.Until.IsZero() {
+		// Time indexes score created_at in ms: start strictly below Until
+		// (page.lua skips every member tied with a cursor whose member
+		// sorts lowest).
+		cur = cursor{score: strconv.FormatInt(q.Until.UnixMilli(), 10)}
+	}
+	windowed := !q.Since.IsZero() || !q.Until.IsZero()
 	if err := s.exists(ctx, event); err != nil {
 		return page, fmt.Errorf("posts: %w", err)
 	}
@@ -216,9 +223,10 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 	var last []cursor // the cursor of each post in page.Posts
 	for {
 		want := q.Limit + 1 - len(page.Posts)
-		if filter != "" {
+		if filter != "" || windowed && q.Sort == chorus.Top {
 			want = max(want, 100)
 		}
+		done := false
 		rows, err := s.lua.page.Run(ctx, s.rdb, pageKeys, cur.score, cur.member, want).Slice()
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			return page, fmt.Errorf("posts of %s: %w", event, err)
@@ -228,6 +236,12 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 			score, _ := rows[i+1].(string)
 			cur = cursor{score: score, member: member}
 			js, _ := rows[i+2].(string)
+			if q.Sort == chorus.Recent && !q.Since.IsZero() {
+				if ms, err := strconv.ParseFloat(score, 64); err == nil && int64(ms) < q.Since.UnixMilli() {
+					done = true // newest first: the rest are older still
+					break
+				}
+			}
 			if js == "" {
 				continue // indexed but gone: cannot happen short of manual edits
 			}
@@ -238,13 +252,16 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 			if filter != "" && (p.Sentiment == nil || p.Sentiment.Label != filter) {
 				continue
 			}
+			if windowed && !q.InWindow(p.CreatedAt) {
+				continue
+			}
 			page.Posts = append(page.Posts, p)
 			last = append(last, cur)
 			if len(page.Posts) > q.Limit {
 				break
 			}
 		}
-		if len(page.Posts) > q.Limit || len(rows) < 3*want {
+		if done || len(page.Posts) > q.Limit || len(rows) < 3*want {
 			break
 		}
 	}

@@ -137,6 +137,9 @@ func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Ent
 	if err != nil {
 		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
 	}
+	if n > 0 {
+		s.bump(ctx, event)
+	}
 	return n, nil
 }
 
@@ -196,6 +199,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		case -1:
 			return chorus.Post{}, fmt.Errorf("correct %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
 		case 1:
+			s.bump(ctx, event)
 			return p, nil
 		}
 		// The post changed between the read and the script: read again.
