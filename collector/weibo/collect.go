@@ -142,32 +142,35 @@ type checkpoint struct {
 // search index is not instant.
 const overlap = 10 * time.Minute
 
-// Run collects until done (or, with Follow, until ctx ends), handing posts
-// to sink and keeping the checkpoint and health in store. A fault that
-// retrying cannot mend (a rejected cookie or token) stops it with a
-// *collector.FatalError saying what to fix; a malformed page stops it
-// naming the page, everything before it kept.
+// Run collects until done (or, with Follow, until ctx ends, returning
+// nil), handing posts to sink and keeping the checkpoint in store; run
+// (started and finished by the caller, as chorus collect and the
+// Supervisor do) gets the pages, posts, waits and faults. A fault that
+// retrying cannot mend (a rejected cookie or token) is a
+// *collector.FatalError saying what to fix; a malformed page stops the
+// run naming the page, everything before it handed over.
 func (c *Collector) Run(ctx context.Context, run *collector.Run, store collector.Store, sink collector.Sink) error {
 	if strings.TrimSpace(c.opts.Query) == "" {
-		return run.Finish(ctx, collector.Fatalf("no query: give --query or set the event's --query-weibo"))
+		return collector.Fatalf("no query: give --query or set the event's --query-weibo")
 	}
 	if c.api && !c.opts.Token.Set() {
-		return run.Finish(ctx, collector.Fatalf("no token: set WEIBO_ACCESS_TOKEN"))
+		return collector.Fatalf("no token: set WEIBO_ACCESS_TOKEN")
 	}
 	c.http.Run = run
-	run.Start(ctx)
 	for {
-		err := c.pass(ctx, run, store, sink)
-		if err != nil {
-			return run.Finish(ctx, err)
+		if err := c.pass(ctx, run, store, sink); err != nil {
+			if ctx.Err() != nil && c.opts.Follow {
+				return nil
+			}
+			return err
 		}
 		if !c.opts.Follow || (!c.opts.End.IsZero() && c.now().After(c.opts.End)) {
-			return run.Finish(ctx, nil)
+			return nil
 		}
 		wait := c.opts.Poll + time.Duration(c.rng.Int64N(int64(c.opts.Poll/4)+1))
 		run.Pausing(ctx, wait)
 		if err := collector.Sleep(ctx, wait); err != nil {
-			return run.Finish(ctx, nil)
+			return nil
 		}
 		run.Resume(ctx)
 	}

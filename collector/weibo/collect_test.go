@@ -178,7 +178,8 @@ func runOnce(t *testing.T, c *Collector, st collector.Store) (*sinkPosts, *colle
 	run := collector.NewRun(c.Status(), collector.RunOptions{Store: st})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := c.Run(ctx, run, st, sink)
+	run.Start(ctx)
+	err := run.Finish(ctx, c.Run(ctx, run, st, sink))
 	return sink, run, err
 }
 
@@ -522,7 +523,8 @@ func TestFollowPolls(t *testing.T) {
 	run := collector.NewRun(c.Status(), collector.RunOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
-	if err := c.Run(ctx, run, collector.NopStore{}, sink); err != nil {
+	run.Start(ctx)
+	if err := run.Finish(ctx, c.Run(ctx, run, collector.NopStore{}, sink)); err != nil {
 		t.Fatal(err)
 	}
 	if f.hits[1] < 3 {
