@@ -124,10 +124,10 @@ func (c *Collector) Status() chorus.CollectorStatus {
 
 // Rejected is how many posts could not be read; Expanded how many long
 // posts were fetched whole; Capped the slices that hit the page cap.
-func (c *Collector) Rejected() int      { return c.rejected }
-func (c *Collector) Expanded() int      { return c.expanded }
-func (c *Collector) Capped() []string   { return c.capped }
-func (c *Collector) now() time.Time     { return c.opts.Now() }
+func (c *Collector) Rejected() int    { return c.rejected }
+func (c *Collector) Expanded() int    { return c.expanded }
+func (c *Collector) Capped() []string { return c.capped }
+func (c *Collector) now() time.Time   { return c.opts.Now() }
 func (c *Collector) checkpointKey() string {
 	return collector.CheckpointKey(c.name(), c.opts.Query)
 }
