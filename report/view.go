@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"time"
 
 	"github.com/chorus-news/chorus"
 )
@@ -17,6 +18,8 @@ type view struct {
 	Platforms []platformRow
 	Langs     []langRow
 	Quotes    []quoteGroup
+	// Filled is the timeline with its empty buckets, for charts.
+	Filled []chorus.Point
 }
 
 // labelRow is one label's count; Share is of the scored posts (unscored
@@ -82,7 +85,8 @@ func (rep *Report) view(ctx context.Context) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &view{Report: rep, Stats: st, Method: rep.Method(st), Scored: scoredOf(rep.Summary.ByLabel), Labels: labelRows(rep.Summary.ByLabel)}
+	v := &view{Report: rep, Stats: st, Method: rep.Method(st), Scored: scoredOf(rep.Summary.ByLabel), Labels: labelRows(rep.Summary.ByLabel),
+		Filled: filled(rep.Bucket, rep.Timeline)}
 	for _, p := range rep.Platforms {
 		v.Platforms = append(v.Platforms, platformRow{
 			Platform: p.Platform, Name: platformName(p.Platform), Total: p.Summary.Total,
@@ -124,3 +128,43 @@ func bucketLabel(b chorus.Bucket, p chorus.Point) string {
 }
 
 func pointTotal(p chorus.Point) int64 { return p.Positive + p.Neutral + p.Negative + p.Unscored }
+
+// maxFilled bounds how many buckets a filled timeline may have.
+const maxFilled = 5000
+
+// filled is the timeline with the empty buckets between its first and
+// last put back as zeros (the stores leave them out), so that a chart's
+// bars stand where their times are. Past maxFilled buckets it is left as
+// it is.
+func filled(b chorus.Bucket, points []chorus.Point) []chorus.Point {
+	if len(points) < 2 {
+		return points
+	}
+	first, last := points[0].T, points[len(points)-1].T
+	next := func(t time.Time) time.Time {
+		switch b {
+		case chorus.Minute:
+			return t.Add(time.Minute)
+		case chorus.Day:
+			return t.AddDate(0, 0, 1)
+		}
+		return t.Add(time.Hour)
+	}
+	n := 0
+	for t := first; !t.After(last); t = next(t) {
+		if n++; n > maxFilled {
+			return points
+		}
+	}
+	out := make([]chorus.Point, 0, n)
+	i := 0
+	for t := first; !t.After(last); t = next(t) {
+		if i < len(points) && points[i].T.Equal(t) {
+			out = append(out, points[i])
+			i++
+			continue
+		}
+		out = append(out, chorus.Point{T: t})
+	}
+	return out
+}

@@ -246,7 +246,7 @@ func (x *xlsx) timeline(v *view) error {
 	s := &sheetRows{x: x, sheet: sheetTimeline}
 	b := func(s string) styled { return styled{s, x.bold} }
 	s.add(b("bucket start (UTC)"), b("positive"), b("neutral"), b("negative"), b("unscored"), b("total"))
-	for _, p := range v.Timeline {
+	for _, p := range v.Filled {
 		s.add(p.T, p.Positive, p.Neutral, p.Negative, p.Unscored, pointTotal(p))
 	}
 	if s.err != nil {
@@ -258,7 +258,7 @@ func (x *xlsx) timeline(v *view) error {
 	if err := f.SetPanes(sheetTimeline, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	n := len(v.Timeline)
+	n := len(v.Filled)
 	if n == 0 {
 		return nil
 	}

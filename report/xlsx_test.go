@@ -95,7 +95,7 @@ func TestXLSX(t *testing.T) {
 		}
 		if _, ok := files["xl/charts/chart1.xml"]; !ok {
 			t.Error("no chart in the workbook")
-		} else if !strings.Contains(files["xl/charts/chart1.xml"], "Timeline!$B$2:$B$10") {
+		} else if !strings.Contains(files["xl/charts/chart1.xml"], "Timeline!$B$2:$B$127") {
 			t.Error("the chart does not plot the Timeline sheet's positive column")
 		}
 		posts3 := files["xl/worksheets/sheet3.xml"]
