@@ -383,6 +383,15 @@ type PostQuery struct {
 	Sort     Sort     // Recent by default
 	Limit    int      // 1..MaxPageSize
 	Cursor   string   // opaque, from PostPage.NextCursor
+	// Since and Until bound created_at: Since <= created_at < Until; a
+	// zero time leaves that side open. A timeline bucket's posts are
+	// Since = its start, Until = the next bucket's start.
+	Since, Until time.Time
+}
+
+// InWindow reports whether t is inside the query's Since/Until window.
+func (q PostQuery) InWindow(t time.Time) bool {
+	return (q.Since.IsZero() || !t.Before(q.Since)) && (q.Until.IsZero() || t.Before(q.Until))
 }
 
 // Page sizes for post listings.
@@ -451,7 +460,42 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrLocked   = errors.New("locked")
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable is a fault of the store's, not of the request: Redis
+	// unreachable, a cluster down or failing over, a timeout. Retry later
+	// (HTTP 503 with Retry-After).
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrBusy says the store takes no more for now: an event's queue is at
+	// its cap. A *BusyError carries how long to wait (HTTP 429).
+	ErrBusy = errors.New("busy")
 )
+
+// BusyError is back-pressure: wait Wait, then send the same posts again
+// (identity makes the repeat harmless). errors.Is(err, ErrBusy) holds.
+type BusyError struct {
+	Wait   time.Duration
+	Reason string
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("busy: %s; retry in %s", e.Reason, e.Wait.Round(time.Millisecond))
+}
+
+// Is makes errors.Is(err, ErrBusy) true for every BusyError.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// RetryAfter says how long to wait before retrying after err: the wait a
+// *BusyError carries, or def for a store that is unavailable. ok is false
+// for an error that retrying does not cure.
+func RetryAfter(err error, def time.Duration) (wait time.Duration, ok bool) {
+	var be *BusyError
+	switch {
+	case errors.As(err, &be):
+		return be.Wait, true
+	case errors.Is(err, ErrUnavailable):
+		return def, true
+	}
+	return 0, false
+}
 
 // FieldError is bad input in one field. Readers add file and line.
 type FieldError struct {

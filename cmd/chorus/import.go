@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector/file"
+	_ "github.com/chorus-news/chorus/collector/weibo" // weibo-api, weibo-mobile, weibo-crawler, weibo-search
+	_ "github.com/chorus-news/chorus/collector/x"     // twarc2, x-archive
 	"github.com/chorus-news/chorus/ingest"
 )
 
@@ -33,7 +36,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.storeFlags(fs)
 	cfg.workerFlags(fs)
 	event := fs.String("event", "", "event id the posts belong to (required; created when missing)")
-	format := fs.String("format", "auto", "input format: auto, ndjson, csv")
+	format := fs.String("format", "auto", "input format: "+strings.Join(file.Supported(), ", "))
 	dryRun := fs.Bool("dry-run", false, "parse and score without storing; print the canonical posts as JSON lines")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -126,7 +129,7 @@ func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
 		if err != nil {
 			return err // it names the file
 		}
-		err = file.Read(rc, imp.format, func(r file.Record) error {
+		err = file.ReadFile(rc, name, imp.format, func(r file.Record) error {
 			imp.read.Add(1)
 			if r.Err != nil {
 				imp.rejected.Add(1)

@@ -26,7 +26,7 @@ const usage = `chorus — social reaction sentiment for news events
 Usage:
   chorus serve [--demo]            dashboard, JSON API and scoring workers
   chorus worker                    scoring/tallying workers only (Redis)
-  chorus import --event ID FILE…   load posts (ndjson, csv; - for stdin; .gz)
+  chorus import --event ID FILE…   load posts (ndjson, csv, twarc2, x-archive; - for stdin; .gz)
   chorus score [--lang auto|en|zh] score JSON lines from stdin
   chorus event create --id ID --title T [--query-x Q] [--query-weibo Q] [--start T] [--end T]
   chorus event list

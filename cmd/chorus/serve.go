@@ -55,7 +55,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h, err := web.New(web.Config{Store: st, Logger: log, Token: string(cfg.Token), Decode: file.DecodePost, Gatherer: reg, Version: version})
+	h, err := web.New(web.Config{Store: st, Logger: log, Token: string(cfg.Token), Decode: file.DecodePost, Gatherer: reg, Registerer: reg, Version: version})
 	if err != nil {
 		return fmt.Errorf("build web handler: %w", err)
 	}
