@@ -205,8 +205,8 @@ func (c *Collector) mobileHeaders(cid string) http.Header {
 // pageResult is what one search page gave.
 type pageResult struct {
 	posts    []chorus.Post
-	cards    int  // post cards on the page
-	last     bool // the page says no page follows
+	cards    int       // post cards on the page
+	last     bool      // the page says no page follows
 	oldest   time.Time // of the cards' own posts
 	newest   time.Time
 	outside  int // posts outside the slice asked for
