@@ -95,19 +95,27 @@ type Sentiment struct {
 // Post is the canonical post every collector produces and every store keeps.
 // Identity is (Event, Platform, ID).
 type Post struct {
-	Platform  Platform   `json:"platform"`
-	ID        string     `json:"id"`
-	Event     string     `json:"event"`
-	Author    Author     `json:"author"`
-	Text      string     `json:"text"`
-	Lang      string     `json:"lang,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	URL       string     `json:"url,omitempty"`
-	Metrics   Metrics    `json:"metrics"`
-	QuotedID  string     `json:"quoted_id,omitempty"`
+	Platform  Platform  `json:"platform"`
+	ID        string    `json:"id"`
+	Event     string    `json:"event"`
+	Author    Author    `json:"author"`
+	Text      string    `json:"text"`
+	Lang      string    `json:"lang,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	URL       string    `json:"url,omitempty"`
+	Metrics   Metrics   `json:"metrics"`
+	QuotedID  string    `json:"quoted_id,omitempty"`
+	// RepostOf marks a plain repost (an X retweet, an empty Weibo repost):
+	// the reposter added no words of their own, so it is not a reaction of
+	// its own but reach on the original, whose id this is. Such a record
+	// is counted once in Summary.Reposts and is never scored or listed.
+	RepostOf  string     `json:"repost_of,omitempty"`
 	Source    string     `json:"source,omitempty"`
 	Sentiment *Sentiment `json:"sentiment,omitempty"`
 }
+
+// IsRepost says whether p is a plain repost, folded into reach.
+func (p *Post) IsRepost() bool { return p.RepostOf != "" }
 
 // Key is the post's identity inside its event: "platform:id".
 func (p *Post) Key() string { return string(p.Platform) + ":" + p.ID }
@@ -143,7 +151,7 @@ func (p *Post) Validate() error {
 	for _, f := range []struct{ name, v string }{
 		{"id", p.ID}, {"author.id", p.Author.ID}, {"author.handle", p.Author.Handle},
 		{"author.name", p.Author.Name}, {"lang", p.Lang}, {"url", p.URL},
-		{"quoted_id", p.QuotedID}, {"source", p.Source},
+		{"quoted_id", p.QuotedID}, {"repost_of", p.RepostOf}, {"source", p.Source},
 	} {
 		if len(f.v) > MaxFieldBytes {
 			return &FieldError{Field: f.name, Reason: fmt.Sprintf("%d bytes, over the %d byte limit", len(f.v), MaxFieldBytes)}
@@ -157,6 +165,13 @@ func (p *Post) Validate() error {
 	}
 	if strings.ContainsAny(p.ID, " \t\r\n") {
 		return &FieldError{Field: "id", Reason: fmt.Sprintf("contains white space: %q", clip(p.ID))}
+	}
+	p.RepostOf = strings.TrimSpace(p.RepostOf)
+	if strings.ContainsAny(p.RepostOf, " \t\r\n") {
+		return &FieldError{Field: "repost_of", Reason: fmt.Sprintf("contains white space: %q", clip(p.RepostOf))}
+	}
+	if p.RepostOf != "" && p.RepostOf == p.ID {
+		return &FieldError{Field: "repost_of", Reason: "a post cannot repost itself"}
 	}
 	for _, n := range []struct {
 		name string
@@ -289,6 +304,7 @@ type PlatformSummary struct {
 	Total   int64       `json:"total"`
 	ByLabel LabelCounts `json:"by_label"`
 	Net     float64     `json:"net"`
+	Reposts int64       `json:"reposts_folded"`
 }
 
 // Summary is an event's tallies.
@@ -299,6 +315,9 @@ type Summary struct {
 	ByPlatform map[Platform]PlatformSummary `json:"by_platform"`
 	ByLang     map[string]int64             `json:"by_lang"`
 	Net        float64                      `json:"net"`
+	// Reposts counts plain reposts folded into reach (Post.RepostOf):
+	// each once, none of them in Total.
+	Reposts int64 `json:"reposts_folded"`
 }
 
 // Bucket is a timeline granularity.
@@ -364,6 +383,15 @@ type PostQuery struct {
 	Sort     Sort     // Recent by default
 	Limit    int      // 1..MaxPageSize
 	Cursor   string   // opaque, from PostPage.NextCursor
+	// Since and Until bound created_at: Since <= created_at < Until; a
+	// zero time leaves that side open. A timeline bucket's posts are
+	// Since = its start, Until = the next bucket's start.
+	Since, Until time.Time
+}
+
+// InWindow reports whether t is inside the query's Since/Until window.
+func (q PostQuery) InWindow(t time.Time) bool {
+	return (q.Since.IsZero() || !t.Before(q.Since)) && (q.Until.IsZero() || t.Before(q.Until))
 }
 
 // Page sizes for post listings.
@@ -390,6 +418,41 @@ type Entry struct {
 	Post Post
 }
 
+// CollectorStatus is one collector's health, as the store keeps it and
+// GET /api/v1/events/:id/collectors shows it. Name is unique within the
+// event ("x-search", "x-stream", "weibo-mobile", …). It never holds a
+// credential.
+type CollectorStatus struct {
+	Event          string    `json:"event"`
+	Name           string    `json:"name"`
+	Platform       Platform  `json:"platform"`
+	Query          string    `json:"query,omitempty"`
+	Mode           string    `json:"mode"`  // once, follow or poll
+	State          string    `json:"state"` // see the Collector* states
+	StartedAt      time.Time `json:"started_at,omitzero"`
+	UpdatedAt      time.Time `json:"updated_at,omitzero"`
+	LastPostAt     time.Time `json:"last_post_at,omitzero"` // when a post was last handed over
+	NewestPost     time.Time `json:"newest_post,omitzero"`  // created_at of the newest post seen
+	Posts          int64     `json:"posts"`
+	Pages          int64     `json:"pages"`
+	RateLimitWaits int64     `json:"rate_limit_waits"`
+	Errors         int64     `json:"errors"`
+	LastError      string    `json:"last_error,omitempty"`
+	LastErrorAt    time.Time `json:"last_error_at,omitzero"`
+	NextRetryAt    time.Time `json:"next_retry_at,omitzero"`
+	Note           string    `json:"note,omitempty"`
+}
+
+// Collector states.
+const (
+	CollectorRunning = "running" // fetching
+	CollectorWaiting = "waiting" // waiting out a stated rate limit, or between polls
+	CollectorBackoff = "backoff" // retrying after a transient fault
+	CollectorStopped = "stopped" // stopped by the user (or serve shutting down)
+	CollectorFailed  = "failed"  // stopped by a fault it cannot retry (bad credentials)
+	CollectorDone    = "done"    // a one-shot run that finished
+)
+
 // Error kinds that cross package lines. web maps them to HTTP statuses and
 // cmd/chorus to exit codes, each in one function.
 var (
@@ -397,7 +460,42 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrLocked   = errors.New("locked")
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable is a fault of the store's, not of the request: Redis
+	// unreachable, a cluster down or failing over, a timeout. Retry later
+	// (HTTP 503 with Retry-After).
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrBusy says the store takes no more for now: an event's queue is at
+	// its cap. A *BusyError carries how long to wait (HTTP 429).
+	ErrBusy = errors.New("busy")
 )
+
+// BusyError is back-pressure: wait Wait, then send the same posts again
+// (identity makes the repeat harmless). errors.Is(err, ErrBusy) holds.
+type BusyError struct {
+	Wait   time.Duration
+	Reason string
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("busy: %s; retry in %s", e.Reason, e.Wait.Round(time.Millisecond))
+}
+
+// Is makes errors.Is(err, ErrBusy) true for every BusyError.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// RetryAfter says how long to wait before retrying after err: the wait a
+// *BusyError carries, or def for a store that is unavailable. ok is false
+// for an error that retrying does not cure.
+func RetryAfter(err error, def time.Duration) (wait time.Duration, ok bool) {
+	var be *BusyError
+	switch {
+	case errors.As(err, &be):
+		return be.Wait, true
+	case errors.Is(err, ErrUnavailable):
+		return def, true
+	}
+	return 0, false
+}
 
 // FieldError is bad input in one field. Readers add file and line.
 type FieldError struct {

@@ -13,9 +13,11 @@ import (
 )
 
 // Queue takes validated posts of one event (Redis: a stream; embedded: a
-// log bucket).
+// log bucket), and folds plain reposts (chorus.Post.RepostOf) into reach:
+// each counted once, never scored or listed.
 type Queue interface {
 	Submit(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error)
+	FoldReposts(ctx context.Context, event string, reposts []chorus.Post) (chorus.SubmitResult, error)
 }
 
 // BatchSize is how many posts go to the store in one step.
@@ -35,22 +37,33 @@ type Result struct {
 }
 
 // Submit validates posts, sets their event, and queues the good ones in
-// batches. A bad post is listed in Rejected by its index and costs no other
-// post. The error is the store's, after which nothing more was queued.
+// batches; plain reposts are folded into reach instead (and count as
+// accepted or duplicates like posts). A bad post is listed in Rejected by
+// its index and costs no other post. The error is the store's, after which
+// nothing more was queued.
 func Submit(ctx context.Context, q Queue, event string, posts []chorus.Post) (Result, error) {
 	res := Result{Rejected: []Rejected{}}
 	good := make([]chorus.Post, 0, min(len(posts), BatchSize))
+	var folded []chorus.Post
 	flush := func() error {
-		if len(good) == 0 {
-			return nil
+		if len(good) > 0 {
+			r, err := q.Submit(ctx, event, good)
+			if err != nil {
+				return fmt.Errorf("submit %d posts to event %s: %w", len(good), event, err)
+			}
+			res.Accepted += r.Accepted
+			res.Duplicates += r.Duplicates
+			good = good[:0]
 		}
-		r, err := q.Submit(ctx, event, good)
-		if err != nil {
-			return fmt.Errorf("submit %d posts to event %s: %w", len(good), event, err)
+		if len(folded) > 0 {
+			r, err := q.FoldReposts(ctx, event, folded)
+			if err != nil {
+				return fmt.Errorf("fold %d reposts into event %s: %w", len(folded), event, err)
+			}
+			res.Accepted += r.Accepted
+			res.Duplicates += r.Duplicates
+			folded = folded[:0]
 		}
-		res.Accepted += r.Accepted
-		res.Duplicates += r.Duplicates
-		good = good[:0]
 		return nil
 	}
 	for i := range posts {
@@ -61,8 +74,12 @@ func Submit(ctx context.Context, q Queue, event string, posts []chorus.Post) (Re
 			res.Rejected = append(res.Rejected, Rejected{Index: i, Error: err.Error()})
 			continue
 		}
-		good = append(good, p)
-		if len(good) == BatchSize {
+		if p.IsRepost() {
+			folded = append(folded, p)
+		} else {
+			good = append(good, p)
+		}
+		if len(good) == BatchSize || len(folded) == BatchSize {
 			if err := flush(); err != nil {
 				return res, err
 			}

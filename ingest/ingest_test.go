@@ -214,3 +214,57 @@ func TestRemoteScorerIsBatched(t *testing.T) {
 		})
 	}
 }
+
+// TestRepostsFoldIntoReach: plain reposts, by Submit (the HTTP path) or by
+// the pipeline (imports), are folded into reach once each and never become
+// posts, in both stores.
+func TestRepostsFoldIntoReach(t *testing.T) {
+	at := time.Date(2024, 7, 31, 19, 0, 0, 0, time.UTC)
+	orig := chorus.Post{Platform: chorus.X, ID: "100", Text: "Best selfie of the Games, no contest", Lang: "en", CreatedAt: at}
+	var batch []chorus.Post
+	batch = append(batch, orig)
+	for i := range 5 {
+		batch = append(batch, chorus.Post{Platform: chorus.X, ID: fmt.Sprint(200 + i), RepostOf: "100", CreatedAt: at.Add(time.Minute)})
+	}
+	batch = append(batch, chorus.Post{Platform: chorus.Weibo, ID: "300", RepostOf: "5062", CreatedAt: at}, batch[1]) // the last repeats a repost
+	for name, st := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st.CreateEvent(ctx, chorus.Event{ID: "rt", Title: "rt"})
+			res, err := ingest.Submit(ctx, st, "rt", batch[:4])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Accepted != 4 || res.Duplicates != 0 || len(res.Rejected) != 0 {
+				t.Errorf("Submit = %+v; want 4 accepted", res)
+			}
+			p := &ingest.Pipeline{Store: st, Analyzer: engine(t), Workers: 2, Consumer: "rt-" + name}
+			counts, err := p.Run(ctx, "rt", func(emit func(chorus.Post) error) error {
+				for _, b := range batch {
+					b.Event = "rt"
+					if err := b.Validate(); err != nil {
+						return err
+					}
+					if err := emit(b); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts.Accepted != 3 || counts.Duplicates != 5 {
+				t.Errorf("pipeline: accepted %d, duplicates %d; want 3 and 5", counts.Accepted, counts.Duplicates)
+			}
+			sum, err := st.Summary(ctx, "rt", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Total != 1 || sum.Reposts != 6 || sum.ByPlatform[chorus.X].Reposts != 5 || sum.ByPlatform[chorus.Weibo].Reposts != 1 {
+				t.Errorf("summary: total %d, reposts %d (x %d, weibo %d); want 1 post and 6 reposts (5 and 1)",
+					sum.Total, sum.Reposts, sum.ByPlatform[chorus.X].Reposts, sum.ByPlatform[chorus.Weibo].Reposts)
+			}
+		})
+	}
+}

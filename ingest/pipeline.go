@@ -81,7 +81,7 @@ func (p *Pipeline) Run(ctx context.Context, event string, produce func(emit func
 				if failed {
 					continue // drain so that produce never blocks
 				}
-				res, err := submit(ctx, event, b)
+				res, err := submitOrFold(ctx, p.Store, submit, event, b)
 				mu.Lock()
 				if err != nil {
 					if submitErr == nil {
@@ -132,4 +132,41 @@ func (p *Pipeline) Run(ctx context.Context, event string, produce func(emit func
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// submitOrFold hands the plain reposts of batch b to the store's fold path
+// and the rest to submit, adding up both results.
+func submitOrFold(ctx context.Context, q Queue, submit func(context.Context, string, []chorus.Post) (chorus.SubmitResult, error), event string, b []chorus.Post) (chorus.SubmitResult, error) {
+	var folded []chorus.Post
+	posts := b[:0:0]
+	for i := range b {
+		if b[i].IsRepost() {
+			if folded == nil {
+				// Only a batch with reposts pays for the split.
+				posts = make([]chorus.Post, 0, len(b))
+				posts = append(posts, b[:i]...)
+			}
+			folded = append(folded, b[i])
+		} else if folded != nil {
+			posts = append(posts, b[i])
+		}
+	}
+	if folded == nil {
+		return submit(ctx, event, b)
+	}
+	var res chorus.SubmitResult
+	if len(posts) > 0 {
+		r, err := submit(ctx, event, posts)
+		if err != nil {
+			return res, err
+		}
+		res = r
+	}
+	r, err := q.FoldReposts(ctx, event, folded)
+	if err != nil {
+		return res, fmt.Errorf("fold %d reposts: %w", len(folded), err)
+	}
+	res.Accepted += r.Accepted
+	res.Duplicates += r.Duplicates
+	return res, nil
 }

@@ -40,36 +40,69 @@ type Worker struct {
 }
 
 // Run works until ctx ends. A store error is logged and retried after a
-// pause: a worker outlives a Redis restart.
+// pause that doubles up to 5 s: a worker outlives a Redis restart or a
+// cluster failover and carries on by itself when the store is back.
 func (w *Worker) Run(ctx context.Context) error {
-	log := w.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("component", "worker", "consumer", w.Name)
-	backoff := 100 * time.Millisecond
+	log := w.logger()
+	backoff := minBackoff
+	down := false // the store was unavailable at the last step
 	for ctx.Err() == nil {
-		n, err := w.Step(ctx)
+		_, err := w.Step(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			log.Error("work step failed; retrying", "err", err, "wait", backoff)
-			select {
-			case <-ctx.Done():
-			case <-time.After(backoff):
+			if errors.Is(err, chorus.ErrUnavailable) {
+				if !down {
+					log.Warn("store unavailable; retrying", "err", err, "wait", backoff)
+				}
+				down = true
+			} else {
+				log.Error("work step failed; retrying", "err", err, "wait", backoff)
 			}
-			backoff = min(2*backoff, 5*time.Second)
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, maxBackoff)
 			continue
 		}
-		_ = n
-		backoff = 100 * time.Millisecond
+		if down {
+			log.Info("store available again")
+			down = false
+		}
+		backoff = minBackoff
 	}
 	return nil
 }
 
+// Back-off bounds of a worker whose store fails.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (w *Worker) logger() *slog.Logger {
+	log := w.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return log.With("component", "worker", "consumer", w.Name)
+}
+
 // Step reads one batch, scores it and tallies it, returning how many
-// entries it handled.
+// entries it handled. When the store is unavailable at the tally, Step
+// keeps the scored batch and tries again with back-off until it succeeds
+// or ctx ends (the entries then stay queued and are handed out again).
+// A panic while scoring (a poisoned post) is an error: the batch stays
+// queued, and the store moves a post delivered too often to its dead
+// letters.
 func (w *Worker) Step(ctx context.Context) (int, error) {
 	batch, block := w.Batch, w.Block
 	if batch <= 0 {
@@ -80,7 +113,7 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	}
 	entries, err := w.Source.Read(ctx, w.Name, batch, block)
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			return 0, nil
 		}
 		return 0, fmt.Errorf("read queue: %w", err)
@@ -93,10 +126,10 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	// is read: a remote scorer has its own timeout, the tally is one atomic
 	// step, and finishing saves a replay (and a batch scored by the fallback
 	// only because the process was stopping).
-	Score(context.WithoutCancel(ctx), w.Analyzer, entries)
-	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	n, err := w.Source.Tally(tctx, entries)
+	if err := safeScore(context.WithoutCancel(ctx), w.Analyzer, entries); err != nil {
+		return 0, err
+	}
+	n, err := w.tally(ctx, entries)
 	if err != nil {
 		return 0, fmt.Errorf("tally %d entries: %w", len(entries), err)
 	}
@@ -104,6 +137,33 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 		w.Stats.Tallied(len(entries), n, time.Since(start))
 	}
 	return len(entries), nil
+}
+
+// tally tallies a scored batch, retrying while the store is unavailable.
+func (w *Worker) tally(ctx context.Context, entries []chorus.Entry) (int, error) {
+	backoff := minBackoff
+	for {
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		n, err := w.Source.Tally(tctx, entries)
+		cancel()
+		if err == nil || !errors.Is(err, chorus.ErrUnavailable) || ctx.Err() != nil {
+			return n, err
+		}
+		w.logger().Debug("tally: store unavailable; retrying the batch in hand", "err", err, "wait", backoff)
+		sleep(ctx, backoff)
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// safeScore is Score that turns a panic of the analyzer into an error.
+func safeScore(ctx context.Context, a Analyzer, entries []chorus.Entry) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("scoring a batch of %d posts panicked: %v", len(entries), r)
+		}
+	}()
+	Score(ctx, a, entries)
+	return nil
 }
 
 // BatchAnalyzer scores many posts in one call (analysis.Engine: with a

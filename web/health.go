@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,7 +16,9 @@ func (s *server) health(c *gin.Context) error {
 	defer cancel()
 	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.log.Warn("store unreachable", "err", err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "store": s.cfg.Store.Kind(), "error": "store unreachable"})
+		c.Header("Retry-After", strconv.Itoa(retrySeconds(unavailableRetry)))
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "store": s.cfg.Store.Kind(),
+			"error": "store unavailable: " + strings.TrimPrefix(err.Error(), "store unavailable: ")})
 		return nil
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok", "store": s.cfg.Store.Kind(), "version": s.cfg.Version})

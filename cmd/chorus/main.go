@@ -26,10 +26,13 @@ const usage = `chorus — social reaction sentiment for news events
 Usage:
   chorus serve [--demo]            dashboard, JSON API and scoring workers
   chorus worker                    scoring/tallying workers only (Redis)
-  chorus import --event ID FILE…   load posts (ndjson, csv; - for stdin; .gz)
+  chorus import --event ID FILE…   load posts (ndjson, csv, twarc2, x-archive; - for stdin; .gz)
+  chorus collect PLATFORM --event ID [--query Q] [--follow|--poll D]
+                                   collect posts from a platform (see README)
   chorus score [--lang auto|en|zh] score JSON lines from stdin
   chorus event create --id ID --title T [--query-x Q] [--query-weibo Q] [--start T] [--end T]
   chorus event list
+  chorus report --event ID --format csv|json|xlsx|html|pdf [-o FILE]
   chorus version
 
 Settings (flag, environment): --redis CHORUS_REDIS_URL, --data-dir CHORUS_DATA_DIR,
@@ -55,8 +58,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runScore(ctx, rest, stdin, stdout, stderr)
 	case "event":
 		err = runEvent(ctx, rest, stdout, stderr)
-	case "collect", "report":
-		err = usagef("%s is not in this build yet: the X and Weibo collectors and the reports come next (CONTRACT.md lists them)", cmd)
+	case "report":
+		err = runReport(ctx, rest, stdout, stderr)
+	case "collect":
+		err = runCollect(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chorus", version)
 	case "help", "-h", "--help":

@@ -22,6 +22,7 @@ const (
 	colCreatedAt
 	colURL
 	colQuotedID
+	colRepostOf
 	colSource
 	colAuthorID
 	colAuthorHandle
@@ -61,6 +62,8 @@ func columnOf(name string) (int, bool) {
 		return colURL, true
 	case "quoted_id":
 		return colQuotedID, true
+	case "repost_of":
+		return colRepostOf, true
 	case "source":
 		return colSource, true
 	case "author_id":
@@ -282,6 +285,7 @@ func (h *header) post(fields []string) (chorus.Post, error) {
 		Lang:     strings.TrimSpace(get(colLang)),
 		URL:      strings.TrimSpace(get(colURL)),
 		QuotedID: strings.TrimSpace(get(colQuotedID)),
+		RepostOf: strings.TrimSpace(get(colRepostOf)),
 		Source:   get(colSource),
 		Author: chorus.Author{
 			ID:     strings.TrimSpace(get(colAuthorID)),

@@ -179,6 +179,8 @@ func (d *decoder) postMember(p *chorus.Post, key []byte) error {
 		return d.metrics(&p.Metrics)
 	case "quoted_id":
 		return d.idField("quoted_id", &p.QuotedID)
+	case "repost_of":
+		return d.idField("repost_of", &p.RepostOf)
 	case "source":
 		return d.stringField("source", &p.Source)
 	}

@@ -30,6 +30,8 @@
 //	            yet moved into idx and timeline (pending.go)
 //	  top       top-N by engagement all, p/P: engagement + created_at + post
 //	            key → "", at most Options.TopN each
+//	  reposts   folded plain reposts, and checkpoints and collector statuses
+//	            in top-level buckets: collect.go
 //
 // Counter deltas of a batch are summed in memory and each counter is written
 // once per transaction. A post key in an index or cursor is never parsed:
@@ -117,6 +119,7 @@ type Store struct {
 	batches    atomic.Int64 // Submit and Tally batches in them
 	closed     chan struct{}
 	once       sync.Once
+	versions   versions // what readers see, per event (version.go)
 }
 
 type claim struct {

@@ -1,11 +1,12 @@
 package embedded
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/chorus-news/chorus"
 )
 
 // Group commit. bbolt has one writer at a time and each commit pays for two
@@ -30,7 +31,8 @@ const (
 	maxGather = 2 * time.Millisecond
 )
 
-var errClosed = errors.New("store closed")
+// errClosed: a closed store is unavailable to whoever still holds it.
+var errClosed = fmt.Errorf("store closed: %w", chorus.ErrUnavailable)
 
 type writeReq struct {
 	fn   func(*bolt.Tx) error

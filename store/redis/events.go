@@ -16,7 +16,8 @@ import (
 
 // CreateEvent defines an event and its queue. An id that exists already is
 // left as it is (created=false).
-func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) {
+func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err error) {
+	defer func() { err = classify(err) }()
 	if err := ev.Validate(); err != nil {
 		return false, fmt.Errorf("create event: %w", err)
 	}
@@ -41,6 +42,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) 
 		s.mu.Lock()
 		s.refreshed = time.Time{}
 		s.mu.Unlock()
+		s.bump(ctx, ev.ID)
 	}
 	return created, nil
 }
@@ -55,7 +57,8 @@ func (s *Store) ensureGroup(ctx context.Context, stream string) error {
 }
 
 // Event returns one event.
-func (s *Store) Event(ctx context.Context, id string) (chorus.Event, error) {
+func (s *Store) Event(ctx context.Context, id string) (_ chorus.Event, err error) {
+	defer func() { err = classify(err) }()
 	var ev chorus.Event
 	b, err := s.rdb.HGet(ctx, registryKey, id).Bytes()
 	if errors.Is(err, goredis.Nil) {
@@ -71,7 +74,8 @@ func (s *Store) Event(ctx context.Context, id string) (chorus.Event, error) {
 }
 
 // Events lists every event, oldest created first.
-func (s *Store) Events(ctx context.Context) ([]chorus.Event, error) {
+func (s *Store) Events(ctx context.Context) (_ []chorus.Event, err error) {
+	defer func() { err = classify(err) }()
 	all, err := s.rdb.HGetAll(ctx, registryKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)

@@ -17,7 +17,8 @@ import (
 )
 
 // Summary is the event's tallies, of one platform when platform != "".
-func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platform) (chorus.Summary, error) {
+func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platform) (_ chorus.Summary, err error) {
+	defer func() { err = classify(err) }()
 	sum := chorus.Summary{Event: event, ByPlatform: map[chorus.Platform]chorus.PlatformSummary{}, ByLang: map[string]int64{}}
 	if platform != "" && platformIndex(platform) < 0 {
 		return sum, fmt.Errorf("summary: %w", &chorus.FieldError{Field: "platform", Reason: fmt.Sprintf("unknown platform %q", platform)})
@@ -74,6 +75,18 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 			if chorus.Platform(a) == platform && n != 0 {
 				sum.ByLang[b] = n
 			}
+		case "r":
+			if platform == "" {
+				sum.Reposts = n
+			}
+		case "rp":
+			if ps, ok := sum.ByPlatform[chorus.Platform(a)]; ok {
+				ps.Reposts = n
+				sum.ByPlatform[chorus.Platform(a)] = ps
+				if chorus.Platform(a) == platform {
+					sum.Reposts = n
+				}
+			}
 		}
 	}
 	for pl, ps := range sum.ByPlatform {
@@ -86,7 +99,8 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 
 // Timeline is the event's counts per bucket, oldest first, for the buckets
 // that hold posts.
-func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, platform chorus.Platform) ([]chorus.Point, error) {
+func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, platform chorus.Platform) (_ []chorus.Point, err error) {
+	defer func() { err = classify(err) }()
 	if !slices.Contains(chorus.Buckets, b) {
 		return nil, fmt.Errorf("timeline: %w", &chorus.FieldError{Field: "bucket", Reason: fmt.Sprintf("unknown bucket %q (want 1m, 1h or 1d)", b)})
 	}
@@ -141,7 +155,8 @@ func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, pla
 }
 
 // Post returns one stored post.
-func (s *Store) Post(ctx context.Context, event string, platform chorus.Platform, id string) (chorus.Post, error) {
+func (s *Store) Post(ctx context.Context, event string, platform chorus.Platform, id string) (_ chorus.Post, err error) {
+	defer func() { err = classify(err) }()
 	var p chorus.Post
 	if err := s.exists(ctx, event); err != nil {
 		return p, fmt.Errorf("post: %w", err)
@@ -164,7 +179,8 @@ func (s *Store) Post(ctx context.Context, event string, platform chorus.Platform
 // platform and label. The cursor holds the last post's score and key, so
 // paging visits every post once even when many share one score. chorus.Top
 // lists the TopN posts by engagement (overall or of a platform).
-func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error) {
+func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ chorus.PostPage, err error) {
+	defer func() { err = classify(err) }()
 	page := chorus.PostPage{Posts: []chorus.Post{}}
 	if q.Platform != "" && platformIndex(q.Platform) < 0 {
 		return page, fmt.Errorf("posts: %w", &chorus.FieldError{Field: "platform", Reason: fmt.Sprintf("unknown platform %q", q.Platform)})
@@ -186,6 +202,13 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 	if err != nil {
 		return page, fmt.Errorf("posts: %w", err)
 	}
+	if q.Cursor == "" && q.Sort == chorus.Recent && !q.Until.IsZero() {
+		// Time indexes score created_at in ms: start strictly below Until
+		// (page.lua skips every member tied with a cursor whose member
+		// sorts lowest).
+		cur = cursor{score: strconv.FormatInt(q.Until.UnixMilli(), 10)}
+	}
+	windowed := !q.Since.IsZero() || !q.Until.IsZero()
 	if err := s.exists(ctx, event); err != nil {
 		return page, fmt.Errorf("posts: %w", err)
 	}
@@ -200,9 +223,10 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 	var last []cursor // the cursor of each post in page.Posts
 	for {
 		want := q.Limit + 1 - len(page.Posts)
-		if filter != "" {
+		if filter != "" || windowed && q.Sort == chorus.Top {
 			want = max(want, 100)
 		}
+		done := false
 		rows, err := s.lua.page.Run(ctx, s.rdb, pageKeys, cur.score, cur.member, want).Slice()
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			return page, fmt.Errorf("posts of %s: %w", event, err)
@@ -212,6 +236,12 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 			score, _ := rows[i+1].(string)
 			cur = cursor{score: score, member: member}
 			js, _ := rows[i+2].(string)
+			if q.Sort == chorus.Recent && !q.Since.IsZero() {
+				if ms, err := strconv.ParseFloat(score, 64); err == nil && int64(ms) < q.Since.UnixMilli() {
+					done = true // newest first: the rest are older still
+					break
+				}
+			}
 			if js == "" {
 				continue // indexed but gone: cannot happen short of manual edits
 			}
@@ -222,13 +252,16 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 			if filter != "" && (p.Sentiment == nil || p.Sentiment.Label != filter) {
 				continue
 			}
+			if windowed && !q.InWindow(p.CreatedAt) {
+				continue
+			}
 			page.Posts = append(page.Posts, p)
 			last = append(last, cur)
 			if len(page.Posts) > q.Limit {
 				break
 			}
 		}
-		if len(page.Posts) > q.Limit || len(rows) < 3*want {
+		if done || len(page.Posts) > q.Limit || len(rows) < 3*want {
 			break
 		}
 	}

@@ -54,8 +54,8 @@ const (
 )
 
 // Submit stores the new posts of a batch and queues them, in one Lua call.
-func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error) {
-	var res chorus.SubmitResult
+func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (res chorus.SubmitResult, err error) {
+	defer func() { err = classify(err) }()
 	if err := s.exists(ctx, event); err != nil {
 		return res, fmt.Errorf("submit: %w", err)
 	}
@@ -85,7 +85,8 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 }
 
 // Queued is how many posts of event wait for their tally.
-func (s *Store) Queued(ctx context.Context, event string) (int64, error) {
+func (s *Store) Queued(ctx context.Context, event string) (_ int64, err error) {
+	defer func() { err = classify(err) }()
 	if err := s.exists(ctx, event); err != nil {
 		return 0, fmt.Errorf("queued: %w", err)
 	}
@@ -99,7 +100,8 @@ func (s *Store) Queued(ctx context.Context, event string) (int64, error) {
 // Read hands consumer up to max queued posts across all events, waiting up
 // to block when there are none. Entries another consumer read and did not
 // tally within ClaimIdle come first.
-func (s *Store) Read(ctx context.Context, consumer string, max int, block time.Duration) ([]chorus.Entry, error) {
+func (s *Store) Read(ctx context.Context, consumer string, max int, block time.Duration) (_ []chorus.Entry, err error) {
+	defer func() { err = classify(err) }()
 	if max <= 0 {
 		max = 1
 	}

@@ -10,6 +10,7 @@
 //	chorus:{e}:q               stream of submitted, untallied posts (field p = post JSON); consumer group "chorus"
 //	chorus:{e}:tallied         set   "platform:id" of every tallied post: the tally identity
 //	chorus:{e}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>
+//	                                 and r, rp|<platform>: plain reposts folded into reach (collect.go)
 //	chorus:{e}:b:1m|1h|1d      hash  "<bucket start, unix s>|<platform>|<label>" → count
 //	chorus:{e}:t:<platform>:<label>
 //	                           zset  created_at index: score unix ms, member "platform:id";
@@ -24,6 +25,7 @@
 // every case, XACKs and XDELs their entries, so Queued is the stream length
 // and a replayed tally counts nothing twice. A post without a language is
 // counted under "und". chorus.Top listings show at most TopN posts.
+// Folded reposts, checkpoints and collector statuses: collect.go.
 package redis
 
 import (
@@ -151,10 +153,30 @@ func (s *Store) Kind() string { return "redis" }
 
 // Ping fails when Redis cannot be reached.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("ping redis %s: %w", s.url, err)
+	if err := s.ping(ctx); err != nil {
+		return &unavailableError{fmt.Errorf("ping redis %s: %w", s.url, err)}
 	}
 	return nil
+}
+
+// ping asks every node: on a Cluster, every master must answer and see the
+// cluster as ok (a cluster whose master is gone refuses every key once
+// the others notice, though each live node still answers PING).
+func (s *Store) ping(ctx context.Context) error {
+	cc, ok := s.rdb.(*goredis.ClusterClient)
+	if !ok {
+		return s.rdb.Ping(ctx).Err()
+	}
+	return cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+		info, err := c.ClusterInfo(ctx).Result()
+		if err != nil {
+			return fmt.Errorf("node %s: %w", c.Options().Addr, err)
+		}
+		if !strings.Contains(info, "cluster_state:ok") {
+			return fmt.Errorf("node %s: CLUSTERDOWN: cluster_state is not ok", c.Options().Addr)
+		}
+		return nil
+	})
 }
 
 // Close closes the connections.
@@ -176,6 +198,13 @@ func (t target) options() *goredis.UniversalOptions {
 		DB:              t.db,
 		DisableIdentity: true,
 		PoolSize:        32,
+		// Fail fast while a node is down: a request during an outage gets
+		// its 503 in well under a second, and callers retry with their
+		// own back-off. (The defaults, 5 dial attempts a retry, hold each
+		// request about 2 s.)
+		DialTimeout:        2 * time.Second,
+		DialerRetries:      2,
+		DialerRetryTimeout: 50 * time.Millisecond,
 	}
 	if t.tls {
 		host, _, _ := net.SplitHostPort(t.addrs[0])

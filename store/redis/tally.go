@@ -14,7 +14,8 @@ import (
 
 // Tally records the items' sentiment, counts each post once and acks the
 // queue entries: one Lua call per event.
-func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
+func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (_ int, err error) {
+	defer func() { err = classify(err) }()
 	// Group by event, keeping order.
 	var order []string
 	byEvent := map[string][]int{}
@@ -59,8 +60,8 @@ const (
 // for a worker, which counts it then) is a duplicate, as in Submit. An
 // importer that scores in-process takes this path: it saves Redis the
 // stream entry, the read and the ack, about half its work per post.
-func (s *Store) SubmitScored(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error) {
-	var res chorus.SubmitResult
+func (s *Store) SubmitScored(ctx context.Context, event string, posts []chorus.Post) (res chorus.SubmitResult, err error) {
+	defer func() { err = classify(err) }()
 	if err := s.exists(ctx, event); err != nil {
 		return res, fmt.Errorf("submit: %w", err)
 	}
@@ -136,12 +137,16 @@ func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Ent
 	if err != nil {
 		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
 	}
+	if n > 0 {
+		s.bump(ctx, event)
+	}
 	return n, nil
 }
 
 // Correct sets a tallied post's label by hand; counters, buckets and label
 // indexes move in one Lua call.
-func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error) {
+func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (_ chorus.Post, err error) {
+	defer func() { err = classify(err) }()
 	if labelIndex(label) < 0 {
 		return chorus.Post{}, fmt.Errorf("correct: %w", &chorus.FieldError{Field: "label", Reason: fmt.Sprintf("unknown label %q", label)})
 	}
@@ -194,6 +199,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		case -1:
 			return chorus.Post{}, fmt.Errorf("correct %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
 		case 1:
+			s.bump(ctx, event)
 			return p, nil
 		}
 		// The post changed between the read and the script: read again.

@@ -71,4 +71,29 @@ type Store interface {
 	// sentiment gets Corrected=true and the note. Not tallied yet or
 	// unknown: an error wrapping chorus.ErrNotFound.
 	Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error)
+
+	// Version is a number that changes whenever what readers of event
+	// see changes (a tally that counted something, a correction, the
+	// event's creation), and of any event when event is "". It is read
+	// before the data a cache keeps, and bumped after the change is
+	// committed, so a cache never holds data older than its version. An
+	// event never written has some version, without an error.
+	Version(ctx context.Context, event string) (uint64, error)
+
+	// FoldReposts records plain reposts (Post.RepostOf set, validated, of
+	// an existing event) as reach: a repost not seen before (identity
+	// (event, platform, id), as for posts) adds one to Summary.Reposts and
+	// its platform's; a repeat is a duplicate. Reposts are not posts: no
+	// tally, listing or scoring.
+	FoldReposts(ctx context.Context, event string, reposts []chorus.Post) (chorus.SubmitResult, error)
+
+	// Checkpoint returns what SaveCheckpoint last kept under key for
+	// event, "" when nothing.
+	Checkpoint(ctx context.Context, event, key string) (string, error)
+	SaveCheckpoint(ctx context.Context, event, key, value string) error
+	// SaveCollector keeps a collector's status by (event, name);
+	// Collectors lists an existing event's, by name (empty, not nil, when
+	// none).
+	SaveCollector(ctx context.Context, st chorus.CollectorStatus) error
+	Collectors(ctx context.Context, event string) ([]chorus.CollectorStatus, error)
 }

@@ -31,6 +31,11 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"PostsPagingWithTies", testPostsPagingWithTies},
 		{"Post", testPost},
 		{"Correct", testCorrect},
+		{"PostsInWindow", testPostsInWindow},
+		{"Version", testVersion},
+		{"RepostsFoldOnce", testRepostsFoldOnce},
+		{"Checkpoints", testCheckpoints},
+		{"Collectors", testCollectors},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -616,5 +621,239 @@ func testCorrect(t *testing.T, s Store) {
 	}
 	if _, err := s.Correct(ctx, "e", chorus.X, "404", chorus.Negative, ""); !errors.Is(err, chorus.ErrNotFound) {
 		t.Errorf("Correct(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func testPostsInWindow(t *testing.T, s Store) {
+	mustCreate(t, s, "e")
+	mustSubmit(t, s, "e", mixed("e"))
+	drain(t, s, "e")
+	ctx := context.Background()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	tests := []struct {
+		name string
+		q    chorus.PostQuery
+		want []string
+	}{
+		{"two minutes", chorus.PostQuery{Since: at(time.Minute), Until: at(3 * time.Minute)}, []string{"weibo:3", "x:3", "weibo:1"}},
+		{"two minutes of x", chorus.PostQuery{Platform: chorus.X, Since: at(time.Minute), Until: at(3 * time.Minute)}, []string{"x:3"}},
+		{"first minute positive", chorus.PostQuery{Label: chorus.Positive, Since: t0, Until: at(time.Minute)}, []string{"x:2", "x:1"}},
+		{"until is exclusive", chorus.PostQuery{Until: at(2 * time.Minute)}, []string{"weibo:1", "x:2", "x:1"}},
+		{"since is inclusive", chorus.PostQuery{Since: at(61 * time.Minute)}, []string{"x:4", "weibo:2"}},
+		{"empty window", chorus.PostQuery{Since: at(5 * time.Minute), Until: at(6 * time.Minute)}, nil},
+		{"top in a window", chorus.PostQuery{Sort: chorus.Top, Since: t0, Until: at(3 * time.Minute), Limit: 3}, []string{"weibo:1", "x:1", "x:2"}},
+		{"top negative since", chorus.PostQuery{Sort: chorus.Top, Label: chorus.Negative, Since: at(2 * time.Minute)}, []string{"weibo:2"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.q.Limit == 0 {
+				tc.q.Limit = 100
+			}
+			page, err := s.Posts(ctx, "e", tc.q)
+			if err != nil {
+				t.Fatalf("Posts: %v", err)
+			}
+			if got := keys(page.Posts); !slices.Equal(got, tc.want) {
+				t.Errorf("Posts = %v, want %v", got, tc.want)
+			}
+			if len(tc.want) < tc.q.Limit && page.NextCursor != "" {
+				t.Errorf("NextCursor = %q on the only page", page.NextCursor)
+			}
+		})
+	}
+	// Paging inside a window visits each of its posts once, in order.
+	q := chorus.PostQuery{Since: t0, Until: at(3 * time.Minute), Limit: 2}
+	var got []string
+	for range 10 {
+		page, err := s.Posts(ctx, "e", q)
+		if err != nil {
+			t.Fatalf("Posts: %v", err)
+		}
+		got = append(got, keys(page.Posts)...)
+		if page.NextCursor == "" {
+			break
+		}
+		q.Cursor = page.NextCursor
+	}
+	if want := []string{"weibo:3", "x:3", "weibo:1", "x:2", "x:1"}; !slices.Equal(got, want) {
+		t.Errorf("paged window = %v, want %v", got, want)
+	}
+}
+
+func testVersion(t *testing.T, s Store) {
+	ctx := context.Background()
+	version := func(event string) uint64 {
+		t.Helper()
+		v, err := s.Version(ctx, event)
+		if err != nil {
+			t.Fatalf("Version(%q): %v", event, err)
+		}
+		return v
+	}
+	before, all := version("e"), version("")
+	mustCreate(t, s, "e")
+	mustCreate(t, s, "f")
+	if version("e") == before || version("") == all {
+		t.Errorf("creating e left its version at %d and the overall one at %d", before, all)
+	}
+	e, f, all := version("e"), version("f"), version("")
+	mustSubmit(t, s, "e", mixed("e"))
+	drain(t, s, "e")
+	if version("e") == e {
+		t.Errorf("a tally of e left its version at %d", e)
+	}
+	if version("") == all {
+		t.Errorf("a tally of e left the overall version at %d", all)
+	}
+	if version("f") != f {
+		t.Errorf("a tally of e moved f's version from %d to %d", f, version("f"))
+	}
+	e = version("e")
+	if _, err := s.Correct(ctx, "e", chorus.X, "1", chorus.Negative, ""); err != nil {
+		t.Fatal(err)
+	}
+	if version("e") == e {
+		t.Errorf("a correction left the version at %d", e)
+	}
+	// A resubmission that counts nothing need not invalidate anything,
+	// but the data read after any version is at least that new.
+	v := version("e")
+	if sum := summary(t, s, "e", ""); sum.Total != 8 || sum.ByLabel.Negative != 3 {
+		t.Errorf("summary read after version %d: %+v", v, sum)
+	}
+	v = version("e")
+	if _, err := s.FoldReposts(ctx, "e", []chorus.Post{repost("e", chorus.X, "r1", "1")}); err != nil {
+		t.Fatal(err)
+	}
+	if version("e") == v {
+		t.Errorf("a folded repost (it moves the summary's reposts) left the version at %d", v)
+	}
+	if _, err := s.Version(ctx, "never-written"); err != nil {
+		t.Errorf("Version of an unknown event: %v", err)
+	}
+}
+
+func repost(event string, pl chorus.Platform, id, of string) chorus.Post {
+	return chorus.Post{Platform: pl, ID: id, Event: event, RepostOf: of, CreatedAt: t0, Author: chorus.Author{Handle: "r" + id}}
+}
+
+func testRepostsFoldOnce(t *testing.T, s Store) {
+	ctx := context.Background()
+	mustCreate(t, s, "e")
+	mustCreate(t, s, "other")
+	mustSubmit(t, s, "e", mixed("e"))
+	drain(t, s, "e")
+	before := summary(t, s, "e", "")
+	batch := []chorus.Post{
+		repost("e", chorus.X, "r1", "1"), repost("e", chorus.X, "r2", "1"),
+		repost("e", chorus.Weibo, "r1", "5"), repost("e", chorus.X, "r1", "1"), // the last repeats the first
+	}
+	res, err := s.FoldReposts(ctx, "e", batch)
+	if err != nil {
+		t.Fatalf("FoldReposts: %v", err)
+	}
+	if res != (chorus.SubmitResult{Accepted: 3, Duplicates: 1}) {
+		t.Errorf("FoldReposts = %+v, want 3 accepted, 1 duplicate", res)
+	}
+	if res, err := s.FoldReposts(ctx, "e", batch[:2]); err != nil || res != (chorus.SubmitResult{Duplicates: 2}) {
+		t.Errorf("FoldReposts again = %+v, %v; want 2 duplicates", res, err)
+	}
+	sum := summary(t, s, "e", "")
+	if sum.Reposts != 3 || sum.ByPlatform[chorus.X].Reposts != 2 || sum.ByPlatform[chorus.Weibo].Reposts != 1 {
+		t.Errorf("reposts folded: total %d, x %d, weibo %d; want 3, 2, 1", sum.Reposts, sum.ByPlatform[chorus.X].Reposts, sum.ByPlatform[chorus.Weibo].Reposts)
+	}
+	if sum.Total != before.Total || sum.ByLabel != before.ByLabel {
+		t.Errorf("reposts moved the post tallies: total %d %+v, want %d %+v", sum.Total, sum.ByLabel, before.Total, before.ByLabel)
+	}
+	if x := summary(t, s, "e", chorus.X); x.Reposts != 2 {
+		t.Errorf("summary of x: reposts %d, want 2", x.Reposts)
+	}
+	if q, err := s.Queued(ctx, "e"); err != nil || q != 0 {
+		t.Errorf("Queued = %d, %v; want 0: reposts are not queued", q, err)
+	}
+	page, err := s.Posts(ctx, "e", chorus.PostQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range page.Posts {
+		if p.IsRepost() || p.ID == "r1" || p.ID == "r2" {
+			t.Errorf("a folded repost is listed: %+v", p)
+		}
+	}
+	if o := summary(t, s, "other", ""); o.Reposts != 0 {
+		t.Errorf("other event has %d reposts, want 0", o.Reposts)
+	}
+	if _, err := s.FoldReposts(ctx, "nope", batch[:1]); !errors.Is(err, chorus.ErrNotFound) {
+		t.Errorf("FoldReposts into an unknown event: %v, want ErrNotFound", err)
+	}
+}
+
+func testCheckpoints(t *testing.T, s Store) {
+	ctx := context.Background()
+	mustCreate(t, s, "e")
+	mustCreate(t, s, "f")
+	if v, err := s.Checkpoint(ctx, "e", "x-search/abc"); err != nil || v != "" {
+		t.Fatalf("Checkpoint before any save = %q, %v; want empty", v, err)
+	}
+	big := `{"since_id":"1818712345678901234567"}` // an id past 2^64 stays text
+	for _, v := range []string{`{"since_id":"1"}`, big} {
+		if err := s.SaveCheckpoint(ctx, "e", "x-search/abc", v); err != nil {
+			t.Fatalf("SaveCheckpoint: %v", err)
+		}
+	}
+	if err := s.SaveCheckpoint(ctx, "f", "x-search/abc", "other"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Checkpoint(ctx, "e", "x-search/abc"); err != nil || v != big {
+		t.Errorf("Checkpoint = %q, %v; want the last saved %q", v, err, big)
+	}
+	if v, _ := s.Checkpoint(ctx, "e", "x-search/abcd"); v != "" {
+		t.Errorf("another key of the same event = %q, want empty", v)
+	}
+	if v, _ := s.Checkpoint(ctx, "f", "x-search/abc"); v != "other" {
+		t.Errorf("the same key of another event = %q, want other", v)
+	}
+}
+
+func testCollectors(t *testing.T, s Store) {
+	ctx := context.Background()
+	mustCreate(t, s, "e")
+	mustCreate(t, s, "e2")
+	list, err := s.Collectors(ctx, "e")
+	if err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("Collectors before any = %#v, %v; want an empty list", list, err)
+	}
+	st := chorus.CollectorStatus{Event: "e", Name: "x-search", Platform: chorus.X, Query: "selfie", Mode: "once",
+		State: chorus.CollectorRunning, StartedAt: t0, UpdatedAt: t0, Posts: 10, Pages: 1}
+	if err := s.SaveCollector(ctx, st); err != nil {
+		t.Fatalf("SaveCollector: %v", err)
+	}
+	st.State, st.Posts, st.Pages, st.RateLimitWaits, st.LastError = chorus.CollectorDone, 250, 3, 1, "429: waited 4s"
+	if err := s.SaveCollector(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	wb := chorus.CollectorStatus{Event: "e", Name: "weibo-mobile", Platform: chorus.Weibo, Mode: "follow", State: chorus.CollectorFailed,
+		LastError: "cookie rejected: refresh WEIBO_COOKIE", NextRetryAt: t0.Add(time.Minute)}
+	if err := s.SaveCollector(ctx, wb); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveCollector(ctx, chorus.CollectorStatus{Event: "e2", Name: "x-search", State: chorus.CollectorRunning}); err != nil {
+		t.Fatal(err)
+	}
+	list, err = s.Collectors(ctx, "e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Name != "weibo-mobile" || list[1].Name != "x-search" {
+		t.Fatalf("Collectors = %+v; want weibo-mobile then x-search", list)
+	}
+	if got := list[1]; got.State != chorus.CollectorDone || got.Posts != 250 || got.RateLimitWaits != 1 || !got.StartedAt.Equal(t0) || got.LastError != st.LastError {
+		t.Errorf("x-search = %+v; want the last saved %+v", got, st)
+	}
+	if got := list[0]; !got.NextRetryAt.Equal(wb.NextRetryAt) || got.LastError != wb.LastError {
+		t.Errorf("weibo-mobile = %+v; want %+v", got, wb)
+	}
+	if _, err := s.Collectors(ctx, "nope"); !errors.Is(err, chorus.ErrNotFound) {
+		t.Errorf("Collectors of an unknown event: %v, want ErrNotFound", err)
 	}
 }

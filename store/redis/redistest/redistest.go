@@ -40,6 +40,8 @@ const installHint = "redis-server is needed for these tests and was not found on
 type Server struct {
 	Addr string // 127.0.0.1:port
 	cmd  *exec.Cmd
+	bin  string
+	args []string
 	dir  string
 	log  string
 }
@@ -49,12 +51,41 @@ func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
 
 // Stop kills the server and removes its directory.
 func (s *Server) Stop() {
-	if s.cmd.Process != nil {
+	s.Kill()
+	_ = os.RemoveAll(s.dir)
+}
+
+// Kill stops the server with SIGKILL, as a crash would, keeping its
+// directory (and so its append-only file, when on) for Restart.
+func (s *Server) Kill() {
+	if s.cmd != nil && s.cmd.Process != nil && s.cmd.ProcessState == nil {
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
 	}
-	_ = os.RemoveAll(s.dir)
 }
+
+// Restart starts a killed server again on the same port, directory and
+// settings, and waits until it answers PING.
+func (s *Server) Restart() error {
+	s.Kill()
+	var err error
+	for range 50 { // the port can linger for a moment
+		s.cmd = exec.Command(s.bin, s.args...)
+		if err = s.cmd.Start(); err != nil {
+			return fmt.Errorf("restart redis-server on %s: %w", s.Addr, err)
+		}
+		if err = s.waitPing(5 * time.Second); err == nil {
+			return nil
+		}
+		s.Kill()
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("restart redis-server on %s: %w", s.Addr, err)
+}
+
+// StartWith starts a redis-server with extra arguments (for example
+// "--appendonly", "yes", "--appendfsync", "always").
+func StartWith(extra ...string) (*Server, error) { return start(false, extra...) }
 
 // Start starts a redis-server on a free port and waits until it answers
 // PING.
@@ -81,6 +112,7 @@ func start(cluster bool, extra ...string) (*Server, error) {
 		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, log: filepath.Join(dir, "redis.log")}
 		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 			"--appendonly", "no", "--dir", dir, "--logfile", s.log}, extra...)
+		s.bin, s.args = bin, args
 		s.cmd = exec.Command(bin, args...)
 		if err := s.cmd.Start(); err != nil {
 			os.RemoveAll(dir)
