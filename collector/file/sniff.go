@@ -30,6 +30,9 @@ func Sniff(head []byte) (string, error) {
 	case '[':
 		// The first element tells, when it is an object.
 		rest := bytes.TrimLeft(trimmed[1:], " \t\r\n")
+		if bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(rest, []byte("{")), " \t\r\n"), []byte(`"tweet"`)) {
+			return "x-archive", nil // an archive's tweets.js without its window.YTD prefix
+		}
 		if len(rest) > 0 && rest[0] == '{' {
 			if f := sniffObject(rest); f != NDJSON {
 				return f, nil
