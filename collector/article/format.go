@@ -78,4 +78,3 @@ func (r *Result) Line(q Quote) int {
 	}
 	return line
 }
-
