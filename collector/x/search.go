@@ -321,4 +321,3 @@ func maxID(a, b string) string {
 	}
 	return b
 }
-

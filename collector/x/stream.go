@@ -654,4 +654,3 @@ func (s *Stream) reject(where string, err error) {
 	}
 	s.log().Warn("post not stored", "where", where, "err", err)
 }
-

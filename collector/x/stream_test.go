@@ -210,4 +210,3 @@ func TestStreamBackoff(t *testing.T) {
 		t.Errorf("401: %v, want a fatal error naming X_BEARER_TOKEN", err)
 	}
 }
-
