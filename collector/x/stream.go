@@ -536,10 +536,14 @@ func (s *Stream) connect(ctx context.Context, rt *router, runs *streamRuns, sink
 	}()
 	timer := time.NewTimer(s.stall())
 	defer timer.Stop()
+	flush := time.NewTicker(2 * time.Second) // a quiet stream's status still shows its last post
+	defer flush.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return delivered, nil
+		case <-flush.C:
+			runs.each(func(r *collector.Run) { r.Flush(ctx) })
 		case <-timer.C:
 			s.log().Warn("stream silent: reconnecting", "silence", s.stall().String())
 			runs.main.Note(ctx, fmt.Sprintf("the stream was silent for %s (no keep-alive): reconnected", s.stall()))
