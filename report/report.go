@@ -43,7 +43,7 @@ const (
 )
 
 // Formats lists every format this build writes.
-var Formats = []Format{CSV, JSON, XLSX, HTML}
+var Formats = []Format{CSV, JSON, XLSX, HTML, PDF}
 
 // ParseFormat accepts a format name, case-insensitively ("excel" for xlsx,
 // "htm" for html). The error is a *chorus.FieldError for "format".
@@ -220,6 +220,8 @@ func (rep *Report) Write(ctx context.Context, f Format, w io.Writer) error {
 		err = rep.XLSX(ctx, w)
 	case HTML:
 		err = rep.HTML(ctx, w)
+	case PDF:
+		err = rep.PDF(ctx, w)
 	default:
 		_, err = ParseFormat(string(f))
 	}

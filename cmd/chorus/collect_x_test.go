@@ -323,13 +323,3 @@ func TestServeCollectX(t *testing.T) {
 		t.Error("serve printed the bearer token")
 	}
 }
-
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
