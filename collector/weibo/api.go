@@ -75,11 +75,11 @@ func (c *Collector) fetchAPIPage(ctx context.Context, run *collector.Run, page i
 	q.Set("count", fmt.Sprint(apiPageSize))
 	q.Set("page", fmt.Sprint(page))
 	q.Set("access_token", c.opts.Token.Reveal())
-	fetchedAt := c.now()
-	body, _, err := c.http.Get(ctx, c.apiBase()+"/2/search/topics.json?"+q.Encode(), http.Header{"Accept": {"application/json"}}, c.classifyAPI)
+	body, resp, err := c.http.Get(ctx, c.apiBase()+"/2/search/topics.json?"+q.Encode(), http.Header{"Accept": {"application/json"}}, c.classifyAPI)
 	if err != nil {
 		return res, c.scrub(err)
 	}
+	fetchedAt := c.fetchTime(resp)
 	c.throttle.Reset()
 	run.Page(ctx)
 	var a apiAnswer

@@ -175,11 +175,7 @@ func containerID(q string, sl slice) string {
 }
 
 func (c *Collector) searchURL(cid string, page int) string {
-	u := c.mobileBase() + "/api/container/getIndex?containerid=" + url.QueryEscape(cid) + "&page_type=searchall"
-	if page > 1 {
-		u += fmt.Sprintf("&page=%d", page)
-	}
-	return u
+	return c.mobileBase() + "/api/container/getIndex?containerid=" + url.QueryEscape(cid) + "&page_type=searchall" + fmt.Sprintf("&page=%d", page)
 }
 
 func (c *Collector) mobileBase() string {
@@ -216,11 +212,11 @@ type pageResult struct {
 // fetchPage fetches and reads one search page, expanding long posts.
 func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid string, page int, sl slice) (pageResult, error) {
 	var res pageResult
-	fetchedAt := c.now()
-	body, _, err := c.http.Get(ctx, c.searchURL(cid, page), c.mobileHeaders(cid), c.classifyMobile)
+	body, resp, err := c.http.Get(ctx, c.searchURL(cid, page), c.mobileHeaders(cid), c.classifyMobile)
 	if err != nil {
 		return res, c.scrub(err)
 	}
+	fetchedAt := c.fetchTime(resp)
 	c.throttle.Reset()
 	run.Page(ctx)
 	var p mobilePage
@@ -311,42 +307,68 @@ type extendAnswer struct {
 	} `json:"data"`
 }
 
-// expand fetches the whole text of a post cut short. When the long text
-// cannot be had (deleted, a page that is not JSON), the cut text stays,
-// without its 全文 link.
+// expand fetches the whole text of a post cut short: statuses/extend,
+// else statuses/show. When it cannot be had (deleted, a page that is not
+// JSON), the cut text stays, without its 全文 link.
 func (c *Collector) expand(ctx context.Context, s *status) {
 	if !s.needsLongText() || s.id() == "" {
 		return
 	}
-	u := c.mobileBase() + "/statuses/extend?id=" + url.QueryEscape(s.id())
-	body, _, err := c.http.Get(ctx, u, c.mobileHeaders("100103type=61"), func(resp *http.Response, body []byte) error {
+	lenient := func(resp *http.Response, body []byte) error {
+		if resp.StatusCode == http.StatusNotFound {
+			return nil // read below as no long text
+		}
 		if err := c.classifyMobile(resp, body); err != nil {
 			var pe *pageError
 			if errors.As(err, &pe) {
-				return nil // read below as no long text
+				return nil
 			}
 			return err
 		}
 		return nil
-	})
+	}
+	id := url.QueryEscape(s.id())
+	body, _, err := c.http.Get(ctx, c.mobileBase()+"/statuses/extend?id="+id, c.mobileHeaders("100103type=61"), lenient)
 	if err != nil {
 		c.log.Warn("long text not fetched", "id", s.id(), "err", c.scrub(err))
 		return
 	}
 	c.throttle.Reset()
 	var a extendAnswer
-	if json.Unmarshal(body, &a) != nil || strings.TrimSpace(a.Data.LongTextContent) == "" {
+	if json.Unmarshal(body, &a) == nil && strings.TrimSpace(a.Data.LongTextContent) != "" {
+		s.LongText = &longText{LongTextContent: a.Data.LongTextContent}
+		if a.Data.Reposts != nil {
+			s.Reposts = *a.Data.Reposts
+		}
+		if a.Data.Comments != nil {
+			s.Comments = *a.Data.Comments
+		}
+		if a.Data.Attitudes != nil {
+			s.Attitudes = *a.Data.Attitudes
+		}
+		c.expanded++
 		return
 	}
-	s.LongText = &longText{LongTextContent: a.Data.LongTextContent}
-	if a.Data.Reposts != nil {
-		s.Reposts = *a.Data.Reposts
+	// statuses/show answers the whole post, its text whole or its
+	// longText inline.
+	body, _, err = c.http.Get(ctx, c.mobileBase()+"/statuses/show?id="+id, c.mobileHeaders("100103type=61"), lenient)
+	if err != nil {
+		return
 	}
-	if a.Data.Comments != nil {
-		s.Comments = *a.Data.Comments
+	var show struct {
+		OK   flexString `json:"ok"`
+		Data *status    `json:"data"`
 	}
-	if a.Data.Attitudes != nil {
-		s.Attitudes = *a.Data.Attitudes
+	if json.Unmarshal(body, &show) != nil || show.Data == nil || show.Data.id() != s.id() {
+		return
+	}
+	full := show.Data
+	if full.LongText != nil && strings.TrimSpace(full.LongText.LongTextContent+full.LongText.Content) != "" {
+		s.LongText = full.LongText
+	} else if t := full.Text; t != "" && !strings.Contains(t, "全文</a>") && len(Text(t)) > len(Text(s.Text)) {
+		s.LongText = &longText{LongTextContent: t}
+	} else {
+		return
 	}
 	c.expanded++
 }
