@@ -70,6 +70,7 @@ func benchSample(n int) []chorus.Post {
 type benchServer struct {
 	url   string
 	store *embedded.Store
+	n     int // posts trickled in
 }
 
 func newBenchServer(b *testing.B) *benchServer {
@@ -166,8 +167,44 @@ func BenchmarkDashboard(b *testing.B) {
 			for _, rt := range routes {
 				b.Run(rt.name, func(b *testing.B) { benchRoute(b, get, rt.path) })
 			}
+			// The event page while the event is live: 50 new posts a
+			// second, each tally invalidating the page, which is built
+			// again once for all the viewers waiting.
+			b.Run("event-page-live", func(b *testing.B) {
+				stop := srv.trickle(b, 20*time.Millisecond)
+				defer stop()
+				benchRoute(b, get, "/events/bench")
+			})
 		})
 	}
+}
+
+// trickle posts one new post every d over HTTP until stopped, as a live
+// event's collectors do.
+func (s *benchServer) trickle(b *testing.B, d time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			s.n++
+			body := fmt.Sprintf(`[{"platform":"weibo","id":"trickle-%d","text":"太好了","created_at":"2024-08-02T18:%02d:00Z"}]`, s.n, s.n%60)
+			resp, err := http.Post(s.url+"/api/v1/events/bench/posts", "application/json", strings.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // benchRoute reads path from benchViewers goroutines at once.

@@ -166,6 +166,9 @@ func (s *server) submitPosts(c *gin.Context) error {
 		posts = append(posts, p)
 		index = append(index, i)
 	}
+	// The version before: the reply waits for the tally of what it queued
+	// to bump it, so that a read right after misses the cache (awaitTally).
+	before, _ := s.cfg.Store.Version(c.Request.Context(), ev.ID)
 	res, err := ingest.Submit(c.Request.Context(), s.cfg.Store, ev.ID, posts)
 	if err != nil {
 		return err
@@ -175,16 +178,18 @@ func (s *server) submitPosts(c *gin.Context) error {
 	}
 	resp.Accepted, resp.Duplicates = res.Accepted, res.Duplicates
 	if res.Accepted > 0 {
-		s.awaitTally(c.Request.Context(), ev.ID)
+		s.awaitTally(c.Request.Context(), ev.ID, before)
 	}
 	c.JSON(http.StatusOK, resp)
 	return nil
 }
 
 // awaitTally waits, up to Config.TallyWait, until nothing of event is
-// queued. The posts are accepted either way; the wait only lets a client
-// that reads the summary next see them counted.
-func (s *server) awaitTally(ctx context.Context, event string) {
+// queued and the event's version moved past before. The posts are accepted
+// either way; the wait only lets a client that reads next see them counted
+// (Redis bumps the version just after the tally's Lua step: a read between
+// the two would still be answered from the cache).
+func (s *server) awaitTally(ctx context.Context, event string, before uint64) {
 	wait := s.cfg.TallyWait
 	if wait == 0 {
 		wait = 2 * time.Second
@@ -192,8 +197,13 @@ func (s *server) awaitTally(ctx context.Context, event string) {
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
 		n, err := s.cfg.Store.Queued(ctx, event)
-		if err != nil || n == 0 {
+		if err != nil {
 			return
+		}
+		if n == 0 {
+			if v, err := s.cfg.Store.Version(ctx, event); err != nil || v != before {
+				return
+			}
 		}
 		select {
 		case <-ctx.Done():
