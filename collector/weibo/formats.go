@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -67,7 +68,9 @@ func decoder(format string) file.Decoder {
 			return err
 		}
 		if first == '{' || first == '[' {
-			return ReadJSON(in.R, NewConverter(format, now), emit)
+			c := NewConverter(format, now)
+			c.LongTexts = siblingLongTexts(in.Name)
+			return ReadJSON(in.R, c, emit)
 		}
 		if first == 0 {
 			return nil // empty
@@ -162,5 +165,57 @@ func ownerOf(name string) CSVOwner {
 			}
 			return o
 		}
+	}
+}
+
+// siblingLongTexts finds the long-text answers saved beside a page: files
+// in its folder whose names hold the post's id (extend_<id>.json,
+// <id>.json, longtext-<id>.json …) and whose content is a long-text
+// answer. Nil when the page has no folder.
+func siblingLongTexts(name string) func(id string) string {
+	if name == "" {
+		return nil
+	}
+	dir := filepath.Dir(name)
+	var names []string
+	listed := false
+	return func(id string) string {
+		if !listed {
+			listed = true
+			if entries, err := os.ReadDir(dir); err == nil {
+				for _, e := range entries {
+					if !e.IsDir() && e.Name() != filepath.Base(name) {
+						names = append(names, e.Name())
+					}
+				}
+			}
+		}
+		for _, n := range names {
+			if !strings.Contains(n, id) {
+				continue
+			}
+			f, err := os.Open(filepath.Join(dir, n))
+			if err != nil {
+				continue
+			}
+			var a struct {
+				Data struct {
+					LongTextContent string `json:"longTextContent"`
+				} `json:"data"`
+				LongTextContent string `json:"longTextContent"`
+			}
+			err = json.NewDecoder(io.LimitReader(f, 4<<20)).Decode(&a)
+			f.Close()
+			if err != nil {
+				continue
+			}
+			if t := a.Data.LongTextContent; t != "" {
+				return t
+			}
+			if a.LongTextContent != "" {
+				return a.LongTextContent
+			}
+		}
+		return ""
 	}
 }
