@@ -32,7 +32,9 @@ func init() {
 		sniff   func([]byte) bool
 	}{
 		{FormatAPI, []string{"weibo-open-api", "weibo-json"}, nil},
-		{FormatMobile, []string{"weibo-m", "m.weibo.cn"}, nil},
+		{FormatMobile, []string{"weibo-m", "m.weibo.cn"}, func(head []byte) bool {
+			return bytes.Contains(head, []byte("$render_data"))
+		}},
 		{FormatCrawler, []string{"weibo-crawler-csv", "weibo-crawler-json", "weibospider"}, func(head []byte) bool {
 			ok, search := IsWeiboCSVHeader(firstLine(head))
 			return ok && !search
@@ -74,6 +76,9 @@ func decoder(format string) file.Decoder {
 		}
 		if first == 0 {
 			return nil // empty
+		}
+		if first == '<' {
+			return readDetailPage(in, NewConverter(format, now), emit)
 		}
 		source := format
 		if format == FormatAPI || format == FormatMobile || format == FormatCrawler || format == FormatSearch {
@@ -218,4 +223,28 @@ func siblingLongTexts(name string) func(id string) string {
 		}
 		return ""
 	}
+}
+
+// readDetailPage reads a saved m.weibo.cn/detail/<id> page: the post is in
+// its script, var $render_data = [{"status": {…}}][0] || {};
+func readDetailPage(in file.Input, c *Converter, emit emitFunc) error {
+	data, err := io.ReadAll(io.LimitReader(in.R, 16<<20))
+	if err != nil {
+		return err
+	}
+	const marker = "$render_data = "
+	i := bytes.Index(data, []byte(marker))
+	if i < 0 {
+		return emit(1, chorus.Post{}, &chorus.FieldError{Field: "format", Reason: "an HTML page without $render_data: save the JSON answer (m.weibo.cn/api/…, statuses/show) instead"})
+	}
+	line := 1 + bytes.Count(data[:i], []byte{'\n'})
+	rest := data[i+len(marker):]
+	end := bytes.Index(rest, []byte("[0] ||"))
+	if end < 0 {
+		end = bytes.Index(rest, []byte("</script>"))
+	}
+	if end < 0 {
+		end = len(rest)
+	}
+	return ReadJSON(bytes.NewReader(rest[:end]), c, func(l int, p chorus.Post, err error) error { return emit(line+l-1, p, err) })
 }

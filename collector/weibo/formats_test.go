@@ -296,8 +296,12 @@ func TestSniff(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{"mobile_search.json", "weibo-mobile"}, {"api_statuses.json", "weibo-api"}, {"api_comments.json", "weibo-api"},
 		{"crawler.json", "weibo-crawler"}, {"crawler_2019.csv", "weibo-crawler"}, {"weibo/体育迷小张/7700000003.csv", "weibo-crawler"},
-		{"search_new.csv", "weibo-search"}, {"search_old.csv", "weibo-search"},
+		{"search_new.csv", "weibo-search"}, {"search_old.csv", "weibo-search"}, {"detail_page.html", "weibo-mobile"},
+		{"mobile_timeline_real_shape.json", "weibo-mobile"}, {"search_gbk.csv", ""},
 	} {
+		if tc.want == "" {
+			continue // GB18030: told by ReadFile, which converts first
+		}
 		data, err := os.ReadFile(filepath.Join("testdata", tc.name))
 		if err != nil {
 			t.Fatal(err)
@@ -411,5 +415,15 @@ func TestWrappedAndOtherLists(t *testing.T) {
 	})
 	if err != nil || len(posts) != 2 || posts[0].ID != "5062000000000001" || posts[1].RepostOf != "5062000000000001" {
 		t.Errorf("posts %+v, %v", posts, err)
+	}
+}
+
+func TestDetailPage(t *testing.T) {
+	r := readFixture(t, "detail_page.html", "weibo-mobile")
+	if len(r.errs) != 0 || len(r.posts) != 1 {
+		t.Fatalf("posts %+v errors %v", r.posts, r.errs)
+	}
+	if p := r.posts[0]; p.Text != "这张合影会被记住很久很久，全文在此[心]" || p.Metrics.Replies != 10000 || r.lines[0] != 6 {
+		t.Errorf("%+v on line %d", p, r.lines[0])
 	}
 }
