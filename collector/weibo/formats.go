@@ -44,7 +44,9 @@ func init() {
 			return search
 		}},
 	} {
-		file.Register(file.Format{Name: f.name, Aliases: f.aliases, Read: decoder(f.name), Sniff: f.sniff})
+		// Their sniffers look for what only Weibo tools write: before the
+		// article reader's, which takes any HTML page.
+		file.Register(file.Format{Name: f.name, Aliases: f.aliases, Read: decoder(f.name), Sniff: f.sniff, Priority: 10})
 	}
 }
 
@@ -247,4 +249,17 @@ func readDetailPage(in file.Input, c *Converter, emit emitFunc) error {
 		end = len(rest)
 	}
 	return ReadJSON(bytes.NewReader(rest[:end]), c, func(l int, p chorus.Post, err error) error { return emit(line+l-1, p, err) })
+}
+
+// IsDetailPage tells a saved m.weibo.cn/detail/<id> page (HTML carrying
+// the post in $render_data) from other HTML, by its first 256 KiB.
+func IsDetailPage(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 256<<10)
+	n, _ := io.ReadFull(f, head)
+	return bytes.Contains(head[:n], []byte("$render_data"))
 }
