@@ -209,7 +209,14 @@ type Event struct {
 	Start      time.Time `json:"start,omitzero"`
 	End        time.Time `json:"end,omitzero"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
+	// Shards is how many parts a Redis store spreads the event's posts
+	// and tallies over (each its own Cluster hash slot), fixed at
+	// creation; 0 or 1 is one. The embedded store keeps one.
+	Shards int `json:"shards,omitempty"`
 }
+
+// MaxEventShards bounds Event.Shards.
+const MaxEventShards = 64
 
 // MaxEventIDBytes bounds an event id.
 const MaxEventIDBytes = 64
@@ -244,6 +251,9 @@ func (e *Event) Validate() error {
 	}
 	if len(e.Title) > MaxFieldBytes || !utf8.ValidString(e.Title) {
 		return &FieldError{Field: "title", Reason: "over the size limit or not valid UTF-8"}
+	}
+	if e.Shards < 0 || e.Shards > MaxEventShards {
+		return &FieldError{Field: "shards", Reason: fmt.Sprintf("%d: want 1 to %d", e.Shards, MaxEventShards)}
 	}
 	if !e.Start.IsZero() && !e.End.IsZero() && e.End.Before(e.Start) {
 		return &FieldError{Field: "end", Reason: "before start"}
