@@ -411,6 +411,9 @@ type PostPage struct {
 type SubmitResult struct {
 	Accepted   int // new posts, now queued for scoring and tallying
 	Duplicates int // already known (stored earlier or repeated in the batch)
+	// Ticket, when the store gives one, names what Accepted queued, so
+	// that a caller can ask the store whether it is tallied yet.
+	Ticket string
 }
 
 // Entry is one queued post handed to a scoring worker by a store.

@@ -35,11 +35,13 @@ var (
 	deadLua string
 	//go:embed lua/retry.lua
 	retryLua string
+	//go:embed lua/tallied.lua
+	talliedLua string
 )
 
 // scripts are the Lua scripts, run by EVALSHA (EVAL when not loaded yet).
 type scripts struct {
-	submit, tally, correct, page, forget, split, dead, retry *goredis.Script
+	submit, tally, correct, page, forget, split, dead, retry, tallied *goredis.Script
 }
 
 func newScripts() scripts {
@@ -52,6 +54,7 @@ func newScripts() scripts {
 		split:   goredis.NewScript(splitLua),
 		dead:    goredis.NewScript(deadLua),
 		retry:   goredis.NewScript(retryLua),
+		tallied: goredis.NewScript(talliedLua),
 	}
 }
 
@@ -107,7 +110,11 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		}
 		args[sh] = append(args[sh], key, b)
 	}
-	results := make([][]int64, n)
+	type result struct {
+		accepted, duplicates int64
+		id                   string
+	}
+	results := make([]*result, n)
 	g, gctx := errgroup.WithContext(ctx)
 	for sh := range n {
 		if args[sh] == nil {
@@ -115,32 +122,73 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		}
 		g.Go(func() error {
 			k := shardKeys(event, sh)
-			r, err := s.lua.submit.Run(gctx, s.rdb, []string{k.posts, k.queue, k.counts}, args[sh]...).Int64Slice()
+			r, err := s.lua.submit.Run(gctx, s.rdb, []string{k.posts, k.queue, k.counts}, args[sh]...).Slice()
 			if err != nil {
 				return fmt.Errorf("submit %d posts to %s: %w", (len(args[sh])-1)/2, event, err)
 			}
-			if len(r) != 2 {
+			var res result
+			if len(r) >= 2 {
+				res.accepted, _ = r[0].(int64)
+				res.duplicates, _ = r[1].(int64)
+			}
+			if len(r) == 3 {
+				res.id, _ = r[2].(string)
+			}
+			if len(r) < 2 || len(r) > 3 {
 				return fmt.Errorf("submit to %s: script answered %v", event, r)
 			}
-			results[sh] = r
+			results[sh] = &res
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
-	for _, r := range results {
+	var tickets []string
+	for sh, r := range results {
 		if r == nil {
 			continue
 		}
-		if r[0] < 0 {
+		if r.accepted < 0 {
 			return res, fmt.Errorf("submit to %s: %w", event, &chorus.BusyError{Wait: busyWait,
-				Reason: fmt.Sprintf("event %s has %d posts queued, at its cap of %d (--queue-cap)", event, r[1]*int64(n), s.opts.QueueCap)})
+				Reason: fmt.Sprintf("event %s has about %d posts queued, at its cap of %d (--queue-cap)", event, r.duplicates*int64(n), s.opts.QueueCap)})
 		}
-		res.Accepted += int(r[0])
-		res.Duplicates += int(r[1])
+		res.Accepted += int(r.accepted)
+		res.Duplicates += int(r.duplicates)
+		if r.id != "" {
+			tickets = append(tickets, strconv.Itoa(sh)+"/"+r.id)
+		}
 	}
+	res.Ticket = strings.Join(tickets, ",")
 	return res, nil
+}
+
+// Tallied says whether the posts a Submit queued (its SubmitResult.Ticket)
+// are all tallied, without reading them back.
+func (s *Store) Tallied(ctx context.Context, event string, ticket string) (_ bool, err error) {
+	defer func() { err = classify(err) }()
+	if ticket == "" {
+		return true, nil
+	}
+	byShard := map[int][]any{}
+	for t := range strings.SplitSeq(ticket, ",") {
+		sh, id, ok := strings.Cut(t, "/")
+		n, err := strconv.Atoi(sh)
+		if !ok || err != nil || n < 0 || n >= chorus.MaxEventShards {
+			return false, fmt.Errorf("tallied: %w", &chorus.FieldError{Field: "ticket", Reason: fmt.Sprintf("not a ticket of this store: %q", t)})
+		}
+		byShard[n] = append(byShard[n], id)
+	}
+	for sh, ids := range byShard {
+		ok, err := s.lua.tallied.Run(ctx, s.rdb, []string{shardKeys(event, sh).queue}, append([]any{group}, ids...)...).Int()
+		if err != nil {
+			return false, fmt.Errorf("tallied of %s: %w", event, err)
+		}
+		if ok == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // Queued is how many posts of event wait for their tally.

@@ -18,8 +18,7 @@
 -- newly tallied.
 -- With an empty consumer group the batch comes straight from an importer
 -- that scored it, not from the queue: a post is new when the posts hash
--- has nothing for it (HSETNX stores it), as in submit.lua, and is counted
--- at once. A post already there is a duplicate: tallied, or queued for a
+-- has nothing for it, as in submit.lua, and is counted at once. A post already there is a duplicate: tallied, or queued for a
 -- worker, which counts it then.
 local topN, grp, P, K, A = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local direct = grp == ''
@@ -46,7 +45,7 @@ local keys, ids = {}, {}
 for i = first, #ARGV, IF do keys[#keys + 1] = ARGV[i] end
 for i = 6, 5 + A do ids[#ids + 1] = ARGV[i] end
 local state
-if not direct and #keys > 0 then state = call({'HMGET', KEYS[1]}, keys) end
+if #keys > 0 then state = call({'HMGET', KEYS[1]}, keys) end
 
 -- The top sets: a post below the lowest score of a full set stays out.
 local floor = {}
@@ -73,11 +72,11 @@ local n, dequeued = 0, 0
 for idx = 1, #keys do
   local i = first + (idx - 1) * IF
   local key = ARGV[i]
+  local st = state[idx]
   local new
   if direct then
-    new = redis.call('HSETNX', KEYS[1], key, ARGV[i + 4]) == 1
+    new = not st and not seen[key]
   else
-    local st = state[idx]
     new = (not st or st == 'q') and not seen[key]
     if new and st == 'q' then dequeued = dequeued + 1 end
   end
@@ -87,10 +86,8 @@ for idx = 1, #keys do
     local c = tonumber(ARGV[i + 2])
     local cb = kbase + (c - 1) * KF
     local eng = tonumber(ARGV[i + 3])
-    if not direct then -- HSETNX stored it already
-      hset[#hset + 1] = key
-      hset[#hset + 1] = ARGV[i + 4]
-    end
+    hset[#hset + 1] = key
+    hset[#hset + 1] = ARGV[i + 4]
     perKind[c] = (perKind[c] or 0) + 1
     local m = math.floor(tonumber(ARGV[i + 1]) / 60000) * 60
     local byKind = minutes[m]
@@ -106,7 +103,7 @@ for idx = 1, #keys do
 end
 
 if n > 0 then
-  if not direct then call({'HSET', KEYS[1]}, hset) end
+  call({'HSET', KEYS[1]}, hset)
   for ki, z in pairs(zadd) do call({'ZADD', KEYS[ki]}, z) end
   local counts, buckets = {n = n}, {{}, {}, {}}
   if dequeued > 0 then counts.q = -dequeued end
