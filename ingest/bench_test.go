@@ -235,7 +235,9 @@ func BenchmarkPush(b *testing.B) {
 	defer srv.Close()
 	wctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { ingest.RunWorkers(wctx, runtime.GOMAXPROCS(0), "push", ingest.Worker{Source: st, Analyzer: an}) })
+	wg.Go(func() {
+		ingest.RunWorkers(wctx, runtime.GOMAXPROCS(0), "push", ingest.Worker{Source: st, Analyzer: an})
+	})
 	defer func() { stop(); wg.Wait() }()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	b.ResetTimer()
