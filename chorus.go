@@ -457,6 +457,38 @@ const (
 	CollectorDone    = "done"    // a one-shot run that finished
 )
 
+// DeadLetter is a queued post that could not be tallied: delivered to
+// workers too many times without a tally (it crashes scoring, say), or
+// unreadable. It waits, out of the queue, for chorus dlq retry or drop.
+type DeadLetter struct {
+	ID     string    `json:"id"` // the store's name for it
+	Event  string    `json:"event"`
+	Key    string    `json:"key"` // "platform:id"
+	Post   *Post     `json:"post,omitempty"`
+	Raw    string    `json:"raw,omitempty"` // what was queued, when it is not a readable post
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// Drift is one tally that disagrees with a recount of the stored posts.
+type Drift struct {
+	What    string `json:"what"` // e.g. "by_label.positive", "timeline 1h 2024-07-31T19:00:00Z x negative"
+	Stored  int64  `json:"stored"`
+	Counted int64  `json:"counted"`
+}
+
+func (d Drift) String() string {
+	return fmt.Sprintf("%s: stored %d, counted %d", d.What, d.Stored, d.Counted)
+}
+
+// CheckReport is what a recount of an event found.
+type CheckReport struct {
+	Event    string  `json:"event"`
+	Posts    int64   `json:"posts"` // tallied posts recounted
+	Drifts   []Drift `json:"drifts"`
+	Repaired bool    `json:"repaired"`
+}
+
 // Error kinds that cross package lines. web maps them to HTTP statuses and
 // cmd/chorus to exit codes, each in one function.
 var (

@@ -378,9 +378,12 @@ func (s *Store) observe(entries, posts int) {
 }
 
 // claim takes over entries idle longer than ClaimIdle, when a claim round is
-// due (at start and then every ClaimIdle/2). An entry delivered twice
-// without a tally is split into one entry per post, and a post delivered
-// MaxDeliveries times moves to the dead letters (deliver).
+// due (at start and then every ClaimIdle/2). Entries whose reader died come
+// back as they were. An entry delivered twice without a tally is suspect:
+// one holding several posts is split into one entry per post, and a
+// suspect single post is handed out alone, so that one post no worker gets
+// through fails by itself; delivered MaxDeliveries times, it moves to the
+// dead letters (triage).
 func (s *Store) claim(ctx context.Context, consumer string, streams []stream, max int) ([]chorus.Entry, error) {
 	s.mu.Lock()
 	due := time.Since(s.claimed) >= s.opts.ClaimIdle/2
@@ -392,35 +395,45 @@ func (s *Store) claim(ctx context.Context, consumer string, streams []stream, ma
 		return nil, nil
 	}
 	var out []chorus.Entry
+	again := false // look again at the next Read rather than in ClaimIdle/2
 	for _, st := range streams {
-		if err := s.triage(ctx, st); err != nil {
+		plain, suspects, err := s.triage(ctx, st)
+		if err != nil {
 			return out, err
 		}
-		start := "0-0"
-		for len(out) < max {
-			msgs, next, err := s.rdb.XAutoClaim(ctx, &goredis.XAutoClaimArgs{
-				Stream: st.key, Group: group, Consumer: consumer,
-				MinIdle: s.opts.ClaimIdle, Start: start, Count: s.count(max - len(out)),
+		for len(plain) > 0 && len(out) < max {
+			take := plain[:min(len(plain), int(s.count(max-len(out))))]
+			plain = plain[len(take):]
+			msgs, err := s.rdb.XClaim(ctx, &goredis.XClaimArgs{
+				Stream: st.key, Group: group, Consumer: consumer, MinIdle: s.opts.ClaimIdle, Messages: take,
 			}).Result()
-			if goredis.HasErrorPrefix(err, "NOGROUP") {
-				break
-			}
-			if err != nil {
+			if err != nil && !errors.Is(err, goredis.Nil) {
 				return out, fmt.Errorf("read: claim idle entries of %s: %w", st.key, err)
 			}
 			out = append(out, s.entries(ctx, st, msgs)...)
-			if next == "0-0" || next == "" {
-				break
+		}
+		if len(plain) > 0 || len(suspects) > 0 {
+			again = true
+		}
+		if len(out) == 0 && len(suspects) > 0 {
+			msgs, err := s.rdb.XClaim(ctx, &goredis.XClaimArgs{
+				Stream: st.key, Group: group, Consumer: consumer, MinIdle: s.opts.ClaimIdle, Messages: suspects[:1],
+			}).Result()
+			if err != nil && !errors.Is(err, goredis.Nil) {
+				return out, fmt.Errorf("read: claim a suspect entry of %s: %w", st.key, err)
 			}
-			start = next
+			if out = s.entries(ctx, st, msgs); len(out) > 0 {
+				break // a suspect goes alone
+			}
 		}
 		if len(out) >= max {
-			// More may be idle: look again on the next Read.
-			s.mu.Lock()
-			s.claimed = time.Time{}
-			s.mu.Unlock()
 			break
 		}
+	}
+	if again {
+		s.mu.Lock()
+		s.claimed = time.Time{}
+		s.mu.Unlock()
 	}
 	if len(out) > 0 {
 		s.log.Info("claimed idle entries", "consumer", consumer, "posts", len(out))
@@ -433,27 +446,31 @@ func (s *Store) claim(ctx context.Context, consumer string, streams []stream, ma
 	return out, nil
 }
 
-// triage looks at the entries of st idle past ClaimIdle before they are
-// claimed: one delivered MaxDeliveries times or more goes to the dead
-// letters, one holding several posts delivered twice or more is split.
-func (s *Store) triage(ctx context.Context, st stream) error {
+// triage sorts the entries of st idle past ClaimIdle: one delivered
+// MaxDeliveries times or more goes to the dead letters; one delivered twice
+// or more is split when it holds several posts (its posts come back as new
+// entries) and is a suspect when it holds one; the others are plain
+// (their reader died) and are claimed as they are.
+func (s *Store) triage(ctx context.Context, st stream) (plain, suspects []string, err error) {
 	pend, err := s.rdb.XPendingExt(ctx, &goredis.XPendingExtArgs{
 		Stream: st.key, Group: group, Idle: s.opts.ClaimIdle, Start: "-", End: "+", Count: 1000,
 	}).Result()
 	if goredis.HasErrorPrefix(err, "NOGROUP") || errors.Is(err, goredis.Nil) {
-		return nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("read: pending entries of %s: %w", st.key, err)
+		return nil, nil, fmt.Errorf("read: pending entries of %s: %w", st.key, err)
 	}
 	var dead []any
-	split := []any{group}
+	var twice []string
 	for _, p := range pend {
 		switch {
 		case p.RetryCount >= int64(s.opts.MaxDeliveries):
 			dead = append(dead, p.ID, fmt.Sprintf("delivered %d times without a tally (last to %s)", p.RetryCount, p.Consumer))
 		case p.RetryCount >= 2:
-			split = append(split, p.ID)
+			twice = append(twice, p.ID)
+		default:
+			plain = append(plain, p.ID)
 		}
 	}
 	k := shardKeys(st.event, st.shard)
@@ -461,20 +478,29 @@ func (s *Store) triage(ctx context.Context, st stream) error {
 		n, err := s.lua.dead.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq},
 			append([]any{group, time.Now().UnixMilli()}, dead...)...).Int()
 		if err != nil {
-			return fmt.Errorf("read: move entries of %s to the dead letters: %w", st.key, err)
+			return nil, nil, fmt.Errorf("read: move entries of %s to the dead letters: %w", st.key, err)
 		}
 		s.log.Warn("posts moved to the dead letters", "event", st.event, "posts", n, "reason", dead[1])
 	}
-	if len(split) > 1 {
-		n, err := s.lua.split.Run(ctx, s.rdb, []string{k.queue}, split...).Int()
-		if err != nil {
-			return fmt.Errorf("read: split entries of %s: %w", st.key, err)
+	if len(twice) > 0 {
+		args := []any{group}
+		for _, id := range twice {
+			args = append(args, id)
 		}
-		if n > 0 {
-			s.log.Info("split failing batches into single posts", "event", st.event, "entries", n)
+		split, err := s.lua.split.Run(ctx, s.rdb, []string{k.queue}, args...).StringSlice()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return nil, nil, fmt.Errorf("read: split entries of %s: %w", st.key, err)
+		}
+		if len(split) > 0 {
+			s.log.Info("split failing batches into single posts", "event", st.event, "entries", len(split))
+		}
+		for _, id := range twice {
+			if !slices.Contains(split, id) {
+				suspects = append(suspects, id)
+			}
 		}
 	}
-	return nil
+	return plain, suspects, nil
 }
 
 // forgetAfter is how many ClaimIdle periods a consumer with nothing

@@ -3,8 +3,8 @@
 -- on its own and, failing again and again, reaches the dead letters alone
 -- instead of taking its batch with it.
 -- KEYS[1] queue stream. ARGV: 1 consumer group, then entry ids.
--- An entry of one post is left as it is. Returns how many were split.
-local n = 0
+-- An entry of one post is left as it is. Returns the ids split.
+local n = {}
 for i = 2, #ARGV do
   local e = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])[1]
   if e then
@@ -20,7 +20,7 @@ for i = 2, #ARGV do
       end
       redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
       redis.call('XDEL', KEYS[1], ARGV[i])
-      n = n + 1
+      n[#n + 1] = ARGV[i]
     end
   end
 end
