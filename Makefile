@@ -26,10 +26,13 @@ test: deps
 
 # Ingest end to end (parse, score, tally exactly once) into real Redis and
 # the embedded store, then Redis's own speed at a per-post Lua tally taken
-# in the same minute, and the ratio of the two.
+# in the same minute, and the ratio of the two; then the dashboard's read
+# routes against /healthz in the same run, and 1,000 live viewers.
 bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkIngest' -benchtime $(BENCHTIME) -timeout 30m ./ingest | tee bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkScore' -benchtime 2s ./ingest | grep posts/s | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkDashboard' -benchtime 1s -timeout 20m ./web | grep -E '^Benchmark' | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkLive' -benchtime 5x -timeout 20m ./web | grep -E '^Benchmark' | tee -a bench.txt
 	@./scripts/bench-report bench.txt
 
 # Train the English and Chinese models from ../shared/data (CHORUS_TRAIN_DATA

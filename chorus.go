@@ -393,6 +393,15 @@ type PostQuery struct {
 	Sort     Sort     // Recent by default
 	Limit    int      // 1..MaxPageSize
 	Cursor   string   // opaque, from PostPage.NextCursor
+	// Since and Until bound created_at: Since <= created_at < Until; a
+	// zero time leaves that side open. A timeline bucket's posts are
+	// Since = its start, Until = the next bucket's start.
+	Since, Until time.Time
+}
+
+// InWindow reports whether t is inside the query's Since/Until window.
+func (q PostQuery) InWindow(t time.Time) bool {
+	return (q.Since.IsZero() || !t.Before(q.Since)) && (q.Until.IsZero() || t.Before(q.Until))
 }
 
 // Page sizes for post listings.

@@ -31,6 +31,7 @@ type store interface {
 	Summary(ctx context.Context, event string, platform chorus.Platform) (chorus.Summary, error)
 	Timeline(ctx context.Context, event string, b chorus.Bucket, platform chorus.Platform) ([]chorus.Point, error)
 	Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error)
+	FoldReposts(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error)
 	Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error)
 }
 
@@ -159,6 +160,14 @@ func filled(t testing.TB, s store) {
 	posts, sents := fixture()
 	fill(t, s, posts, sents)
 	if _, err := s.Correct(context.Background(), eventID, chorus.Weibo, "5063000000000003", chorus.Positive, "an ad, but praised: <i>positive</i>"); err != nil {
+		t.Fatal(err)
+	}
+	reposts := []chorus.Post{
+		{Platform: chorus.X, ID: "1818700000000000901", Event: eventID, RepostOf: "1818700000000000001", CreatedAt: t0.Add(6 * time.Minute)},
+		{Platform: chorus.Weibo, ID: "5063000000000901", Event: eventID, RepostOf: "5063000000000001", CreatedAt: t0.Add(51 * time.Minute)},
+		{Platform: chorus.Weibo, ID: "5063000000000902", Event: eventID, RepostOf: "5063000000000001", CreatedAt: t0.Add(52 * time.Minute)},
+	}
+	if _, err := s.FoldReposts(context.Background(), eventID, reposts); err != nil {
 		t.Fatal(err)
 	}
 }

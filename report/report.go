@@ -43,7 +43,7 @@ const (
 )
 
 // Formats lists every format this build writes.
-var Formats = []Format{CSV, JSON}
+var Formats = []Format{CSV, JSON, XLSX, HTML, PDF}
 
 // ParseFormat accepts a format name, case-insensitively ("excel" for xlsx,
 // "htm" for html). The error is a *chorus.FieldError for "format".
@@ -216,6 +216,12 @@ func (rep *Report) Write(ctx context.Context, f Format, w io.Writer) error {
 		err = rep.CSV(ctx, w)
 	case JSON:
 		err = rep.JSON(ctx, w)
+	case XLSX:
+		err = rep.XLSX(ctx, w)
+	case HTML:
+		err = rep.HTML(ctx, w)
+	case PDF:
+		err = rep.PDF(ctx, w)
 	default:
 		_, err = ParseFormat(string(f))
 	}

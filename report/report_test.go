@@ -148,6 +148,8 @@ func TestJSON(t *testing.T) {
 			{"x languages", got.Platforms["x"].ByLang["ja"], int64(1)},
 			{"weibo chinese", got.Platforms["weibo"].ByLang["zh"], int64(4)},
 			{"corrected", got.Method.Corrected, int64(1)},
+			{"reposts folded", got.Summary.Reposts, int64(3)},
+			{"weibo reposts folded", got.Summary.ByPlatform["weibo"].Reposts, int64(2)},
 			{"models", got.Method.Models, []report.ModelCount{{Model: "en-linear/2", Posts: 4}, {Model: "zh-linear/2", Posts: 4}}},
 			{"first post", got.Method.Window.FirstPost, "2024-07-31T19:05:00Z"},
 			{"last post", got.Method.Window.LastPost, "2024-07-31T21:10:00Z"},

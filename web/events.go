@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,14 +21,14 @@ type eventView struct {
 	Net        float64                                    `json:"net"`
 }
 
-func (s *server) eventViews(c *gin.Context) ([]eventView, error) {
-	events, err := s.cfg.Store.Events(c.Request.Context())
+func (s *server) eventViews(ctx context.Context) ([]eventView, error) {
+	events, err := s.cfg.Store.Events(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	views := make([]eventView, 0, len(events))
 	for _, e := range events {
-		sum, err := s.cfg.Store.Summary(c.Request.Context(), e.ID, "")
+		sum, err := s.cfg.Store.Summary(ctx, e.ID, "")
 		if err != nil {
 			return nil, fmt.Errorf("summary of %s: %w", e.ID, err)
 		}
@@ -37,31 +38,47 @@ func (s *server) eventViews(c *gin.Context) ([]eventView, error) {
 }
 
 func (s *server) listEvents(c *gin.Context) error {
-	views, err := s.eventViews(c)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"events": views})
-	return nil
+	return s.cached(c, "", "events", s.maxAge, func(ctx context.Context) (*response, error) {
+		views, err := s.eventViews(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(gin.H{"events": views})
+	})
 }
 
 func (s *server) getEvent(c *gin.Context) error {
-	ev, err := s.event(c)
+	id, err := eventID(c)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, ev)
-	return nil
+	return s.cached(c, id, "event|"+id, s.maxAge, func(ctx context.Context) (*response, error) {
+		ev, err := s.loadEvent(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(ev)
+	})
+}
+
+// eventID is the route's event id: 400 when it cannot be one.
+func eventID(c *gin.Context) (string, error) {
+	id := c.Param("id")
+	return id, chorus.ValidateEventID(id)
 }
 
 // event loads the route's event: 404 when unknown, 400 when the id cannot
 // be one.
 func (s *server) event(c *gin.Context) (chorus.Event, error) {
-	id := c.Param("id")
-	if err := chorus.ValidateEventID(id); err != nil {
+	id, err := eventID(c)
+	if err != nil {
 		return chorus.Event{}, err
 	}
-	ev, err := s.cfg.Store.Event(c.Request.Context(), id)
+	return s.loadEvent(c.Request.Context(), id)
+}
+
+func (s *server) loadEvent(ctx context.Context, id string) (chorus.Event, error) {
+	ev, err := s.cfg.Store.Event(ctx, id)
 	if err != nil {
 		return chorus.Event{}, fmt.Errorf("event %s: %w", id, err)
 	}
@@ -96,20 +113,20 @@ func (s *server) createEvent(c *gin.Context) error {
 	return nil
 }
 
-// eventPlatform loads the route's event and the optional ?platform= filter
-// that the summary, timeline and live routes share.
-func (s *server) eventPlatform(c *gin.Context) (chorus.Event, chorus.Platform, error) {
-	ev, err := s.event(c)
+// eventPlatform checks the route's event id and the optional ?platform=
+// filter that the summary, timeline and live routes share.
+func eventPlatform(c *gin.Context) (string, chorus.Platform, error) {
+	id, err := eventID(c)
 	if err != nil {
-		return ev, "", err
+		return id, "", err
 	}
 	pl, err := platformParam(c)
-	return ev, pl, err
+	return id, pl, err
 }
 
 func platformParam(c *gin.Context) (chorus.Platform, error) {
 	v := c.Query("platform")
-	if v == "" {
+	if v == "" || v == "all" {
 		return "", nil
 	}
 	p, ok := chorus.ParsePlatform(v)
@@ -120,34 +137,70 @@ func platformParam(c *gin.Context) (chorus.Platform, error) {
 }
 
 func (s *server) summary(c *gin.Context) error {
-	ev, pl, err := s.eventPlatform(c)
+	id, pl, err := eventPlatform(c)
 	if err != nil {
 		return err
 	}
-	sum, err := s.cfg.Store.Summary(c.Request.Context(), ev.ID, pl)
+	r, err := s.summaryResponse(c.Request.Context(), id, pl)
 	if err != nil {
-		return fmt.Errorf("summary of %s: %w", ev.ID, err)
+		return err
 	}
-	c.JSON(http.StatusOK, sum)
+	r.write(c)
 	return nil
 }
 
+// summaryResponse is the cached summary JSON that the summary route and
+// the live stream share.
+func (s *server) summaryResponse(ctx context.Context, id string, pl chorus.Platform) (*response, error) {
+	return s.lookup(ctx, id, "summary|"+id+"|"+string(pl), s.maxAge, func(ctx context.Context) (*response, error) {
+		sum, err := s.summaryOf(ctx, id, pl)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(sum)
+	})
+}
+
+// summaryOf is the event's summary, 404 for an unknown event.
+func (s *server) summaryOf(ctx context.Context, id string, pl chorus.Platform) (chorus.Summary, error) {
+	if _, err := s.loadEvent(ctx, id); err != nil {
+		return chorus.Summary{}, err
+	}
+	sum, err := s.cfg.Store.Summary(ctx, id, pl)
+	if err != nil {
+		return sum, fmt.Errorf("summary of %s: %w", id, err)
+	}
+	return sum, nil
+}
+
+func bucketParam(c *gin.Context) (chorus.Bucket, error) {
+	b, ok := chorus.ParseBucket(c.Query("bucket"))
+	if !ok {
+		return "", &chorus.FieldError{Field: "bucket", Reason: fmt.Sprintf("%q: want 1m, 1h or 1d", c.Query("bucket"))}
+	}
+	return b, nil
+}
+
 func (s *server) timeline(c *gin.Context) error {
-	ev, pl, err := s.eventPlatform(c)
+	id, pl, err := eventPlatform(c)
 	if err != nil {
 		return err
 	}
-	b, ok := chorus.ParseBucket(c.Query("bucket"))
-	if !ok {
-		return &chorus.FieldError{Field: "bucket", Reason: fmt.Sprintf("%q: want 1m, 1h or 1d", c.Query("bucket"))}
-	}
-	points, err := s.cfg.Store.Timeline(c.Request.Context(), ev.ID, b, pl)
+	b, err := bucketParam(c)
 	if err != nil {
-		return fmt.Errorf("timeline of %s: %w", ev.ID, err)
+		return err
 	}
-	if points == nil {
-		points = []chorus.Point{}
-	}
-	c.JSON(http.StatusOK, points)
-	return nil
+	return s.cached(c, id, "timeline|"+id+"|"+string(b)+"|"+string(pl), s.maxAge, func(ctx context.Context) (*response, error) {
+		if _, err := s.loadEvent(ctx, id); err != nil {
+			return nil, err
+		}
+		points, err := s.cfg.Store.Timeline(ctx, id, b, pl)
+		if err != nil {
+			return nil, fmt.Errorf("timeline of %s: %w", id, err)
+		}
+		if points == nil {
+			points = []chorus.Point{}
+		}
+		return jsonResponse(points)
+	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -65,12 +66,13 @@ func labelOf(s *chorus.Sentiment) string {
 }
 
 func (s *server) indexPage(c *gin.Context) error {
-	views, err := s.eventViews(c)
-	if err != nil {
-		return err
-	}
-	c.HTML(http.StatusOK, "index.html", gin.H{"Events": views, "Version": s.cfg.Version})
-	return nil
+	return s.cached(c, "", "page:index", s.maxAge, func(ctx context.Context) (*response, error) {
+		views, err := s.eventViews(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.htmlResponse(http.StatusOK, "index.html", gin.H{"Events": views, "Version": s.cfg.Version})
+	})
 }
 
 type platformColumn struct {
@@ -80,34 +82,43 @@ type platformColumn struct {
 }
 
 func (s *server) eventPage(c *gin.Context) error {
-	ev, err := s.event(c)
+	id := c.Param("id")
+	if chorus.ValidateEventID(id) != nil {
+		c.HTML(http.StatusNotFound, "notfound.html", gin.H{"ID": id})
+		return nil
+	}
+	return s.cached(c, id, "page:event|"+id, s.maxAge, func(ctx context.Context) (*response, error) {
+		return s.renderEvent(ctx, id)
+	})
+}
+
+func (s *server) renderEvent(ctx context.Context, id string) (*response, error) {
+	ev, err := s.loadEvent(ctx, id)
 	if err != nil {
 		if statusOf(err) == http.StatusNotFound {
-			c.HTML(http.StatusNotFound, "notfound.html", gin.H{"ID": c.Param("id")})
-			return nil
+			return s.htmlResponse(http.StatusNotFound, "notfound.html", gin.H{"ID": id})
 		}
-		return err
+		return nil, err
 	}
-	ctx := c.Request.Context()
 	sum, err := s.cfg.Store.Summary(ctx, ev.ID, "")
 	if err != nil {
-		return fmt.Errorf("summary of %s: %w", ev.ID, err)
+		return nil, fmt.Errorf("summary of %s: %w", ev.ID, err)
 	}
 	var cols []platformColumn
 	for _, pl := range chorus.Platforms {
 		page, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Platform: pl, Sort: chorus.Recent, Limit: 20})
 		if err != nil {
-			return fmt.Errorf("posts of %s on %s: %w", ev.ID, pl, err)
+			return nil, fmt.Errorf("posts of %s on %s: %w", ev.ID, pl, err)
 		}
 		cols = append(cols, platformColumn{Platform: pl, Summary: sum.ByPlatform[pl], Posts: page.Posts})
 	}
 	top, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Sort: chorus.Top, Limit: 5})
 	if err != nil {
-		return fmt.Errorf("top posts of %s: %w", ev.ID, err)
+		return nil, fmt.Errorf("top posts of %s: %w", ev.ID, err)
 	}
-	bucket, points, err := s.timelinePoints(c, ev.ID)
+	bucket, points, err := s.timelinePoints(ctx, ev.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var peak int64
 	for _, p := range points {
@@ -119,11 +130,10 @@ func (s *server) eventPage(c *gin.Context) error {
 			engaged = append(engaged, p)
 		}
 	}
-	c.HTML(http.StatusOK, "event.html", gin.H{
+	return s.htmlResponse(http.StatusOK, "event.html", gin.H{
 		"Event": ev, "Summary": sum, "Columns": cols, "Top": engaged,
 		"Timeline": points, "Peak": peak, "Bucket": bucket, "Version": s.cfg.Version,
 	})
-	return nil
 }
 
 // maxColumns bounds the dashboard's timeline.
@@ -132,8 +142,7 @@ const maxColumns = 120
 // timelinePoints picks the bucket that shows the event's span best
 // (minutes for a few hours, hours for a week, days beyond) and fills the
 // buckets without posts, so that the chart's x axis is time.
-func (s *server) timelinePoints(c *gin.Context, event string) (chorus.Bucket, []chorus.Point, error) {
-	ctx := c.Request.Context()
+func (s *server) timelinePoints(ctx context.Context, event string) (chorus.Bucket, []chorus.Point, error) {
 	days, err := s.cfg.Store.Timeline(ctx, event, chorus.Day, "")
 	if err != nil || len(days) == 0 {
 		return chorus.Hour, nil, err

@@ -18,7 +18,7 @@ import (
 )
 
 func (s *server) listPosts(c *gin.Context) error {
-	ev, err := s.event(c)
+	id, err := eventID(c)
 	if err != nil {
 		return err
 	}
@@ -26,15 +26,55 @@ func (s *server) listPosts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.cfg.Store.Posts(c.Request.Context(), ev.ID, q)
+	return s.cached(c, id, "posts|"+id+"|"+queryKey(q), s.maxAge, func(ctx context.Context) (*response, error) {
+		page, err := s.postsOf(ctx, id, q)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(page)
+	})
+}
+
+// postsOf is one page of the event's posts, 404 for an unknown event.
+func (s *server) postsOf(ctx context.Context, id string, q chorus.PostQuery) (chorus.PostPage, error) {
+	if _, err := s.loadEvent(ctx, id); err != nil {
+		return chorus.PostPage{}, err
+	}
+	page, err := s.cfg.Store.Posts(ctx, id, q)
 	if err != nil {
-		return fmt.Errorf("posts of %s: %w", ev.ID, err)
+		return page, fmt.Errorf("posts of %s: %w", id, err)
 	}
 	if page.Posts == nil {
 		page.Posts = []chorus.Post{}
 	}
-	c.JSON(http.StatusOK, page)
-	return nil
+	return page, nil
+}
+
+// queryKey is a canonical spelling of a listing query, for cache keys.
+func queryKey(q chorus.PostQuery) string {
+	ms := func(t time.Time) int64 {
+		if t.IsZero() {
+			return 0
+		}
+		return t.UnixMilli()
+	}
+	return fmt.Sprintf("%s|%s|%s|%d|%d|%d|%s", q.Platform, q.Label, q.Sort, q.Limit, ms(q.Since), ms(q.Until), q.Cursor)
+}
+
+// timeParam reads an RFC 3339 time (or unix seconds) from the query.
+func timeParam(c *gin.Context, name string) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	t, err := chorus.ParseTime(name, v)
+	if err != nil {
+		return time.Time{}, &chorus.FieldError{Field: name, Reason: fmt.Sprintf("%q: want an RFC 3339 time such as 2024-07-31T19:00:00Z, or unix seconds", v)}
+	}
+	return t, nil
 }
 
 func postQuery(c *gin.Context) (chorus.PostQuery, error) {
@@ -63,6 +103,15 @@ func postQuery(c *gin.Context) (chorus.PostQuery, error) {
 			return q, &chorus.FieldError{Field: "limit", Reason: fmt.Sprintf("%q: want a number from 1 to %d", v, chorus.MaxPageSize)}
 		}
 		q.Limit = n
+	}
+	if q.Since, err = timeParam(c, "since"); err != nil {
+		return q, err
+	}
+	if q.Until, err = timeParam(c, "until"); err != nil {
+		return q, err
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+		return q, &chorus.FieldError{Field: "until", Reason: "not after since"}
 	}
 	return q, nil
 }

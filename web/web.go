@@ -36,6 +36,9 @@ type Store interface {
 	Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error)
 	Post(ctx context.Context, event string, platform chorus.Platform, id string) (chorus.Post, error)
 	Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error)
+	// Version changes whenever what readers of event see changes (of any
+	// event for ""): the cache's key to staleness (cache.go).
+	Version(ctx context.Context, event string) (uint64, error)
 	FoldReposts(ctx context.Context, event string, reposts []chorus.Post) (chorus.SubmitResult, error)
 	Collectors(ctx context.Context, event string) ([]chorus.CollectorStatus, error)
 }
@@ -57,6 +60,14 @@ type Config struct {
 	// tally what it queued, so that a read right after sees it (read your
 	// writes). 2 s when zero; negative answers at once.
 	TallyWait time.Duration
+	// CacheMaxAge bounds how long a cached response is served while the
+	// store's version stays the same (cache.go); 5 s when zero.
+	CacheMaxAge time.Duration
+	// Registerer, when set, gets the web layer's metrics (live viewers).
+	Registerer prometheus.Registerer
+	// LiveHeartbeat is how often an idle live stream sends a comment line
+	// to keep proxies from closing it; 15 s when zero.
+	LiveHeartbeat time.Duration
 }
 
 // Size limits of request bodies.
@@ -70,9 +81,12 @@ const (
 var assets embed.FS
 
 type server struct {
-	cfg   Config
-	log   *slog.Logger
-	pages *template.Template
+	cfg    Config
+	log    *slog.Logger
+	pages  *template.Template
+	cache  *cache
+	maxAge time.Duration
+	hub    *hub
 }
 
 // New returns the HTTP handler of the dashboard and API.
@@ -80,7 +94,11 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{cfg: cfg, log: cfg.Logger.With("component", "web")}
+	s := &server{cfg: cfg, log: cfg.Logger.With("component", "web"), cache: newCache(), maxAge: cfg.CacheMaxAge}
+	if s.maxAge <= 0 {
+		s.maxAge = 5 * time.Second
+	}
+	s.hub = newHub(s)
 	pages, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chorus-news/chorus/analysis"
+	"github.com/chorus-news/chorus/collector"
 	"github.com/chorus-news/chorus/ingest"
 	"github.com/chorus-news/chorus/store/embedded"
 	"github.com/chorus-news/chorus/store/redis"
@@ -52,6 +53,13 @@ func env(name, def string) string {
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, err := strconv.ParseBool(os.Getenv(name)); err == nil {
 		return v
 	}
 	return def
@@ -145,6 +153,7 @@ type appStore interface {
 	Queued(ctx context.Context, event string) (int64, error)
 	webStore
 	ingest.Source
+	collector.Store
 }
 
 // openStore opens Redis when a URL is set, else the embedded store.

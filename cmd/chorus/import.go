@@ -8,14 +8,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/term"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/collector"
 	"github.com/chorus-news/chorus/collector/file"
+	_ "github.com/chorus-news/chorus/collector/weibo" // weibo-api, weibo-mobile, weibo-crawler, weibo-search
+	_ "github.com/chorus-news/chorus/collector/x"     // twarc2, x-archive
 	"github.com/chorus-news/chorus/ingest"
 )
 
@@ -33,7 +36,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.storeFlags(fs)
 	cfg.workerFlags(fs)
 	event := fs.String("event", "", "event id the posts belong to (required; created when missing)")
-	format := fs.String("format", "auto", "input format: auto, ndjson, csv")
+	format := fs.String("format", "auto", "input format: "+strings.Join(file.Supported(), ", "))
 	dryRun := fs.Bool("dry-run", false, "parse and score without storing; print the canonical posts as JSON lines")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -64,12 +67,14 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	imp := &importer{event: *event, format: *format, stdin: stdin, stderr: stderr}
-	stopProgress := func() {}
-	if imp.tty = isTerminal(stderr); imp.tty {
-		stopProgress = sync.OnceFunc(imp.progress(stderr))
-	}
-	defer stopProgress()
+	imp := &importer{event: *event, format: *format, stdin: stdin, progress: collector.NewProgress(stderr, isTerminal(stderr))}
+	defer imp.progress.Stop()
+	begun := time.Now()
+	imp.progress.Start(func() string {
+		s := imp.summary()
+		return fmt.Sprintf("import: %d read, %d accepted, %d duplicates, %d rejected, %.0f posts/s",
+			s.Read, s.Accepted, s.Duplicates, s.Rejected, float64(s.Read)/time.Since(begun).Seconds())
+	})
 	start := time.Now()
 	if *dryRun {
 		err = imp.dryRun(files, an, stdout)
@@ -86,7 +91,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		err = imp.store(ctx, files, st, an, cfg.Workers, log)
 	}
-	stopProgress() // before the summary, so no progress line follows it
+	imp.progress.Stop() // before the summary, so no progress line follows it
 	sum := imp.summary()
 	fmt.Fprintf(stderr, "import: read %d, accepted %d, duplicates %d, rejected %d in %.2fs (%.0f posts/s)\n",
 		sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected, time.Since(start).Seconds(), float64(sum.Read)/time.Since(start).Seconds())
@@ -104,8 +109,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 type importer struct {
 	event, format string
 	stdin         io.Reader
-	stderr        io.Writer
-	tty           bool // stderr is a terminal showing progress
+	progress      *collector.Progress // stderr: bad records, and a status line on a terminal
 
 	read, accepted, duplicates, rejected atomic.Int64
 }
@@ -126,14 +130,11 @@ func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
 		if err != nil {
 			return err // it names the file
 		}
-		err = file.Read(rc, imp.format, func(r file.Record) error {
+		err = file.ReadFile(rc, name, imp.format, func(r file.Record) error {
 			imp.read.Add(1)
 			if r.Err != nil {
 				imp.rejected.Add(1)
-				if imp.tty {
-					fmt.Fprint(imp.stderr, "\r\033[K") // clear the progress line first
-				}
-				fmt.Fprintf(imp.stderr, "%s:%d: %v\n", display, r.Line, r.Err)
+				imp.progress.Printf("%s:%d: %v", display, r.Line, r.Err)
 				return nil
 			}
 			r.Post.Event = imp.event
@@ -192,29 +193,6 @@ func (imp *importer) dryRun(files []string, an ingest.Analyzer, stdout io.Writer
 		err = ferr
 	}
 	return err
-}
-
-// progress prints a status line to a terminal until stopped.
-func (imp *importer) progress(w io.Writer) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	start := time.Now()
-	wg.Go(func() {
-		t := time.NewTicker(500 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(w, "\r\033[K")
-				return
-			case <-t.C:
-				s := imp.summary()
-				fmt.Fprintf(w, "\r\033[Kimport: %d read, %d accepted, %d duplicates, %d rejected, %.0f posts/s",
-					s.Read, s.Accepted, s.Duplicates, s.Rejected, float64(s.Read)/time.Since(start).Seconds())
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
 }
 
 func isTerminal(w io.Writer) bool {

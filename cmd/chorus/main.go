@@ -26,7 +26,9 @@ const usage = `chorus — social reaction sentiment for news events
 Usage:
   chorus serve [--demo]            dashboard, JSON API and scoring workers
   chorus worker                    scoring/tallying workers only (Redis)
-  chorus import --event ID FILE…   load posts (ndjson, csv; - for stdin; .gz)
+  chorus import --event ID FILE…   load posts (ndjson, csv, twarc2, x-archive; - for stdin; .gz)
+  chorus collect PLATFORM --event ID [--query Q] [--follow|--poll D]
+                                   collect posts from a platform (see README)
   chorus score [--lang auto|en|zh] score JSON lines from stdin
   chorus event create --id ID --title T [--query-x Q] [--query-weibo Q] [--start T] [--end T]
   chorus event list
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "report":
 		err = runReport(ctx, rest, stdout, stderr)
 	case "collect":
-		err = usagef("%s is not in this build yet: the X and Weibo collectors come next (CONTRACT.md lists them)", cmd)
+		err = runCollect(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chorus", version)
 	case "help", "-h", "--help":

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/collector"
 	"github.com/chorus-news/chorus/collector/file"
 	"github.com/chorus-news/chorus/demo"
 	"github.com/chorus-news/chorus/ingest"
@@ -31,6 +34,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.workerFlags(fs)
 	cfg.serveFlags(fs)
 	loadDemo := fs.Bool("demo", false, "load the demo event "+demo.EventID+" (idempotent)")
+	var co collectOptions
+	collect := fs.Bool("collect", envBool("CHORUS_COLLECT", false), "also run the collectors of every event that has a platform query and is inside its window (env CHORUS_COLLECT)")
+	fs.DurationVar(&co.Poll, "poll", envDuration("CHORUS_POLL", 0), "with --collect: poll each search this often instead of streaming, e.g. 1m (env CHORUS_POLL)")
+	fs.DurationVar(&co.BackoffMax, "backoff-max", envDuration("CHORUS_BACKOFF_MAX", 5*time.Minute), "with --collect: longest back-off wait where the platform names no reset time (env CHORUS_BACKOFF_MAX)")
+	apiBase := map[string]*string{}
+	for _, pl := range platforms() {
+		v := "CHORUS_" + strings.ToUpper(pl.Name) + "_API_BASE"
+		apiBase[pl.Name] = fs.String(pl.Name+"-api-base", env(v, ""), "with --collect: scheme and host of the "+pl.Name+" API (default: the platform's own; env "+v+")")
+	}
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -55,7 +67,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h, err := web.New(web.Config{Store: st, Logger: log, Token: string(cfg.Token), Decode: file.DecodePost, Gatherer: reg, Version: version})
+	h, err := web.New(web.Config{Store: st, Logger: log, Token: string(cfg.Token), Decode: file.DecodePost, Gatherer: reg, Registerer: reg, Version: version})
 	if err != nil {
 		return fmt.Errorf("build web handler: %w", err)
 	}
@@ -76,6 +88,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		wg.Go(func() {
 			ingest.RunWorkers(wctx, cfg.Workers, consumerName("serve"), ingest.Worker{Source: st, Analyzer: an, Logger: log, Stats: ingest.NewMetrics(reg)})
 		})
+	}
+	if *collect {
+		co.Follow, co.Logger = true, log
+		sup := &collector.Supervisor{Store: st, Logger: log, Jobs: func(ctx context.Context) ([]collector.Job, error) {
+			return collectorJobs(ctx, st, co, apiBase, &postSink{queue: st})
+		}}
+		reg.MustRegister(collector.Metrics{Statuses: sup.Statuses})
+		wg.Go(func() { _ = sup.Run(wctx) })
+		log.Info("collectors on", "platforms", platformNames())
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -99,6 +120,43 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	wg.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// collectorJobs lists what serve --collect keeps running now: for each
+// platform, the events that have a query for it and whose window holds
+// now, as the platform groups them into jobs.
+func collectorJobs(ctx context.Context, st appStore, co collectOptions, apiBase map[string]*string, sink *postSink) ([]collector.Job, error) {
+	events, err := st.Events(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	var jobs []collector.Job
+	for _, pl := range platforms() {
+		var mine []chorus.Event
+		for _, ev := range events {
+			if pl.Query(ev) != "" && (ev.Start.IsZero() || !now.Before(ev.Start)) && (ev.End.IsZero() || now.Before(ev.End)) {
+				mine = append(mine, ev)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		o := co
+		if p := apiBase[pl.Name]; p != nil {
+			o.APIBase = *p
+		}
+		jobs = append(jobs, pl.Jobs(o, mine, st, sink)...)
+	}
+	return jobs, nil
+}
+
+// eventOptions are o for one event: its query for the platform and its
+// window (serve --collect, where no flag narrows them).
+func eventOptions(o collectOptions, pl platform, ev chorus.Event) collectOptions {
+	o.Query = pl.Query(ev)
+	o.Start, o.End = ev.Start, ev.End
+	return o
 }
 
 func runWorker(ctx context.Context, args []string, stderr io.Writer) error {

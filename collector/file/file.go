@@ -53,7 +53,7 @@ const (
 
 // Supported lists the format names Read accepts, in the order help text
 // shows them.
-func Supported() []string { return []string{Auto, NDJSON, CSV} }
+func Supported() []string { return append([]string{Auto, NDJSON, CSV}, registeredNames()...) }
 
 // planned are the formats the import command names that other packages will
 // read (collector/x, collector/weibo, collector/article). Until they are
@@ -171,6 +171,13 @@ type reader func(br *bufio.Reader, fn func(Record) error) error
 // returns an I/O error, fn's error, or an error wrapping chorus.ErrInvalid
 // when the format is unknown or cannot be told.
 func Read(r io.Reader, format string, fn func(Record) error) error {
+	return ReadFile(r, "", format, fn)
+}
+
+// ReadFile is Read for a stream opened from the file name ("-" or "" when
+// it has none): formats registered by other packages may use the name and
+// the file's modification time (see Input).
+func ReadFile(r io.Reader, name, format string, fn func(Record) error) error {
 	if rc, ok := r.(*readCloser); ok {
 		r = rc.Reader // Open's own buffer: use it rather than copy from it
 	}
@@ -194,9 +201,28 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 		if len(bytes.TrimSpace(head)) == 0 && err == io.EOF {
 			return nil // an empty file holds no posts
 		}
+		if gb, ok := gbHead(head); ok {
+			// Not UTF-8 but GB18030 (GBK): a platform's file saved on
+			// Chinese Windows.
+			if f, err := Sniff(gb); err == nil {
+				if _, ok := registered(f); ok {
+					return readRegistered(gbReader(br), name, f, fn)
+				}
+			}
+		}
 		if format, err = Sniff(head); err != nil {
 			return err
 		}
+	}
+	if _, ok := registered(format); ok {
+		if !sniffed {
+			if head, _ := br.Peek(sniffBytes); len(head) > 0 {
+				if _, ok := gbHead(head); ok {
+					br = gbReader(br)
+				}
+			}
+		}
+		return readRegistered(br, name, format, fn)
 	}
 	read, err := lookup(format)
 	if err != nil {
@@ -206,6 +232,21 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 		return err
 	}
 	return read(br, fn)
+}
+
+// readRegistered hands br to a registered format's decoder.
+func readRegistered(br *bufio.Reader, name, format string, fn func(Record) error) error {
+	f, _ := registered(format)
+	in := Input{R: br}
+	if name != "-" {
+		in.Name = name
+	}
+	if in.Name != "" {
+		if fi, err := os.Stat(in.Name); err == nil {
+			in.ModTime = fi.ModTime()
+		}
+	}
+	return f.Read(in, fn)
 }
 
 // lookup maps a format name to its reader. A new format is one more case.

@@ -30,6 +30,9 @@ func Sniff(head []byte) (string, error) {
 	case '[':
 		// The first element tells, when it is an object.
 		rest := bytes.TrimLeft(trimmed[1:], " \t\r\n")
+		if bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(rest, []byte("{")), " \t\r\n"), []byte(`"tweet"`)) {
+			return "x-archive", nil // an archive's tweets.js without its window.YTD prefix
+		}
 		if len(rest) > 0 && rest[0] == '{' {
 			if f := sniffObject(rest); f != NDJSON {
 				return f, nil
@@ -55,6 +58,9 @@ func Sniff(head []byte) (string, error) {
 	if h := parseHeader(string(bytes.TrimRight(line, "\r"))); h.known >= 2 {
 		return CSV, nil
 	}
+	if f, ok := sniffRegistered(trimmed); ok {
+		return f, nil
+	}
 	if s := string(line); strings.Contains(s, "正文") {
 		return "weibo-crawler", nil
 	}
@@ -70,7 +76,7 @@ func objectFormat(key string) string {
 		return NDJSON
 	case "data", "includes", "__twarc", "author_id", "public_metrics", "id_str", "full_text", "in_reply_to_status_id_str":
 		return "twarc2"
-	case "statuses", "idstr", "mid", "attitudes_count", "reposts_count":
+	case "statuses", "comments", "idstr", "mid", "attitudes_count", "reposts_count":
 		return "weibo-api"
 	case "ok", "cards", "mblog":
 		return "weibo-mobile"

@@ -85,6 +85,9 @@ func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Po
 	if err != nil {
 		return chorus.SubmitResult{}, fmt.Errorf("fold %d reposts into event %s: %w", len(posts), event, err)
 	}
+	if res.Accepted > 0 {
+		s.versions.bump(event)
+	}
 	return res, nil
 }
 

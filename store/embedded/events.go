@@ -63,6 +63,9 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) 
 	if err != nil {
 		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
 	}
+	if created {
+		s.versions.bump(ev.ID)
+	}
 	return created, nil
 }
 

@@ -189,7 +189,11 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 		if after, err = decodeCursor(q.Sort, q.Cursor); err != nil {
 			return chorus.PostPage{}, fmt.Errorf("posts of event %s: %w", event, err)
 		}
+	} else if q.Sort == chorus.Recent && !q.Until.IsZero() {
+		// Time keys start with created_at: the walk starts below Until.
+		after = binary.BigEndian.AppendUint64(nil, sortable(q.Until.UnixMilli()))
 	}
+	windowed := !q.Since.IsZero() || !q.Until.IsZero()
 	page := chorus.PostPage{Posts: []chorus.Post{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		eb, err := eventBucket(tx, event)
@@ -231,6 +235,15 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 				continue
 			}
 			key := k[prefix:]
+			if windowed {
+				created := keyCreated(q.Sort, k)
+				if q.Sort == chorus.Recent && !q.Since.IsZero() && created.Before(q.Since) {
+					break // newest first: the rest are older still
+				}
+				if !q.InWindow(created) {
+					continue
+				}
+			}
 			score := get(scores, key)
 			if filterLabel != "" && !scoreHasLabel(score, filterLabel) {
 				continue
@@ -252,6 +265,15 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (ch
 		return chorus.PostPage{}, fmt.Errorf("posts of event %s: %w", event, err)
 	}
 	return page, nil
+}
+
+// keyCreated is the created_at held in a time-index key (Recent) or a
+// top-N key (Top).
+func keyCreated(sort chorus.Sort, k []byte) time.Time {
+	if sort == chorus.Top {
+		return time.UnixMilli(unsortable(^binary.BigEndian.Uint64(k[8:16]))).UTC()
+	}
+	return time.UnixMilli(unsortable(binary.BigEndian.Uint64(k[:8]))).UTC()
 }
 
 // merge walks several index buckets as one, highest key first, starting
@@ -407,5 +429,6 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 	if err != nil {
 		return chorus.Post{}, fmt.Errorf("correct post %s:%s of event %s: %w", platform, id, event, err)
 	}
+	s.versions.bump(event)
 	return p, nil
 }

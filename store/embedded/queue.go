@@ -304,6 +304,9 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 		delete(s.pending, seq)
 	}
 	s.mu.Unlock()
+	if newly > 0 {
+		s.bumpItems(items)
+	}
 	return newly, nil
 }
 

@@ -97,6 +97,7 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (_ chorus.
 			if err := s.rewrite(ctx, event, sh, shardKeys(event, sh), counted); err != nil {
 				return rep, fmt.Errorf("repair %s: %w", event, err)
 			}
+			s.bump(ctx, event)
 			rep.Repaired = true
 		}
 	}

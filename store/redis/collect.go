@@ -52,6 +52,9 @@ func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Po
 		return res, fmt.Errorf("fold %d reposts into %s: script answered %v", len(posts), event, r)
 	}
 	res.Accepted, res.Duplicates = int(r[0]), int(r[1])
+	if res.Accepted > 0 {
+		s.bump(ctx, event)
+	}
 	return res, nil
 }
 

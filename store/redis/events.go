@@ -54,6 +54,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err e
 		s.mu.Lock()
 		s.refreshed = time.Time{}
 		s.mu.Unlock()
+		s.bump(ctx, ev.ID)
 	}
 	return created, nil
 }

@@ -235,6 +235,13 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 	if err != nil {
 		return page, fmt.Errorf("posts: %w", err)
 	}
+	if q.Cursor == "" && q.Sort == chorus.Recent && !q.Until.IsZero() {
+		// Time indexes score created_at in ms: start strictly below Until
+		// (page.lua skips every member tied with a cursor whose member
+		// sorts lowest).
+		cur = cursor{score: strconv.FormatInt(q.Until.UnixMilli(), 10)}
+	}
+	windowed := !q.Since.IsZero() || !q.Until.IsZero()
 	shards, err := s.exists(ctx, event)
 	if err != nil {
 		return page, fmt.Errorf("posts: %w", err)
@@ -247,15 +254,20 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 	var last []cursor // the cursor of each post in page.Posts
 	for {
 		want := q.Limit + 1 - len(page.Posts)
-		if filter != "" {
+		if filter != "" || windowed && q.Sort == chorus.Top {
 			want = max(want, 100)
 		}
+		done := false
 		rows, more, err := s.page(ctx, event, shards, q, cur, want)
 		if err != nil {
 			return page, fmt.Errorf("posts of %s: %w", event, err)
 		}
 		for _, r := range rows {
 			cur = r.cursor
+			if q.Sort == chorus.Recent && !q.Since.IsZero() && int64(r.score) < q.Since.UnixMilli() {
+				done = true // newest first: the rest are older still
+				break
+			}
 			if r.json == "" || placeholder(r.json) {
 				continue // indexed but gone: cannot happen short of manual edits
 			}
@@ -266,13 +278,16 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 			if filter != "" && (p.Sentiment == nil || p.Sentiment.Label != filter) {
 				continue
 			}
+			if windowed && !q.InWindow(p.CreatedAt) {
+				continue
+			}
 			page.Posts = append(page.Posts, p)
 			last = append(last, cur)
 			if len(page.Posts) > q.Limit {
 				break
 			}
 		}
-		if len(page.Posts) > q.Limit || !more {
+		if done || len(page.Posts) > q.Limit || !more {
 			break
 		}
 	}

@@ -261,6 +261,9 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
 	}
 	commit()
+	if n > 0 {
+		s.bump(ctx, event)
+	}
 	return n, nil
 }
 
@@ -324,6 +327,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		case -1:
 			return chorus.Post{}, fmt.Errorf("correct %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
 		case 1:
+			s.bump(ctx, event)
 			return p, nil
 		}
 		// The post changed between the read and the script: read again.

@@ -72,6 +72,14 @@ type Store interface {
 	// unknown: an error wrapping chorus.ErrNotFound.
 	Correct(ctx context.Context, event string, platform chorus.Platform, id string, label chorus.Label, note string) (chorus.Post, error)
 
+	// Version is a number that changes whenever what readers of event
+	// see changes (a tally that counted something, a correction, the
+	// event's creation), and of any event when event is "". It is read
+	// before the data a cache keeps, and bumped after the change is
+	// committed, so a cache never holds data older than its version. An
+	// event never written has some version, without an error.
+	Version(ctx context.Context, event string) (uint64, error)
+
 	// FoldReposts records plain reposts (Post.RepostOf set, validated, of
 	// an existing event) as reach: a repost not seen before (identity
 	// (event, platform, id), as for posts) adds one to Summary.Reposts and

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"PostsPagingWithTies", testPostsPagingWithTies},
 		{"Post", testPost},
 		{"Correct", testCorrect},
+		{"PostsInWindow", testPostsInWindow},
+		{"Version", testVersion},
 		{"RepostsFoldOnce", testRepostsFoldOnce},
 		{"Checkpoints", testCheckpoints},
 		{"Collectors", testCollectors},
@@ -620,6 +622,115 @@ func testCorrect(t *testing.T, s Store) {
 	}
 	if _, err := s.Correct(ctx, "e", chorus.X, "404", chorus.Negative, ""); !errors.Is(err, chorus.ErrNotFound) {
 		t.Errorf("Correct(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func testPostsInWindow(t *testing.T, s Store) {
+	mustCreate(t, s, "e")
+	mustSubmit(t, s, "e", mixed("e"))
+	drain(t, s, "e")
+	ctx := context.Background()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	tests := []struct {
+		name string
+		q    chorus.PostQuery
+		want []string
+	}{
+		{"two minutes", chorus.PostQuery{Since: at(time.Minute), Until: at(3 * time.Minute)}, []string{"weibo:3", "x:3", "weibo:1"}},
+		{"two minutes of x", chorus.PostQuery{Platform: chorus.X, Since: at(time.Minute), Until: at(3 * time.Minute)}, []string{"x:3"}},
+		{"first minute positive", chorus.PostQuery{Label: chorus.Positive, Since: t0, Until: at(time.Minute)}, []string{"x:2", "x:1"}},
+		{"until is exclusive", chorus.PostQuery{Until: at(2 * time.Minute)}, []string{"weibo:1", "x:2", "x:1"}},
+		{"since is inclusive", chorus.PostQuery{Since: at(61 * time.Minute)}, []string{"x:4", "weibo:2"}},
+		{"empty window", chorus.PostQuery{Since: at(5 * time.Minute), Until: at(6 * time.Minute)}, nil},
+		{"top in a window", chorus.PostQuery{Sort: chorus.Top, Since: t0, Until: at(3 * time.Minute), Limit: 3}, []string{"weibo:1", "x:1", "x:2"}},
+		{"top negative since", chorus.PostQuery{Sort: chorus.Top, Label: chorus.Negative, Since: at(2 * time.Minute)}, []string{"weibo:2"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.q.Limit == 0 {
+				tc.q.Limit = 100
+			}
+			page, err := s.Posts(ctx, "e", tc.q)
+			if err != nil {
+				t.Fatalf("Posts: %v", err)
+			}
+			if got := keys(page.Posts); !slices.Equal(got, tc.want) {
+				t.Errorf("Posts = %v, want %v", got, tc.want)
+			}
+			if len(tc.want) < tc.q.Limit && page.NextCursor != "" {
+				t.Errorf("NextCursor = %q on the only page", page.NextCursor)
+			}
+		})
+	}
+	// Paging inside a window visits each of its posts once, in order.
+	q := chorus.PostQuery{Since: t0, Until: at(3 * time.Minute), Limit: 2}
+	var got []string
+	for range 10 {
+		page, err := s.Posts(ctx, "e", q)
+		if err != nil {
+			t.Fatalf("Posts: %v", err)
+		}
+		got = append(got, keys(page.Posts)...)
+		if page.NextCursor == "" {
+			break
+		}
+		q.Cursor = page.NextCursor
+	}
+	if want := []string{"weibo:3", "x:3", "weibo:1", "x:2", "x:1"}; !slices.Equal(got, want) {
+		t.Errorf("paged window = %v, want %v", got, want)
+	}
+}
+
+func testVersion(t *testing.T, s Store) {
+	ctx := context.Background()
+	version := func(event string) uint64 {
+		t.Helper()
+		v, err := s.Version(ctx, event)
+		if err != nil {
+			t.Fatalf("Version(%q): %v", event, err)
+		}
+		return v
+	}
+	before, all := version("e"), version("")
+	mustCreate(t, s, "e")
+	mustCreate(t, s, "f")
+	if version("e") == before || version("") == all {
+		t.Errorf("creating e left its version at %d and the overall one at %d", before, all)
+	}
+	e, f, all := version("e"), version("f"), version("")
+	mustSubmit(t, s, "e", mixed("e"))
+	drain(t, s, "e")
+	if version("e") == e {
+		t.Errorf("a tally of e left its version at %d", e)
+	}
+	if version("") == all {
+		t.Errorf("a tally of e left the overall version at %d", all)
+	}
+	if version("f") != f {
+		t.Errorf("a tally of e moved f's version from %d to %d", f, version("f"))
+	}
+	e = version("e")
+	if _, err := s.Correct(ctx, "e", chorus.X, "1", chorus.Negative, ""); err != nil {
+		t.Fatal(err)
+	}
+	if version("e") == e {
+		t.Errorf("a correction left the version at %d", e)
+	}
+	// A resubmission that counts nothing need not invalidate anything,
+	// but the data read after any version is at least that new.
+	v := version("e")
+	if sum := summary(t, s, "e", ""); sum.Total != 8 || sum.ByLabel.Negative != 3 {
+		t.Errorf("summary read after version %d: %+v", v, sum)
+	}
+	v = version("e")
+	if _, err := s.FoldReposts(ctx, "e", []chorus.Post{repost("e", chorus.X, "r1", "1")}); err != nil {
+		t.Fatal(err)
+	}
+	if version("e") == v {
+		t.Errorf("a folded repost (it moves the summary's reposts) left the version at %d", v)
+	}
+	if _, err := s.Version(ctx, "never-written"); err != nil {
+		t.Errorf("Version of an unknown event: %v", err)
 	}
 }
 

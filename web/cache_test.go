@@ -1,0 +1,262 @@
+package web_test
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/analysis"
+	"github.com/chorus-news/chorus/collector/file"
+	"github.com/chorus-news/chorus/ingest"
+	"github.com/chorus-news/chorus/store/redis"
+	"github.com/chorus-news/chorus/store/redis/redistest"
+	"github.com/chorus-news/chorus/web"
+)
+
+func get(t *testing.T, url string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// TestCachedReadsFollowWrites: every read route answers from the cache, and
+// each write (a post, a correction) is seen by the very next read; an
+// unchanged answer revalidates as 304 and comes gzip'd when asked.
+func TestCachedReadsFollowWrites(t *testing.T) {
+	f := newFixture(t, "")
+	f.do("POST", "/api/v1/events/ev/posts", "application/json", "", "["+postJSON("x", "1", "I love this")+"]")
+	f.drain()
+	paths := []string{"/api/v1/events", "/api/v1/events/ev/summary", "/api/v1/events/ev/timeline?bucket=1m", "/api/v1/events/ev/posts", "/events/ev", "/"}
+	etags := map[string]string{}
+	for _, p := range paths {
+		resp, body := get(t, f.srv.URL+p)
+		etag := resp.Header.Get("ETag")
+		if resp.StatusCode != 200 || etag == "" {
+			t.Fatalf("GET %s = %d, ETag %q", p, resp.StatusCode, etag)
+		}
+		etags[p] = etag
+		if again, _ := get(t, f.srv.URL+p, "If-None-Match", etag); again.StatusCode != http.StatusNotModified {
+			t.Errorf("GET %s with its ETag = %d, want 304", p, again.StatusCode)
+		}
+		if resp, zipped := get(t, f.srv.URL+p, "Accept-Encoding", "gzip"); resp.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(strings.NewReader(zipped))
+			if err != nil {
+				t.Fatalf("GET %s gzip: %v", p, err)
+			}
+			if plain, _ := io.ReadAll(zr); string(plain) != body {
+				t.Errorf("GET %s gzip'd differs from the plain body", p)
+			}
+		} else if len(body) > 2048 {
+			t.Errorf("GET %s (%d bytes) with Accept-Encoding gzip came uncompressed", p, len(body))
+		}
+	}
+	f.do("POST", "/api/v1/events/ev/posts", "application/json", "", "["+postJSON("weibo", "2", "太好了")+"]")
+	f.drain()
+	for _, p := range paths {
+		resp, _ := get(t, f.srv.URL+p, "If-None-Match", etags[p])
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s after a new post = %d, want 200 with the new answer", p, resp.StatusCode)
+		}
+	}
+	if _, body := get(t, f.srv.URL+"/api/v1/events/ev/summary"); !strings.Contains(body, `"total":2`) {
+		t.Errorf("summary after the second post = %s, want total 2", body)
+	}
+	f.do("PATCH", "/api/v1/events/ev/posts/x/1", "application/json", "", `{"label":"negative"}`)
+	if _, body := get(t, f.srv.URL+"/api/v1/events/ev/summary"); !strings.Contains(body, `"negative":1`) {
+		t.Errorf("summary right after a correction = %s, want negative 1", body)
+	}
+	if _, body := get(t, f.srv.URL+"/api/v1/events/ev/posts?label=negative"); !strings.Contains(body, `"id":"1"`) {
+		t.Errorf("negative posts right after a correction = %s, want x:1", body)
+	}
+}
+
+// TestCacheSeesOtherProcesses runs two dashboards on one real Redis, as
+// serve and a second serve (or workers) elsewhere would: what one tallies
+// the other's cache shows at its next read.
+func TestCacheSeesOtherProcesses(t *testing.T) {
+	srv, err := redistest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ctx := context.Background()
+	open := func() *redis.Store {
+		st, err := redis.Open(ctx, srv.URL(), redis.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	a, b := open(), open()
+	ha, err := web.New(web.Config{Store: a, Decode: file.DecodePost, TallyWait: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(ha)
+	defer ts.Close()
+	if _, err := b.CreateEvent(ctx, chorus.Event{ID: "ev", Title: "Ev"}); err != nil {
+		t.Fatal(err)
+	}
+	an, err := analysis.New(analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := func(id string) {
+		t.Helper()
+		p := chorus.Post{Platform: chorus.X, ID: id, Event: "ev", Text: "wonderful", CreatedAt: time.Date(2024, 7, 31, 19, 0, 0, 0, time.UTC)}
+		if _, err := ingest.Submit(ctx, b, "ev", []chorus.Post{p}); err != nil {
+			t.Fatal(err)
+		}
+		w := ingest.Worker{Source: b, Analyzer: an, Name: "elsewhere", Block: 10 * time.Millisecond}
+		for {
+			n, err := w.Step(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
+	for i, want := range []string{`"total":1`, `"total":2`, `"total":3`} {
+		tally(string(rune('a' + i)))
+		for _, p := range []string{"/api/v1/events/ev/summary", "/api/v1/events"} {
+			if _, body := get(t, ts.URL+p); !strings.Contains(body, want) {
+				t.Errorf("GET %s after tally %d elsewhere = %s, want %s", p, i+1, body, want)
+			}
+		}
+	}
+	if _, err := b.Correct(ctx, "ev", chorus.X, "a", chorus.Negative, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, ts.URL+"/api/v1/events/ev/summary"); !strings.Contains(body, `"negative":1`) {
+		t.Errorf("summary after a correction elsewhere = %s, want negative 1", body)
+	}
+}
+
+// TestLiveStreamIsShared: the stream sends only on change, keeps idle
+// connections alive with comment lines, and lets go of a viewer whose
+// client went (the viewers gauge falls back to zero).
+func TestLiveStreamIsShared(t *testing.T) {
+	f := newFixture(t, "")
+	reg := prometheus.NewRegistry()
+	h, err := web.New(web.Config{Store: f.store, Decode: file.DecodePost, TallyWait: -1, Gatherer: reg, Registerer: reg, LiveHeartbeat: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	viewers := func() string {
+		_, body := get(t, ts.URL+"/metrics")
+		for line := range strings.Lines(body) {
+			if v, ok := strings.CutPrefix(line, "chorus_live_viewers "); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return "missing"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	type stream struct {
+		cancel context.CancelFunc
+		lines  chan string
+	}
+	open := func() stream {
+		sctx, scancel := context.WithCancel(ctx)
+		req, _ := http.NewRequestWithContext(sctx, "GET", ts.URL+"/api/v1/events/ev/live", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := make(chan string, 100)
+		go func() {
+			defer resp.Body.Close()
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		return stream{scancel, lines}
+	}
+	// collect gathers a stream's lines for d.
+	collect := func(s stream, d time.Duration) []string {
+		var out []string
+		deadline := time.After(d)
+		for {
+			select {
+			case l, ok := <-s.lines:
+				if !ok {
+					return out
+				}
+				out = append(out, l)
+			case <-deadline:
+				return out
+			}
+		}
+	}
+	count := func(lines []string, prefix string) int {
+		n := 0
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	s1, s2 := open(), open()
+	first := collect(s1, 700*time.Millisecond)
+	if n := count(first, "data: "); n != 1 {
+		t.Errorf("in 0.7 s without a change the stream sent %d messages, want the 1 current summary: %q", n, first)
+	}
+	if count(first, ": keep-alive") == 0 {
+		t.Errorf("idle stream sent no keep-alive comment in 0.7 s at a 0.1 s heartbeat: %q", first)
+	}
+	if n := count(collect(s2, 300*time.Millisecond), "data: "); n != 1 {
+		t.Errorf("second viewer got %d messages, want the 1 current summary", n)
+	}
+	if v := viewers(); v != "2" {
+		t.Errorf("chorus_live_viewers = %s with two streams open, want 2", v)
+	}
+	f.do("POST", "/api/v1/events/ev/posts", "application/json", "", "["+postJSON("x", "1", "so good")+"]")
+	f.drain()
+	for _, s := range []stream{s1, s2} {
+		got := collect(s, time.Second)
+		if count(got, "data: ") != 1 || !strings.Contains(strings.Join(got, "\n"), `"total":1`) {
+			t.Errorf("after one post a viewer got %q, want one summary with total 1", got)
+		}
+	}
+	s1.cancel()
+	s2.cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for viewers() != "0" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if v := viewers(); v != "0" {
+		t.Errorf("chorus_live_viewers = %s after both clients went, want 0", v)
+	}
+}
