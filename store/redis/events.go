@@ -29,6 +29,9 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err e
 	if ev.Shards <= 0 {
 		ev.Shards = s.opts.Shards
 	}
+	if ev.Shards == 1 {
+		ev.Shards = 0 // one is the default: the event reads as it always did
+	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
