@@ -42,7 +42,7 @@ type platform struct {
 
 // platforms are the collectors in this build, in help order.
 func platforms() []platform {
-	return []platform{}
+	return []platform{weiboPlatform()}
 }
 
 func platformNamed(name string) (platform, bool) {

@@ -108,6 +108,9 @@ func (c *Collector) fetchAPIPage(ctx context.Context, run *collector.Run, page i
 			if p.ID == s.id() && (res.oldest.IsZero() || p.CreatedAt.Before(res.oldest)) {
 				res.oldest = p.CreatedAt
 			}
+			if p.ID == s.id() && p.CreatedAt.After(res.newest) {
+				res.newest = p.CreatedAt
+			}
 			res.posts = append(res.posts, p)
 		}
 	}

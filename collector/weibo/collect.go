@@ -338,8 +338,11 @@ func (c *Collector) search(ctx context.Context, run *collector.Run, sink collect
 		if pr.last {
 			return res, nil
 		}
-		if !stop.IsZero() && !pr.oldest.IsZero() && pr.oldest.Before(stop) {
-			return res, nil // reached what the last run (or the window's start) had
+		if !stop.IsZero() && !pr.newest.IsZero() && pr.newest.Before(stop) {
+			// A whole page older than what the last run had (or the
+			// window's start): the rest is older still. (One old post
+			// among new ones, as Weibo pins, does not stop it.)
+			return res, nil
 		}
 	}
 }

@@ -406,10 +406,10 @@ func TestCheckpointStopsRerun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.reqs) - before; n != 2 {
-		t.Errorf("rerun fetched %d pages, want 2 (the new one and the page reaching the checkpoint)", n)
+	if n := len(f.reqs) - before; n != 3 {
+		t.Errorf("rerun fetched %d pages, want 3 (the new post's, the checkpoint's, and the first page wholly older)", n)
 	}
-	if len(second.posts) != 3 || second.byID()["5062000000099999"].ID == "" {
+	if len(second.posts) != 5 || second.byID()["5062000000099999"].ID == "" {
 		t.Errorf("rerun posts %+v", second.posts)
 	}
 }

@@ -205,9 +205,10 @@ func (c *Collector) mobileHeaders(cid string) http.Header {
 // pageResult is what one search page gave.
 type pageResult struct {
 	posts    []chorus.Post
-	cards    int  // post cards on the page
-	last     bool // the page says no page follows
-	oldest   time.Time
+	cards    int       // post cards on the page
+	last     bool      // the page says no page follows
+	oldest   time.Time // of the cards' own posts
+	newest   time.Time
 	outside  int // posts outside the slice asked for
 	emptyMsg string
 }
@@ -267,6 +268,9 @@ func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid strin
 				if p.ID == s.id() { // the card's own post (an original carried along may be old)
 					if res.oldest.IsZero() || p.CreatedAt.Before(res.oldest) {
 						res.oldest = p.CreatedAt
+					}
+					if p.CreatedAt.After(res.newest) {
+						res.newest = p.CreatedAt
 					}
 					if !sl.from.IsZero() && (p.CreatedAt.Before(sl.from.Add(-time.Hour)) || p.CreatedAt.After(sl.to.Add(time.Hour))) {
 						res.outside++

@@ -1,0 +1,736 @@
+package article
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/chorus-news/chorus"
+)
+
+// Quote is one quotation found in an article: a post (Platform set, Skip
+// empty) or a quotation that is not one, with the reason.
+type Quote struct {
+	Platform    chorus.Platform `json:"platform,omitempty"`
+	Text        string          `json:"quote"`
+	Attribution string          `json:"attribution,omitempty"`
+	Handle      string          `json:"handle,omitempty"`
+	// Start and End are character (not byte) offsets into the article's
+	// text: where the quoted words start, and where they end.
+	Start int `json:"start"`
+	End   int `json:"end"`
+	// How says where the attribution was found ("after the quote",
+	// "the sentence before", "platform from the quote before"…).
+	How  string `json:"how,omitempty"`
+	Skip string `json:"skipped,omitempty"` // why it is not a post; "" for a post
+
+	pieces []span // byte ranges in the text, one or more
+}
+
+// Post reports whether q is a post.
+func (q Quote) Post() bool { return q.Skip == "" && q.Platform != "" }
+
+// maxQuotes bounds the quotations read from one article.
+const maxQuotes = 5000
+
+// Limits on a post's text: shorter is a stray mark, longer is not a post.
+const (
+	minQuoteRunes = 2
+	maxQuoteRunes = 5000
+)
+
+// event is a platform mention, or a classified quotation, that later
+// attributions ("wrote another") may take their platform from.
+type event struct {
+	pos, para int
+	kind      cueKind
+	platform  chorus.Platform
+	name      string
+}
+
+// extraction is the state of one Extract call.
+type extraction struct {
+	doc    string
+	masked string // doc with quoted words blanked and line breaks as spaces
+	paras  []paragraph
+	raws   []rawQuote
+	cues   [][]cue // per paragraph, over the masked text, offsets in the paragraph
+	events []event // cue mentions outside quotations, in order
+	qev    []event // classified quotations, in order
+	quotes []Quote // parallel to raws
+	merged []bool  // raws[i] was merged into an earlier quote
+	rootOf []int   // the quote raws[i] belongs to
+	// attr is, per raw quote, the attribution clause used and whether it
+	// followed the quotation; for merges and lists.
+	attrAfter []bool
+	attrEnd   []int // for an attribution after the quotation: where it ends in doc
+}
+
+// Extract finds the quotations of a plain-text article and tells, for
+// each, whether it is a post on X or Weibo, by whom, or why not.
+func Extract(doc string) []Quote {
+	x := &extraction{doc: doc}
+	x.paras = splitParagraphs(doc)
+	x.raws = findQuotes(x.paras)
+	if len(x.raws) > maxQuotes {
+		x.raws = x.raws[:maxQuotes]
+	}
+	x.mask()
+	x.findEvents()
+	n := len(x.raws)
+	x.quotes = make([]Quote, n)
+	x.merged = make([]bool, n)
+	x.rootOf = make([]int, n)
+	for i := range x.rootOf {
+		x.rootOf[i] = i
+	}
+	x.attrAfter = make([]bool, n)
+	x.attrEnd = make([]int, n)
+	for i := range x.raws {
+		x.classify(i)
+	}
+	x.offsets()
+	var out []Quote
+	for i, q := range x.quotes {
+		if !x.merged[i] {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func (x *extraction) mask() {
+	b := []byte(x.doc)
+	for i, c := range b {
+		if c == '\n' || c == '\r' || c == '\t' {
+			b[i] = ' '
+		}
+	}
+	for _, q := range x.raws {
+		for _, p := range q.pieces {
+			for i := p.start; i < p.end; i++ {
+				b[i] = '_'
+			}
+		}
+	}
+	x.masked = string(b)
+}
+
+func (x *extraction) findEvents() {
+	x.cues = make([][]cue, len(x.paras))
+	for pi, p := range x.paras {
+		t := x.masked[p.start:p.end]
+		cs := findCues(t)
+		x.cues[pi] = cs
+		for _, c := range cs {
+			x.events = append(x.events, event{pos: p.start + c.start, para: pi, kind: c.kind, platform: c.platform, name: c.name})
+		}
+	}
+}
+
+// cuesIn lists the cues inside doc[start:end] of paragraph pi, with
+// offsets relative to start.
+func (x *extraction) cuesIn(pi, start, end int) []cue {
+	var out []cue
+	base := x.paras[pi].start
+	for _, c := range x.cues[pi] {
+		if base+c.start >= start && base+c.end <= end {
+			c.start -= start - base
+			c.end -= start - base
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// context is the platform that a bare "another" or "one user" at pos in
+// paragraph pi refers to: the latest mention or classified quotation in
+// this or the paragraphs just before (two; five for "another user"). A
+// generic mention ("netizens") is looked through to a platform named
+// earlier in its own paragraph; for an online subject, so is a quotation
+// from speech. Mentions inside skip (the attribution's own words) do not
+// count.
+func (x *extraction) context(pos, pi int, skip span, online bool) (event, bool) {
+	back := 2 // paragraphs
+	if online {
+		back = 5
+	}
+	// Walk both lists newest first, merged by position.
+	i := sort.Search(len(x.events), func(i int) bool { return x.events[i].pos >= pos }) - 1
+	j := sort.Search(len(x.qev), func(j int) bool { return x.qev[j].pos >= pos }) - 1
+	var generic *event
+	for steps := 0; steps < 200 && (i >= 0 || j >= 0); steps++ {
+		var e event
+		if j < 0 || i >= 0 && x.events[i].pos > x.qev[j].pos {
+			e = x.events[i]
+			i--
+			if e.pos >= skip.start && e.pos < skip.end {
+				continue // the attribution's own words ("netizens wrote")
+			}
+		} else {
+			e = x.qev[j]
+			j--
+		}
+		if e.para < pi-back {
+			break
+		}
+		if e.kind == cueSpeech && online {
+			continue // "another user" looks past a rescuer who told Reuters
+		}
+		if e.kind == cueGeneric {
+			if generic == nil {
+				g := e
+				generic = &g
+			}
+			continue
+		}
+		if generic != nil && e.para != generic.para {
+			return *generic, true
+		}
+		return e, true
+	}
+	if generic != nil {
+		return *generic, true
+	}
+	return event{}, false
+}
+
+// text of the quotation's pieces, from the document, white space folded.
+func (x *extraction) text(pieces []span) string {
+	parts := make([]string, 0, len(pieces))
+	for _, p := range pieces {
+		s := strings.Join(strings.Fields(x.doc[p.start:p.end]), " ")
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return cleanQuote(strings.Join(parts, "\n"))
+}
+
+// cleanQuote drops the comma a sentence gives a quotation before its
+// attribution ("…," she wrote); everything else is kept verbatim.
+func cleanQuote(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimRight(s, ",，、;；:： ")
+	return strings.TrimSpace(s)
+}
+
+// lastRune of the quotation's words.
+func (x *extraction) lastRune(q rawQuote) rune {
+	p := q.pieces[len(q.pieces)-1]
+	r, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(x.doc[p.start:p.end], unicode.IsSpace))
+	return r
+}
+
+var rePreposition = regexp.MustCompile(`(?i)^(?:from|of|in|on|at|for|to|by|with|and|or|but|as|than|that|which|is|was|were|are|has|had|have)\b`)
+
+func isTerminal(r rune) bool { return strings.ContainsRune(".!?…。！？", r) }
+
+// The reasons a quotation is not a post.
+const (
+	skipHashtag   = "a hashtag or trending topic, not a post"
+	skipTitle     = "a title, slogan or word being discussed, not a post"
+	skipNeg       = "a quote from an interview, a statement or remarks to reporters"
+	skipScare     = "a phrase quoted inside a paraphrase, not a post's words"
+	skipNoAttr    = "no attribution found"
+	skipUnknown   = "the platform cannot be told"
+	skipSpeech    = "no platform named: a quote from speech or print"
+	skipShort     = "too short to be a post"
+	skipLong      = "too long to be a post"
+	skipDuplicate = "the same words as an earlier quote"
+)
+
+// classify decides raw quotation i.
+func (x *extraction) classify(i int) {
+	q := x.raws[i]
+	out := &x.quotes[i]
+	out.pieces = q.pieces
+	out.Text = x.text(q.pieces)
+	po, pc := x.paras[q.para], x.paras[q.lastPara]
+
+	// The text around the quotation, quotations blanked.
+	prevEnd := po.start
+	if i > 0 && x.raws[i-1].lastPara == q.para {
+		prevEnd = x.raws[i-1].close
+	}
+	if prevEnd > q.open {
+		prevEnd = q.open
+	}
+	preFull := x.masked[prevEnd:q.open]
+	pre, cut := afterLastBreak(preFull)
+	pre = tailBytes(pre, clauseBytes)
+	preStart := q.open - len(pre)
+	nextStart := pc.end
+	if i+1 < len(x.raws) && x.raws[i+1].para == q.lastPara {
+		nextStart = x.raws[i+1].open
+	}
+	if nextStart < q.close {
+		nextStart = q.close
+	}
+	postFull := x.masked[q.close:nextStart]
+	post := headBytes(firstSentence(postFull), clauseBytes)
+	last := x.lastRune(q)
+
+	// Too short or too long.
+	n := utf8.RuneCountInString(out.Text)
+	if n < minQuoteRunes || strings.Trim(out.Text, "_.…!?,;:-–— ") == "" {
+		out.Skip = skipShort
+		return
+	}
+	if n > maxQuoteRunes {
+		out.Skip = skipLong
+		return
+	}
+
+	// Hashtags, trending topics and titles, by the words around.
+	preT := strings.TrimRight(pre, " ")
+	if strings.HasPrefix(out.Text, "#") || strings.HasPrefix(out.Text, "＃") ||
+		reHashtagBefore.MatchString(tailBytes(preT, 60)) || hanSuffix(preT, hanHashtagBefore) ||
+		reHashtagAfter.MatchString(post) || hanPrefix(post, hanHashtagAfter) {
+		out.Skip = skipHashtag
+		x.note(i, event{kind: cueNone})
+		return
+	}
+	if !strings.HasSuffix(preT, ":") && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
+		out.Skip = skipTitle
+		return
+	}
+
+	// A phrase woven into a sentence ("branded it the "best photo" of
+	// the Games") is read with the words before it, never after.
+	woven := strings.TrimSpace(pre) != "" && !isSeparators(strings.TrimSpace(pre)) && !introduces(pre)
+
+	// 1. An attribution right after the quotation: "…," wrote one user.
+	if !woven && x.attributiveAfter(post, last) {
+		x.attrAfter[i] = true
+		x.attrEnd[i] = q.close + len(post)
+		x.decide(i, post, q.close, q.lastPara, true, "after the quote", false)
+		return
+	}
+	// 2. The second piece of a quotation split around its attribution.
+	if i > 0 && x.attrAfter[i-1] && x.raws[i-1].lastPara == q.para &&
+		strings.TrimSpace(x.masked[x.attrEnd[i-1]:q.open]) == "" && oneVerb(x.masked[x.raws[i-1].close:x.attrEnd[i-1]]) {
+		x.mergeInto(i)
+		return
+	}
+	// 3. An attribution before it in the same sentence.
+	if p := strings.TrimSpace(pre); p != "" && !isSeparators(p) {
+		intro := introduces(pre)
+		if !intro {
+			// A phrase woven into a sentence: only a post's words when a
+			// user is said to have called something so.
+			if !x.fragmentOK(pre) {
+				out.Skip = skipScare
+				return
+			}
+		}
+		clause, at := pre, preStart
+		if !cut && i > 0 && x.raws[i-1].lastPara == q.para {
+			// "…" the launch had been "…", adding: "…": the speaker is
+			// named at the start of the sentence, before the earlier quote.
+			vs, ve := verbAt(pre, true)
+			if sub := findSubject(pre, vs, ve, false); sub.phrase == "" {
+				full, _ := afterLastBreak(x.masked[po.start:q.open])
+				clause = tailBytes(full, clauseBytes)
+				at = q.open - len(clause)
+			}
+		}
+		x.decide(i, clause, at, q.para, false, "before the quote", !intro)
+		return
+	}
+	// 4. A list: "…", "…" and "…" under one attribution.
+	if i > 0 && x.raws[i-1].lastPara == q.para && isSeparators(strings.TrimSpace(preFull)) && !x.merged[i-1] {
+		prev := x.quotes[x.root(i-1)]
+		out.Platform, out.Attribution, out.Handle, out.Skip = prev.Platform, prev.Attribution, prev.Handle, prev.Skip
+		out.How = "listed with the quote before"
+		if prev.Skip == skipShort || prev.Skip == skipLong || prev.Skip == skipDuplicate {
+			out.Skip = skipNoAttr
+		}
+		x.note(i, x.qevOf(*out, q))
+		return
+	}
+	// 5. The sentence before, in this paragraph.
+	if strings.TrimSpace(preFull) != "" {
+		prevSent := tailBytes(lastSentence(strings.TrimRight(preFull[:len(preFull)-len(pre)], " ")), clauseBytes)
+		if x.usableBefore(prevSent) {
+			x.decide(i, prevSent, q.open-len(preFull[:len(preFull)-len(pre)])+len(strings.TrimRight(preFull[:len(preFull)-len(pre)], " "))-len(prevSent), q.para, false, "the sentence before", false)
+			return
+		}
+	}
+	// 6. A paragraph that is all quotation: the paragraph before ends with
+	// a colon or with a post it continues, or the next paragraph names
+	// the user.
+	whole := strings.TrimSpace(preFull) == "" && strings.TrimSpace(postFull) == "" && q.para == q.lastPara || q.para != q.lastPara
+	if q.open == po.start || whole {
+		if q.para > 0 {
+			pp := x.paras[q.para-1]
+			pt := strings.TrimRight(x.masked[pp.start:pp.end], " ")
+			if strings.HasSuffix(pt, ":") || strings.HasSuffix(pt, "：") {
+				s := tailBytes(lastSentence(pt), clauseBytes)
+				x.decide(i, s, pp.start+len(pt)-len(s), q.para-1, false, "the paragraph before", false)
+				return
+			}
+			if j := x.lastQuoteIn(q.para-1, i); j >= 0 && x.attrAfter[j] && x.quotes[x.root(j)].Post() &&
+				strings.TrimSpace(x.masked[x.attrEnd[j]:pp.end]) == "" && whole {
+				x.mergeInto2(i, j)
+				return
+			}
+		}
+		if whole && q.lastPara+1 < len(x.paras) {
+			np := x.paras[q.lastPara+1]
+			s := headBytes(firstSentence(x.masked[np.start:np.end]), clauseBytes)
+			if x.namesUser(s) {
+				x.decide(i, s, np.start, q.lastPara+1, false, "the next paragraph", false)
+				return
+			}
+		}
+		if q.para > 0 {
+			pp := x.paras[q.para-1]
+			pt := strings.TrimRight(x.masked[pp.start:pp.end], " ")
+			s := tailBytes(lastSentence(pt), clauseBytes)
+			if x.namesUser(s) && x.lastQuoteIn(q.para-1, i) < 0 {
+				x.decide(i, s, pp.start+len(pt)-len(s), q.para-1, false, "the paragraph before", false)
+				return
+			}
+		}
+	}
+	out.Skip = skipNoAttr
+}
+
+// root is the quote that holds raw quote i: itself, or the one it was
+// merged into.
+func (x *extraction) root(i int) int { return x.rootOf[i] }
+
+// mergeInto adds raw quote i to the quote before it, as its second piece.
+func (x *extraction) mergeInto(i int) { x.mergeInto2(i, i-1) }
+
+func (x *extraction) mergeInto2(i, j int) {
+	r := x.root(j)
+	dst := &x.quotes[r]
+	dst.pieces = append(dst.pieces, x.raws[i].pieces...)
+	second := x.text(x.raws[i].pieces)
+	if second != "" {
+		dst.Text = strings.TrimSpace(cleanQuote(dst.Text) + " " + second)
+	}
+	if dst.How != "" && !strings.Contains(dst.How, "in pieces") {
+		dst.How += "; quoted in pieces"
+	}
+	x.merged[i] = true
+	x.rootOf[i] = r
+	x.attrAfter[i] = false
+	if n := utf8.RuneCountInString(dst.Text); n > maxQuoteRunes {
+		dst.Skip = skipLong
+	}
+}
+
+func (x *extraction) lastQuoteIn(pi, before int) int {
+	for j := before - 1; j >= 0; j-- {
+		if x.raws[j].lastPara == pi {
+			return j
+		}
+		if x.raws[j].lastPara < pi {
+			break
+		}
+	}
+	return -1
+}
+
+// oneVerb: the attribution between two pieces of a quotation names one
+// speaker ("one user wrote"), not a second one ("while another posted").
+func oneVerb(clause string) bool { return countVerbs(clause) <= 1 }
+
+// attributiveAfter reports whether the text after a quotation attributes
+// it: "…," wrote one user; "…!" one Weibo user said.
+func (x *extraction) attributiveAfter(post string, last rune) bool {
+	t := strings.TrimSpace(post)
+	if t == "" || strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：") {
+		return false // it leads into the next quotation
+	}
+	vs, _ := verbAt(t, false)
+	if vs < 0 {
+		// "…" — an X user; "…" (@handle)
+		if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "–") || strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "(@") {
+			return len(findCues(t)) > 0 || strings.Contains(t, "@")
+		}
+		return false
+	}
+	words := len(strings.Fields(t[:vs]))
+	if words > 6 {
+		return false
+	}
+	if unicode.IsLetter(last) || unicode.IsDigit(last) {
+		// No punctuation closes the quotation: "…" one user wrote, but
+		// not "…" from the Games and hailed as….
+		if words > 3 || rePreposition.MatchString(t) {
+			return false
+		}
+	}
+	first, _ := utf8.DecodeRuneInString(strings.TrimLeft(t, ",，—–- "))
+	if isTerminal(last) && unicode.IsUpper(first) && words > 3 {
+		return false // a new sentence
+	}
+	return true
+}
+
+// introduces reports whether the words before a quotation lead into it
+// ("One user wrote:", "said one user,", "一名网友写道："), rather than
+// weave it into a sentence.
+func introduces(pre string) bool {
+	t := strings.TrimRight(pre, " ")
+	if t == "" {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(t)
+	if strings.ContainsRune(":：,，—–-(（", r) {
+		return true
+	}
+	if vs, ve := verbAt(t, true); vs >= 0 && strings.TrimSpace(t[ve:]) == "" {
+		return true
+	}
+	low := strings.ToLower(t)
+	for _, w := range []string{" read", " reads", " reading", " saying", " writing", " caption", " captioned", " put it", " post", " tweet", " comment"} {
+		if strings.HasSuffix(low, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// fragmentOK: a phrase inside a sentence is a post's words only when a
+// single user is said to have called something so, just before it ("in
+// what an X user called "a historic moment"").
+func (x *extraction) fragmentOK(pre string) bool {
+	w := strings.Fields(pre)
+	if len(w) > 5 {
+		w = w[len(w)-5:]
+	}
+	tail := strings.Join(w, " ")
+	return reNaming.MatchString(tail) && !strings.Contains(strings.ToLower(tail), " that ")
+}
+
+// isSeparators: nothing but commas and "and" between two quotations.
+var reSeparators = regexp.MustCompile(`^(?i:[,，、;；/]|and|or|as\s+well\s+as|和|与|及|或|以及|\s)*$`)
+
+func isSeparators(s string) bool { return reSeparators.MatchString(s) }
+
+// usableBefore: the sentence before a quotation attributes it when it
+// ends with a colon, or names a user or post together with a platform.
+func (x *extraction) usableBefore(s string) bool {
+	t := strings.TrimSpace(s)
+	if strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：") {
+		return true
+	}
+	if x.namesUser(t) {
+		return true
+	}
+	// "One user posted a video of the flood." The platform comes from
+	// before.
+	vs, ve := verbAt(t, true)
+	if vs < 0 {
+		return false
+	}
+	subj := findSubject(t, vs, ve, false)
+	return subj.postVerb && (subj.online || subj.pronoun) && !subj.plural
+}
+
+// namesUser: the words name a user, a post or a comment together with a
+// platform ("an X user", "Weibo users", "a post on X").
+func (x *extraction) namesUser(s string) bool {
+	if !(reOnline.MatchString(s) || hasAny(s, hanOnline)) {
+		return false
+	}
+	for _, c := range findCues(s) {
+		if c.kind == cuePost || c.kind == cueOther {
+			return true
+		}
+	}
+	return false
+}
+
+func hanSuffix(s string, words []string) bool {
+	s = strings.TrimRight(s, " ：:")
+	for _, w := range words {
+		if strings.HasSuffix(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hanPrefix(s string, words []string) bool {
+	s = strings.TrimLeft(s, " ")
+	for _, w := range words {
+		if strings.HasPrefix(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// decide classifies raw quote i from its attribution clause, which starts
+// at doc offset at in paragraph pi.
+func (x *extraction) decide(i int, clause string, at, pi int, after bool, how string, fragment bool) {
+	q := x.raws[i]
+	out := &x.quotes[i]
+	out.How = how
+	vs, ve := verbAt(clause, !after)
+	subj := findSubject(clause, vs, ve, after)
+	if m := reHandle.FindStringSubmatch(clause); m != nil {
+		out.Handle = m[1]
+	}
+	var cues []cue
+	if at >= x.paras[pi].start && at+len(clause) <= x.paras[pi].end && x.masked[at:at+len(clause)] == clause {
+		cues = x.cuesIn(pi, at, at+len(clause))
+	} else {
+		cues = findCues(clause)
+	}
+	c, ok := pickCue(clause, cues, subj, vs, after)
+	defer func() { x.note(i, x.qevOf(*out, q)) }()
+
+	if isNeg(clause) {
+		out.Skip = skipNeg
+		out.Attribution = subj.phrase
+		return
+	}
+	if fragment && subj.plural {
+		out.Skip = skipScare + " (said of many users)"
+		return
+	}
+	if fragment && !(ok && (c.kind == cuePost || c.kind == cueOther)) {
+		out.Skip = skipScare
+		return
+	}
+	if ok && c.kind == cueGeneric {
+		if subj.pronoun || subj.online || subj.postVerb {
+			if e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online); found && e.kind != cueGeneric && e.pos < at {
+				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
+				out.How += "; platform from " + describe(e)
+			}
+		}
+	}
+	if !ok {
+		if subj.pronoun || subj.online || subj.postVerb && vs >= 0 {
+			e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online)
+			if found && !(subj.postVerb && !subj.pronoun && !subj.online && e.para < q.para-1) {
+				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
+				out.How += "; platform from " + describe(e)
+			}
+		}
+	}
+	out.Attribution = subj.phrase
+	switch {
+	case !ok:
+		if subj.pronoun || subj.online {
+			out.Skip = skipUnknown
+		} else {
+			out.Skip = skipSpeech
+		}
+	case c.kind == cuePost:
+		out.Platform = c.platform
+		out.Attribution = authorPhrase(subj, c.platform)
+	case c.kind == cueOther:
+		out.Skip = "posted on " + c.name + ", not X or Weibo"
+	case c.kind == cueSpeech:
+		out.Skip = skipSpeech
+	default:
+		out.Skip = skipUnknown + " (" + strings.TrimSpace(c.name) + ")"
+	}
+}
+
+var reHandle = regexp.MustCompile(`@([\p{L}\p{N}_\-]{1,30})`)
+
+// describe names a context event for How.
+func describe(e event) string {
+	if e.name != "" {
+		return "\"" + e.name + "\" before"
+	}
+	return "the quote before"
+}
+
+// qevOf is the context event a classified quotation leaves.
+func (x *extraction) qevOf(q Quote, r rawQuote) event {
+	e := event{pos: r.open, para: r.para}
+	switch {
+	case q.Post():
+		e.kind, e.platform = cuePost, q.Platform
+	case strings.HasPrefix(q.Skip, "posted on "):
+		e.kind, e.name = cueOther, strings.TrimSuffix(strings.TrimPrefix(q.Skip, "posted on "), ", not X or Weibo")
+	case q.Skip == skipNeg || q.Skip == skipSpeech:
+		e.kind = cueSpeech
+	default:
+		e.kind = cueNone
+	}
+	return e
+}
+
+func (x *extraction) note(i int, e event) {
+	if e.kind == cueNone {
+		return
+	}
+	e.pos, e.para = x.raws[i].open, x.raws[i].para
+	x.qev = append(x.qev, e)
+}
+
+var rePronounOnly = regexp.MustCompile(`(?i)^(?:one|another|a\s+third|a\s+fourth|a\s+fifth|a\s+second|yet\s+another|one\s+more|one\s+other|someone|somebody)$`)
+
+// authorPhrase is the author's name: the attribution as the article
+// words it, with the platform added to a bare "another".
+func authorPhrase(s subject, pl chorus.Platform) string {
+	name := "X"
+	if pl == chorus.Weibo {
+		name = "Weibo"
+	}
+	p := strings.TrimSpace(s.phrase)
+	if p == "" || s.pronoun && rePronounOnly.MatchString(p) {
+		if p == "" {
+			p = "a"
+			if pl == chorus.X {
+				p = "an"
+			}
+		}
+		return p + " " + name + " user"
+	}
+	if hasAny(p, hanPronoun) && !hasAny(p, hanOnline) {
+		return p + "（" + name + "）"
+	}
+	return p
+}
+
+// offsets turns byte offsets into character offsets, in one pass.
+func (x *extraction) offsets() {
+	type ref struct {
+		byteOff int
+		dst     *int
+	}
+	var refs []ref
+	for i := range x.quotes {
+		q := &x.quotes[i]
+		if len(q.pieces) == 0 {
+			continue
+		}
+		s, e := trimmedSpan(x.doc, q.pieces[0]), trimmedSpan(x.doc, q.pieces[len(q.pieces)-1])
+		refs = append(refs, ref{s.start, &q.Start}, ref{e.end, &q.End})
+	}
+	sort.SliceStable(refs, func(a, b int) bool { return refs[a].byteOff < refs[b].byteOff })
+	pos, chars := 0, 0
+	for _, r := range refs {
+		chars += utf8.RuneCountInString(x.doc[pos:r.byteOff])
+		pos = r.byteOff
+		*r.dst = chars
+	}
+}
+
+// trimmedSpan is p without surrounding white space and the trailing comma
+// cleanQuote drops.
+func trimmedSpan(doc string, p span) span {
+	t := doc[p.start:p.end]
+	lead := len(t) - len(strings.TrimLeftFunc(t, unicode.IsSpace))
+	trimmed := strings.TrimRight(strings.TrimRightFunc(t, unicode.IsSpace), ",，、;；:： ")
+	trimmed = strings.TrimRightFunc(trimmed, unicode.IsSpace)
+	if len(trimmed) < lead {
+		return span{p.start, p.start}
+	}
+	return span{p.start + lead, p.start + len(trimmed)}
+}

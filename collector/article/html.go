@@ -1,0 +1,258 @@
+package article
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
+
+	"github.com/chorus-news/chorus"
+)
+
+// looksHTML tells an HTML page from plain text by its first bytes.
+func looksHTML(data []byte) bool {
+	head := data
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
+	low := bytes.ToLower(head)
+	for _, p := range []string{"<!doctype html", "<html", "<head", "<body", "<article", "<?xml version=\"1.0\"?><html", "<!--"} {
+		if bytes.HasPrefix(low, []byte(p)) {
+			return true
+		}
+	}
+	return bytes.HasPrefix(low, []byte("<")) && (bytes.Contains(low, []byte("<p")) || bytes.Contains(low, []byte("<div")) || bytes.Contains(low, []byte("<br")))
+}
+
+// maxElements bounds the page readability scores; a bigger page is read
+// whole without it.
+const maxElements = 60000
+
+// page is what the HTML of an article gives.
+type page struct {
+	title string
+	text  string // the main text, a paragraph a block
+	date  time.Time
+}
+
+// readHTML takes the main text of an HTML page with readability (the
+// algorithm of Firefox's reader view), keeping paragraphs, captions and
+// block quotes as paragraphs. When readability finds nothing worth the
+// name, the whole body is read instead, without scripts, navigation and
+// forms. contentType, when known, names the page's charset.
+func readHTML(data []byte, contentType, pageURL string) (page, error) {
+	r, err := charset.NewReader(bytes.NewReader(data), contentType)
+	if err != nil {
+		return page{}, fmt.Errorf("html: charset: %w", err)
+	}
+	doc, err := html.Parse(r)
+	if err != nil {
+		// x/net/html refuses markup nested past 512 open elements.
+		return page{}, &chorus.FieldError{Field: "html", Reason: strings.TrimPrefix(err.Error(), "html: ")}
+	}
+	var u *url.URL
+	if pageURL != "" {
+		u, _ = url.Parse(pageURL)
+	}
+	var pg page
+	body := textBlocks(doc, true)
+	if countElements(doc, maxElements) < maxElements {
+		p := readability.NewParser()
+		p.MaxElemsToParse = maxElements
+		if art, err := p.ParseDocument(doc, u); err == nil {
+			pg.title = art.Title()
+			if t, err := art.PublishedTime(); err == nil {
+				pg.date = t
+			}
+			if art.Node != nil {
+				main := textBlocks(art.Node, false)
+				// Readability may keep too little of a page of short
+				// paragraphs (a live blog, a list of reactions).
+				if len(main) >= 200 && len(main)*3 >= len(body) {
+					pg.text = main
+				}
+			}
+		}
+	}
+	if pg.text == "" {
+		pg.text = body
+	}
+	if pg.title == "" {
+		pg.title = titleOf(doc)
+	}
+	if pg.date.IsZero() {
+		pg.date = metaDate(doc)
+	}
+	return pg, nil
+}
+
+func countElements(n *html.Node, limit int) int {
+	count := 0
+	stack := []*html.Node{n}
+	for len(stack) > 0 && count < limit {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.Type == html.ElementNode {
+			count++
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			stack = append(stack, c)
+		}
+	}
+	return count
+}
+
+// skipped elements hold no article text.
+var skipped = map[atom.Atom]bool{atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Svg: true, atom.Iframe: true, atom.Button: true, atom.Select: true, atom.Textarea: true, atom.Head: true,
+	atom.Object: true, atom.Canvas: true, atom.Math: true}
+
+// boilerplate is also skipped when the whole body is read.
+var boilerplate = map[atom.Atom]bool{atom.Nav: true, atom.Form: true, atom.Aside: true, atom.Menu: true}
+
+// block elements end a paragraph.
+var block = map[atom.Atom]bool{atom.P: true, atom.Div: true, atom.Li: true, atom.Blockquote: true, atom.H1: true,
+	atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Figcaption: true, atom.Pre: true,
+	atom.Td: true, atom.Th: true, atom.Dd: true, atom.Dt: true, atom.Section: true, atom.Article: true, atom.Header: true,
+	atom.Footer: true, atom.Caption: true, atom.Summary: true, atom.Address: true, atom.Tr: true, atom.Ul: true,
+	atom.Ol: true, atom.Table: true, atom.Figure: true, atom.Main: true, atom.Hr: true, atom.Dl: true, atom.Details: true,
+	atom.Body: true, atom.Html: true}
+
+// textBlocks is the text under n, a paragraph per block element, blocks
+// separated by blank lines. It walks without recursion, so that deep
+// markup costs no stack.
+func textBlocks(n *html.Node, wholeBody bool) string {
+	var out, cur strings.Builder
+	flush := func() {
+		t := strings.Join(strings.Fields(cur.String()), " ")
+		cur.Reset()
+		if t != "" {
+			if out.Len() > 0 {
+				out.WriteString("\n\n")
+			}
+			out.WriteString(t)
+		}
+	}
+	type frame struct {
+		n     *html.Node
+		leave bool
+	}
+	stack := []frame{{n: n}}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n := f.n
+		if f.leave {
+			flush()
+			continue
+		}
+		switch n.Type {
+		case html.TextNode:
+			cur.WriteString(n.Data)
+			continue
+		case html.ElementNode:
+			if skipped[n.DataAtom] || wholeBody && boilerplate[n.DataAtom] || hidden(n) {
+				continue
+			}
+			if n.DataAtom == atom.Br {
+				cur.WriteByte(' ')
+				continue
+			}
+			if block[n.DataAtom] {
+				flush()
+				stack = append(stack, frame{n: n, leave: true})
+			}
+		case html.DocumentNode:
+		default:
+			continue
+		}
+		// Children in order: pushed last first.
+		var kids []*html.Node
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			kids = append(kids, c)
+		}
+		for i := len(kids) - 1; i >= 0; i-- {
+			stack = append(stack, frame{n: kids[i]})
+		}
+	}
+	flush()
+	return out.String()
+}
+
+func hidden(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "hidden" || a.Key == "aria-hidden" && a.Val == "true" {
+			return true
+		}
+		if a.Key == "style" && strings.Contains(strings.ReplaceAll(strings.ToLower(a.Val), " ", ""), "display:none") {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the first element under n for which ok holds.
+func find(n *html.Node, ok func(*html.Node) bool) *html.Node {
+	stack := []*html.Node{n}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.Type == html.ElementNode && ok(n) {
+			return n
+		}
+		for c := n.LastChild; c != nil; c = c.PrevSibling {
+			stack = append(stack, c)
+		}
+	}
+	return nil
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if strings.EqualFold(a.Key, key) {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func titleOf(doc *html.Node) string {
+	if t := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil && t.FirstChild != nil {
+		return strings.TrimSpace(t.FirstChild.Data)
+	}
+	return ""
+}
+
+// metaDate reads a publication date from the usual meta tags and <time>.
+func metaDate(doc *html.Node) time.Time {
+	names := map[string]bool{"article:published_time": true, "og:published_time": true, "date": true, "pubdate": true,
+		"publishdate": true, "dc.date": true, "dc.date.issued": true, "sailthru.date": true, "parsely-pub-date": true,
+		"datepublished": true, "publish-date": true, "published_time": true}
+	var found time.Time
+	find(doc, func(n *html.Node) bool {
+		switch n.DataAtom {
+		case atom.Meta:
+			key := strings.ToLower(attr(n, "property") + attr(n, "name") + attr(n, "itemprop"))
+			if names[key] {
+				if t, ok := parseDate(attr(n, "content")); ok {
+					found = t
+					return true
+				}
+			}
+		case atom.Time:
+			if t, ok := parseDate(attr(n, "datetime")); ok {
+				found = t
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
