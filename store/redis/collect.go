@@ -32,7 +32,8 @@ func eventKey(event, name string) string { return "chorus:{" + event + "}:" + na
 // FoldReposts records plain reposts (Post.RepostOf set) of event as reach,
 // in one Lua step: a repost not seen before adds one to the event's and its
 // platform's repost counts; a repeat is a duplicate.
-func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error) {
+func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Post) (_ chorus.SubmitResult, err error) {
+	defer func() { err = classify(err) }()
 	var res chorus.SubmitResult
 	if err := s.exists(ctx, event); err != nil {
 		return res, fmt.Errorf("fold reposts: %w", err)
@@ -59,7 +60,8 @@ func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Po
 }
 
 // Checkpoint returns the value saved under key for event, "" when none.
-func (s *Store) Checkpoint(ctx context.Context, event, key string) (string, error) {
+func (s *Store) Checkpoint(ctx context.Context, event, key string) (_ string, err error) {
+	defer func() { err = classify(err) }()
 	v, err := s.rdb.HGet(ctx, eventKey(event, "checkpoints"), key).Result()
 	if err == goredis.Nil {
 		return "", nil
@@ -71,7 +73,8 @@ func (s *Store) Checkpoint(ctx context.Context, event, key string) (string, erro
 }
 
 // SaveCheckpoint keeps value under key for event, replacing what was there.
-func (s *Store) SaveCheckpoint(ctx context.Context, event, key, value string) error {
+func (s *Store) SaveCheckpoint(ctx context.Context, event, key, value string) (err error) {
+	defer func() { err = classify(err) }()
 	if err := s.rdb.HSet(ctx, eventKey(event, "checkpoints"), key, value).Err(); err != nil {
 		return fmt.Errorf("save checkpoint %s of event %s: %w", key, event, err)
 	}
@@ -80,7 +83,8 @@ func (s *Store) SaveCheckpoint(ctx context.Context, event, key, value string) er
 
 // SaveCollector keeps a collector's status, replacing the last one of the
 // same event and name.
-func (s *Store) SaveCollector(ctx context.Context, st chorus.CollectorStatus) error {
+func (s *Store) SaveCollector(ctx context.Context, st chorus.CollectorStatus) (err error) {
+	defer func() { err = classify(err) }()
 	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("save collector %s of event %s: %w", st.Name, st.Event, err)
@@ -92,7 +96,8 @@ func (s *Store) SaveCollector(ctx context.Context, st chorus.CollectorStatus) er
 }
 
 // Collectors lists the statuses saved for event, by name.
-func (s *Store) Collectors(ctx context.Context, event string) ([]chorus.CollectorStatus, error) {
+func (s *Store) Collectors(ctx context.Context, event string) (_ []chorus.CollectorStatus, err error) {
+	defer func() { err = classify(err) }()
 	if err := s.exists(ctx, event); err != nil {
 		return nil, fmt.Errorf("collectors: %w", err)
 	}

@@ -19,7 +19,8 @@ func eventVersionKey(event string) string { return "chorus:{" + event + "}:ver" 
 // of every event's when event is "". Every process writing to this Redis
 // bumps it, so a cache in one serve process sees what workers elsewhere
 // tallied: one GET.
-func (s *Store) Version(ctx context.Context, event string) (uint64, error) {
+func (s *Store) Version(ctx context.Context, event string) (_ uint64, err error) {
+	defer func() { err = classify(err) }()
 	key := versionKey
 	if event != "" {
 		key = eventVersionKey(event)
