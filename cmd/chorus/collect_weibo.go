@@ -15,6 +15,7 @@ import (
 // weiboFlags are chorus collect weibo's own settings.
 type weiboFlags struct {
 	via      string
+	now      string
 	delay    time.Duration
 	maxPages int
 }
@@ -22,7 +23,7 @@ type weiboFlags struct {
 // weiboPlatform is the Weibo collector: the mobile web search with
 // WEIBO_COOKIE, or the open API when WEIBO_ACCESS_TOKEN is set.
 func weiboPlatform() platform {
-	wf := &weiboFlags{via: env("CHORUS_WEIBO_VIA", ""), delay: envDuration("CHORUS_WEIBO_DELAY", 0), maxPages: envInt("CHORUS_WEIBO_MAX_PAGES", weibo.MaxPages)}
+	wf := &weiboFlags{via: env("CHORUS_WEIBO_VIA", ""), now: env("CHORUS_WEIBO_NOW", ""), delay: envDuration("CHORUS_WEIBO_DELAY", 0), maxPages: envInt("CHORUS_WEIBO_MAX_PAGES", weibo.MaxPages)}
 	query := func(ev chorus.Event) string { return ev.QueryWeibo }
 	return platform{
 		Name:  "weibo",
@@ -30,6 +31,7 @@ func weiboPlatform() platform {
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&wf.via, "via", wf.via, "weibo: mobile (m.weibo.cn search, WEIBO_COOKIE) or api (open API, WEIBO_ACCESS_TOKEN); default api when WEIBO_ACCESS_TOKEN is set, else mobile (env CHORUS_WEIBO_VIA)")
 			fs.DurationVar(&wf.delay, "delay", wf.delay, "weibo: pause between pages, plus up to as much again at random (default 3s against Weibo itself, none with --api-base; env CHORUS_WEIBO_DELAY)")
+			fs.StringVar(&wf.now, "now", wf.now, "weibo: read relative times (5分钟前, 昨天 20:15) against this RFC 3339 time instead of each answer's Date, for replaying recorded pages (env CHORUS_WEIBO_NOW)")
 			fs.IntVar(&wf.maxPages, "max-pages", wf.maxPages, "weibo: pages per query or time slice, where Weibo's search stops (env CHORUS_WEIBO_MAX_PAGES)")
 		},
 		Collect: func(ctx context.Context, o collectOptions, ev chorus.Event, run *collector.Run, st collector.Store, sink collector.Sink) error {
@@ -111,6 +113,13 @@ func newWeibo(o collectOptions, ev chorus.Event, wf *weiboFlags) (*weibo.Collect
 		Delay:      wf.delay,
 		MaxPages:   wf.maxPages,
 		Logger:     o.Logger,
+	}
+	if wf.now != "" {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(wf.now))
+		if err != nil {
+			return nil, usagef("collect weibo: --now: not RFC 3339: %q", wf.now)
+		}
+		wo.Now, wo.FixedNow = func() time.Time { return t }, true
 	}
 	if useWeiboAPI(wf) {
 		if !wo.Token.Set() {

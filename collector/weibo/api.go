@@ -55,7 +55,7 @@ func (c *Collector) classifyAPI(resp *http.Response, body []byte) error {
 	case sc >= 500:
 		return collector.Retryable(collector.StatusError(resp, body))
 	case sc == http.StatusTooManyRequests:
-		return c.throttled("HTTP 429")
+		return c.throttled(resp, "HTTP 429")
 	case sc == http.StatusUnauthorized:
 		return collector.Fatalf("WEIBO_ACCESS_TOKEN was refused (HTTP 401): check or renew the token")
 	case sc < 200 || sc >= 300:
@@ -75,11 +75,11 @@ func (c *Collector) fetchAPIPage(ctx context.Context, run *collector.Run, page i
 	q.Set("count", fmt.Sprint(apiPageSize))
 	q.Set("page", fmt.Sprint(page))
 	q.Set("access_token", c.opts.Token.Reveal())
-	fetchedAt := c.now()
-	body, _, err := c.http.Get(ctx, c.apiBase()+"/2/search/topics.json?"+q.Encode(), http.Header{"Accept": {"application/json"}}, c.classifyAPI)
+	body, resp, err := c.http.Get(ctx, c.apiBase()+"/2/search/topics.json?"+q.Encode(), http.Header{"Accept": {"application/json"}}, c.classifyAPI)
 	if err != nil {
 		return res, c.scrub(err)
 	}
+	fetchedAt := c.fetchTime(resp)
 	c.throttle.Reset()
 	run.Page(ctx)
 	var a apiAnswer

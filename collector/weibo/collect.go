@@ -42,7 +42,11 @@ type Options struct {
 	Delay    time.Duration
 	MaxPages int           // pages per query or slice; MaxPages (50) when zero
 	Slice    time.Duration // the first cut of a long window; 24h when zero
+	// Now is the clock (time.Now when nil). Relative times ("5分钟前") are
+	// read against the Date of the answer they came in, else this clock;
+	// with FixedNow set, against Now always (replaying recorded pages).
 	Now      func() time.Time
+	FixedNow bool
 	Client   *http.Client // nil: one with a 60s timeout that does not follow redirects
 	Logger   *slog.Logger
 }
@@ -128,6 +132,17 @@ func (c *Collector) Rejected() int    { return c.rejected }
 func (c *Collector) Expanded() int    { return c.expanded }
 func (c *Collector) Capped() []string { return c.capped }
 func (c *Collector) now() time.Time   { return c.opts.Now() }
+
+// fetchTime is when an answer was made: its Date header (the server's
+// clock, against which it wrote "5分钟前"), else the local clock.
+func (c *Collector) fetchTime(resp *http.Response) time.Time {
+	if !c.opts.FixedNow && resp != nil {
+		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			return t
+		}
+	}
+	return c.now()
+}
 func (c *Collector) checkpointKey() string {
 	return collector.CheckpointKey(c.name(), c.opts.Query)
 }

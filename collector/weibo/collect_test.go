@@ -28,14 +28,16 @@ const testCookie = "SUB=_2A25secret-cookie-value; SUBP=0033WrSX"
 // answer is scripted per page; a page's script may hold several answers,
 // served one after the other (a 418 first, then the page).
 type fakeWeibo struct {
-	t       *testing.T
-	mu      sync.Mutex
-	pages   map[int][]answer // page number -> answers, in turn
-	slices  func(from, to time.Time, page int) answer
-	long    map[string]string // id -> long text
-	hits    map[int]int
-	reqs    []*http.Request
-	extends int
+	t        *testing.T
+	mu       sync.Mutex
+	pages    map[int][]answer // page number -> answers, in turn
+	slices   func(from, to time.Time, page int) answer
+	long     map[string]string // id -> long text
+	noExtend bool              // answer statuses/extend with 404
+	show     map[string]string // id -> statuses/show data
+	hits     map[int]int
+	reqs     []*http.Request
+	extends  int
 }
 
 type answer struct {
@@ -48,7 +50,7 @@ type answer struct {
 func ok(body string) answer { return answer{status: 200, body: body} }
 
 func newFake(t *testing.T) (*fakeWeibo, *httptest.Server) {
-	f := &fakeWeibo{t: t, pages: map[int][]answer{}, long: map[string]string{}, hits: map[int]int{}}
+	f := &fakeWeibo{t: t, pages: map[int][]answer{}, long: map[string]string{}, show: map[string]string{}, hits: map[int]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -90,7 +92,20 @@ func (f *fakeWeibo) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		f.write(w, a)
+	case "/statuses/show":
+		f.mu.Lock()
+		data, found := f.show[r.URL.Query().Get("id")]
+		f.mu.Unlock()
+		if !found {
+			http.NotFound(w, r)
+			return
+		}
+		f.write(w, ok(`{"ok":1,"data":`+data+`}`))
 	case "/statuses/extend":
+		if f.noExtend {
+			http.NotFound(w, r)
+			return
+		}
 		f.mu.Lock()
 		f.extends++
 		text, found := f.long[r.URL.Query().Get("id")]
@@ -116,6 +131,9 @@ func (f *fakeWeibo) write(w http.ResponseWriter, a answer) {
 	if a.location != "" {
 		w.Header().Set("Location", a.location)
 	}
+	// The server's clock is the fixed now: its relative times are written
+	// against it.
+	w.Header().Set("Date", now.Format(http.TimeFormat))
 	if strings.HasPrefix(strings.TrimSpace(a.body), "<") {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	} else {
@@ -275,6 +293,49 @@ func TestSearch(t *testing.T) {
 	}
 	if f.extends != 1 {
 		t.Errorf("%d extend requests, want 1", f.extends)
+	}
+}
+
+func TestRelativeTimesFollowTheServersClock(t *testing.T) {
+	f, srv := newFake(t)
+	f.pages[1] = []answer{ok(page("null", card9(mblog("5062000000000901", "5分钟前", "a"))))}
+	// The collector's own clock is a day off; the answer's Date is not.
+	o := testOptions(srv.URL)
+	o.Now = func() time.Time { return now.Add(24 * time.Hour) }
+	sink, _, err := runOnce(t, NewMobile(o), nil)
+	if err != nil || len(sink.posts) != 1 || !sink.posts[0].CreatedAt.Equal(now.Add(-5*time.Minute)) {
+		t.Errorf("posts %+v, %v; want one at now-5m", sink.posts, err)
+	}
+	o.FixedNow = true // replaying: the clock given wins
+	sink, _, err = runOnce(t, NewMobile(o), nil)
+	if err != nil || len(sink.posts) != 1 || !sink.posts[0].CreatedAt.Equal(now.Add(24*time.Hour-5*time.Minute)) {
+		t.Errorf("fixed now: posts %+v, %v", sink.posts, err)
+	}
+}
+
+func TestLongTextFallbacks(t *testing.T) {
+	f, srv := newFake(t)
+	f.noExtend = true
+	cut := `开头...<a href="/status/5062000000000951">全文</a>`
+	f.pages[1] = []answer{ok(page("null",
+		card9(mblog("5062000000000951", "刚刚", cut, `"isLongText":true`)),
+		card9(mblog("5062000000000952", "刚刚", `另一条...<a href="/status/5062000000000952">全文</a>`, `"isLongText":true`)),
+		card9(mblog("5062000000000953", "刚刚", "短的", `"isLongText":true,"longText":{"longTextContent":"内联的长文，完整"}`)),
+	))}
+	f.show["5062000000000951"] = mblog("5062000000000951", "刚刚", "开头，然后是完整的全文内容<br />第二行")
+	sink, _, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sink.byID()
+	if p := got["5062000000000951"]; p.Text != "开头，然后是完整的全文内容\n第二行" {
+		t.Errorf("statuses/show fallback: %q", p.Text)
+	}
+	if p := got["5062000000000952"]; p.Text != "另一条..." {
+		t.Errorf("no long text to be had: %q, want the cut text without its 全文 link", p.Text)
+	}
+	if p := got["5062000000000953"]; p.Text != "内联的长文，完整" {
+		t.Errorf("inline long text: %q", p.Text)
 	}
 }
 

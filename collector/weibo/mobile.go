@@ -65,12 +65,12 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 	jsonErr := json.Unmarshal(body, &p)
 	switch {
 	case code == 418 || code == 432 || code == http.StatusTooManyRequests:
-		return c.throttled(fmt.Sprintf("HTTP %d", code))
+		return c.throttled(resp, fmt.Sprintf("HTTP %d", code))
 	case code == http.StatusForbidden:
 		if jsonErr == nil && p.OK == "-100" {
 			return c.cookieRejected("ok -100")
 		}
-		return c.throttled("HTTP 403" + errnoText(p))
+		return c.throttled(resp, "HTTP 403"+errnoText(p))
 	case code >= 500:
 		return collector.Retryable(collector.StatusError(resp, body))
 	case code == http.StatusUnauthorized:
@@ -94,7 +94,7 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 		return c.cookieRejected("ok -100")
 	case "0":
 		if p.Errno == "100005" || strings.Contains(p.Msg, "频繁") || strings.Contains(strings.ToLower(p.Msg), "frequen") {
-			return c.throttled("ok 0" + errnoText(p))
+			return c.throttled(resp, "ok 0"+errnoText(p))
 		}
 		return nil // no (more) results: the caller reads the message
 	}
@@ -126,8 +126,14 @@ func (c *Collector) cookieRejected(why string) error {
 
 // throttled backs off for the next wait of the throttle back-off: Weibo
 // names no reset time, so the wait doubles each time (capped by
-// --backoff-max) and is counted as a rate-limit wait.
-func (c *Collector) throttled(reason string) error {
+// --backoff-max) and is counted as a rate-limit wait. A Retry-After, should
+// one come, is honoured.
+func (c *Collector) throttled(resp *http.Response, reason string) error {
+	if resp != nil {
+		if d, ok := collector.RetryAfter(resp.Header, c.now()); ok {
+			return &collector.RateLimitError{Wait: d, Reason: "Weibo throttle: " + reason}
+		}
+	}
 	return &collector.RateLimitError{Wait: c.throttle.Next(), Reason: "Weibo throttle: " + reason}
 }
 
@@ -175,11 +181,7 @@ func containerID(q string, sl slice) string {
 }
 
 func (c *Collector) searchURL(cid string, page int) string {
-	u := c.mobileBase() + "/api/container/getIndex?containerid=" + url.QueryEscape(cid) + "&page_type=searchall"
-	if page > 1 {
-		u += fmt.Sprintf("&page=%d", page)
-	}
-	return u
+	return c.mobileBase() + "/api/container/getIndex?containerid=" + url.QueryEscape(cid) + "&page_type=searchall" + fmt.Sprintf("&page=%d", page)
 }
 
 func (c *Collector) mobileBase() string {
@@ -216,11 +218,11 @@ type pageResult struct {
 // fetchPage fetches and reads one search page, expanding long posts.
 func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid string, page int, sl slice) (pageResult, error) {
 	var res pageResult
-	fetchedAt := c.now()
-	body, _, err := c.http.Get(ctx, c.searchURL(cid, page), c.mobileHeaders(cid), c.classifyMobile)
+	body, resp, err := c.http.Get(ctx, c.searchURL(cid, page), c.mobileHeaders(cid), c.classifyMobile)
 	if err != nil {
 		return res, c.scrub(err)
 	}
+	fetchedAt := c.fetchTime(resp)
 	c.throttle.Reset()
 	run.Page(ctx)
 	var p mobilePage
@@ -311,42 +313,68 @@ type extendAnswer struct {
 	} `json:"data"`
 }
 
-// expand fetches the whole text of a post cut short. When the long text
-// cannot be had (deleted, a page that is not JSON), the cut text stays,
-// without its 全文 link.
+// expand fetches the whole text of a post cut short: statuses/extend,
+// else statuses/show. When it cannot be had (deleted, a page that is not
+// JSON), the cut text stays, without its 全文 link.
 func (c *Collector) expand(ctx context.Context, s *status) {
 	if !s.needsLongText() || s.id() == "" {
 		return
 	}
-	u := c.mobileBase() + "/statuses/extend?id=" + url.QueryEscape(s.id())
-	body, _, err := c.http.Get(ctx, u, c.mobileHeaders("100103type=61"), func(resp *http.Response, body []byte) error {
+	lenient := func(resp *http.Response, body []byte) error {
+		if resp.StatusCode == http.StatusNotFound {
+			return nil // read below as no long text
+		}
 		if err := c.classifyMobile(resp, body); err != nil {
 			var pe *pageError
 			if errors.As(err, &pe) {
-				return nil // read below as no long text
+				return nil
 			}
 			return err
 		}
 		return nil
-	})
+	}
+	id := url.QueryEscape(s.id())
+	body, _, err := c.http.Get(ctx, c.mobileBase()+"/statuses/extend?id="+id, c.mobileHeaders("100103type=61"), lenient)
 	if err != nil {
 		c.log.Warn("long text not fetched", "id", s.id(), "err", c.scrub(err))
 		return
 	}
 	c.throttle.Reset()
 	var a extendAnswer
-	if json.Unmarshal(body, &a) != nil || strings.TrimSpace(a.Data.LongTextContent) == "" {
+	if json.Unmarshal(body, &a) == nil && strings.TrimSpace(a.Data.LongTextContent) != "" {
+		s.LongText = &longText{LongTextContent: a.Data.LongTextContent}
+		if a.Data.Reposts != nil {
+			s.Reposts = *a.Data.Reposts
+		}
+		if a.Data.Comments != nil {
+			s.Comments = *a.Data.Comments
+		}
+		if a.Data.Attitudes != nil {
+			s.Attitudes = *a.Data.Attitudes
+		}
+		c.expanded++
 		return
 	}
-	s.LongText = &longText{LongTextContent: a.Data.LongTextContent}
-	if a.Data.Reposts != nil {
-		s.Reposts = *a.Data.Reposts
+	// statuses/show answers the whole post, its text whole or its
+	// longText inline.
+	body, _, err = c.http.Get(ctx, c.mobileBase()+"/statuses/show?id="+id, c.mobileHeaders("100103type=61"), lenient)
+	if err != nil {
+		return
 	}
-	if a.Data.Comments != nil {
-		s.Comments = *a.Data.Comments
+	var show struct {
+		OK   flexString `json:"ok"`
+		Data *status    `json:"data"`
 	}
-	if a.Data.Attitudes != nil {
-		s.Attitudes = *a.Data.Attitudes
+	if json.Unmarshal(body, &show) != nil || show.Data == nil || show.Data.id() != s.id() {
+		return
+	}
+	full := show.Data
+	if full.LongText != nil && strings.TrimSpace(full.LongText.LongTextContent+full.LongText.Content) != "" {
+		s.LongText = full.LongText
+	} else if t := full.Text; t != "" && !strings.Contains(t, "全文</a>") && len(Text(t)) > len(Text(s.Text)) {
+		s.LongText = &longText{LongTextContent: t}
+	} else {
+		return
 	}
 	c.expanded++
 }
