@@ -87,8 +87,12 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// Round shortens a wait for people: whole seconds, or tenths under 10s.
+// Round shortens a wait for people: whole seconds, tenths under 10s,
+// hundredths under 1s.
 func Round(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
 	if d < 10*time.Second {
 		return d.Round(100 * time.Millisecond)
 	}

@@ -24,6 +24,7 @@ type Run struct {
 	mu       sync.Mutex
 	st       chorus.CollectorStatus
 	lastSave time.Time
+	dirty    bool // changed since the last save
 }
 
 // RunOptions are what NewRun needs; every field may be left zero.
@@ -119,6 +120,7 @@ func (r *Run) update(ctx context.Context, force bool, fn func(st *chorus.Collect
 	fn(&r.st, now)
 	r.st.UpdatedAt = now
 	save := force || now.Sub(r.lastSave) >= r.opts.SaveEvery
+	r.dirty = !save
 	if save {
 		r.lastSave = now
 	}
@@ -136,6 +138,25 @@ func (r *Run) save(ctx context.Context, st chorus.CollectorStatus) {
 	if err := r.opts.Store.SaveCollector(sctx, st); err != nil {
 		r.log.Warn("save collector status", "err", err)
 	}
+}
+
+// Flush saves the status now if it changed since the last save: a
+// collector whose posts come seldom (a quiet stream) calls it now and then,
+// so that the record does not lag behind the last post.
+func (r *Run) Flush(ctx context.Context) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if !r.dirty {
+		r.mu.Unlock()
+		return
+	}
+	r.dirty = false
+	r.lastSave = r.opts.Now().UTC()
+	st := r.st
+	r.mu.Unlock()
+	r.save(ctx, st)
 }
 
 // Start marks the run running from now.

@@ -160,3 +160,26 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestRunFlushSavesWhatThrottlingHeld: counts held back by SaveEvery reach
+// the store on Flush, and a Flush with nothing new writes nothing.
+func TestRunFlushSavesWhatThrottlingHeld(t *testing.T) {
+	st := openStore(t, "e")
+	ctx := context.Background()
+	run := collector.NewRun(chorus.CollectorStatus{Event: "e", Name: "x-stream", Platform: chorus.X, Mode: "follow"}, collector.RunOptions{Store: st, SaveEvery: time.Hour})
+	run.Start(ctx)
+	run.Page(ctx)
+	run.Posted(ctx, 3, time.Now())
+	if got := collectorsOf(t, st, "e")[0].Posts; got != 0 {
+		t.Fatalf("posts saved before Flush = %d, want 0 (throttled)", got)
+	}
+	run.Flush(ctx)
+	if got := collectorsOf(t, st, "e")[0]; got.Posts != 3 || got.Pages != 1 {
+		t.Errorf("after Flush: %+v", got)
+	}
+	before := collectorsOf(t, st, "e")[0].UpdatedAt
+	run.Flush(ctx)
+	if after := collectorsOf(t, st, "e")[0].UpdatedAt; !after.Equal(before) {
+		t.Errorf("a Flush with nothing new saved again")
+	}
+}

@@ -42,7 +42,7 @@ type platform struct {
 
 // platforms are the collectors in this build, in help order.
 func platforms() []platform {
-	return []platform{weiboPlatform()}
+	return []platform{xPlatform(), weiboPlatform()}
 }
 
 func platformNamed(name string) (platform, bool) {
@@ -284,7 +284,7 @@ func (s *postSink) Put(ctx context.Context, posts []chorus.Post) error {
 	}
 	for _, event := range order {
 		batch := byEvent[event]
-		res, err := ingest.Submit(ctx, s.queue, event, batch)
+		res, err := s.submit(ctx, event, batch)
 		s.accepted.Add(int64(res.Accepted))
 		s.duplicates.Add(int64(res.Duplicates))
 		s.rejected.Add(int64(len(res.Rejected)))
@@ -302,6 +302,32 @@ func (s *postSink) Put(ctx context.Context, posts []chorus.Post) error {
 		s.mu.Unlock()
 	}
 	return nil
+}
+
+// submit queues one event's posts, waiting while the store is busy (its
+// queue at the cap: the collector slows down to what the workers tally)
+// and backing off while it is unreachable, a few times. A repeat after a
+// partial batch is harmless: identity makes the resent posts duplicates.
+func (s *postSink) submit(ctx context.Context, event string, batch []chorus.Post) (ingest.Result, error) {
+	bo := collector.Backoff{Initial: 500 * time.Millisecond, Max: 30 * time.Second}
+	faults := 0
+	for {
+		res, err := ingest.Submit(ctx, s.queue, event, batch)
+		wait, retry := chorus.RetryAfter(err, 0)
+		if err == nil || !retry || ctx.Err() != nil {
+			return res, err
+		}
+		if !errors.Is(err, chorus.ErrBusy) {
+			if faults++; faults > 8 {
+				return res, err
+			}
+			wait = bo.Next()
+		}
+		s.progress.Printf("%s; waiting %s before sending %d posts of %s again", err, collector.Round(wait), len(batch), event)
+		if err := collector.Sleep(ctx, wait); err != nil {
+			return res, err
+		}
+	}
 }
 
 // print scores posts and prints them as canonical JSON lines (plain

@@ -91,3 +91,42 @@ func analyzer(t *testing.T) ingest.Analyzer {
 	}
 	return an
 }
+
+// busyOnce is a real store whose first Submit says its queue is full.
+type busyOnce struct {
+	*embedded.Store
+	calls int
+}
+
+func (b *busyOnce) Submit(ctx context.Context, event string, posts []chorus.Post) (chorus.SubmitResult, error) {
+	if b.calls++; b.calls == 1 {
+		return chorus.SubmitResult{}, &chorus.BusyError{Wait: 50 * time.Millisecond, Reason: "queue of " + event + " at its cap"}
+	}
+	return b.Store.Submit(ctx, event, posts)
+}
+
+// TestPostSinkWaitsWhileBusy: back-pressure slows a collector down; the
+// posts go in once the store takes them.
+func TestPostSinkWaitsWhileBusy(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	st.CreateEvent(ctx, chorus.Event{ID: "a"})
+	var errs bytes.Buffer
+	q := &busyOnce{Store: st}
+	sink := &postSink{progress: collector.NewProgress(&errs, false), queue: q}
+	began := time.Now()
+	post := chorus.Post{Event: "a", Platform: chorus.X, ID: "1", Text: "hi", CreatedAt: time.Now()}
+	if err := sink.Put(ctx, []chorus.Post{post}); err != nil {
+		t.Fatal(err)
+	}
+	if q.calls != 2 || time.Since(began) < 50*time.Millisecond || sink.summary().Accepted != 1 {
+		t.Errorf("%d submits in %v, summary %+v; want 2 submits at least 50ms apart and 1 accepted", q.calls, time.Since(began), sink.summary())
+	}
+	if !strings.Contains(errs.String(), "queue of a at its cap; retry in 50ms; waiting 50ms before sending 1 posts of a again") {
+		t.Errorf("stderr = %q", errs.String())
+	}
+}

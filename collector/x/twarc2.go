@@ -104,7 +104,7 @@ func decodeLine(line []byte, source string, emit func(chorus.Post, error) error)
 		if err := json.Unmarshal(line, &t); err != nil {
 			return emit(chorus.Post{}, jsonError("", err))
 		}
-		return tweetPosts(&t, &context{}, source, "", emit)
+		return tweetPosts(&t, &pageContext{}, source, "", emit)
 	}
 	return nil // keep-alive object, errors-only page, or something that holds no post
 }

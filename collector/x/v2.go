@@ -121,13 +121,13 @@ func (e apiError) String() string {
 
 // context is what a page carries besides its results: authors and
 // referenced posts by id.
-type context struct {
+type pageContext struct {
 	users  map[string]*user
 	tweets map[string]*tweet
 }
 
-func newContext(p *page) *context {
-	c := &context{users: make(map[string]*user, len(p.Includes.Users)), tweets: make(map[string]*tweet, len(p.Includes.Tweets))}
+func newContext(p *page) *pageContext {
+	c := &pageContext{users: make(map[string]*user, len(p.Includes.Users)), tweets: make(map[string]*tweet, len(p.Includes.Tweets))}
 	for _, raw := range p.Includes.Users {
 		var u user
 		if json.Unmarshal(raw, &u) == nil && u.ID != "" {
@@ -195,7 +195,7 @@ func pagePosts(p *page, source string, emit func(chorus.Post, error) error) erro
 
 // tweetPosts emits what one result post stands for: itself, or for a plain
 // retweet its original (when known) and a repost record.
-func tweetPosts(t *tweet, c *context, source, prefix string, emit func(chorus.Post, error) error) error {
+func tweetPosts(t *tweet, c *pageContext, source, prefix string, emit func(chorus.Post, error) error) error {
 	if t.ID == "" {
 		return emit(chorus.Post{}, &chorus.FieldError{Field: join(prefix, "id"), Reason: "missing"})
 	}
@@ -234,7 +234,7 @@ func tweetPosts(t *tweet, c *context, source, prefix string, emit func(chorus.Po
 }
 
 // v2Post maps one post object; the error is a *chorus.FieldError.
-func v2Post(t *tweet, c *context, source string) (chorus.Post, error) {
+func v2Post(t *tweet, c *pageContext, source string) (chorus.Post, error) {
 	p := chorus.Post{Platform: chorus.X, ID: string(t.ID), Lang: lang(t.Lang), Source: source}
 	var err error
 	if p.CreatedAt, err = createdAt(t.CreatedAt, p.ID); err != nil {
@@ -258,7 +258,7 @@ func v2Post(t *tweet, c *context, source string) (chorus.Post, error) {
 }
 
 // v2Repost is the repost record of a plain retweet.
-func v2Repost(t *tweet, orig string, c *context, source string) (chorus.Post, error) {
+func v2Repost(t *tweet, orig string, c *pageContext, source string) (chorus.Post, error) {
 	p := chorus.Post{Platform: chorus.X, ID: string(t.ID), RepostOf: orig, Lang: lang(t.Lang), Source: source}
 	var err error
 	if p.CreatedAt, err = createdAt(t.CreatedAt, p.ID); err != nil {
@@ -272,7 +272,7 @@ func v2Repost(t *tweet, orig string, c *context, source string) (chorus.Post, er
 	return p, nil
 }
 
-func v2Author(t *tweet, c *context) chorus.Author {
+func v2Author(t *tweet, c *pageContext) chorus.Author {
 	if t.Author != nil && t.Author.ID != "" {
 		return t.Author.author()
 	}

@@ -1,0 +1,212 @@
+package x
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/collector"
+	"github.com/chorus-news/chorus/collector/x/xtest"
+)
+
+func streamUsers() []xtest.User {
+	return []xtest.User{{ID: "91000004", Username: "tt_watcher", Name: "TT Watcher", Followers: 77}, {ID: "91000003", Username: "pingpongfan", Name: "PP Fan"}}
+}
+
+func tw(n int, text, lang string) xtest.Tweet {
+	at := time.Date(2024, 7, 31, 19, 5, n, 0, time.UTC)
+	return xtest.Tweet{ID: xtest.Snowflake(at, n), Text: text, AuthorID: "91000004", CreatedAt: at, Lang: lang}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (s *sink) byEvent() map[string][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[string][]string{}
+	for _, p := range s.posts {
+		m[p.Event] = append(m[p.Event], p.ID)
+	}
+	return m
+}
+
+func fastBackoff() StreamBackoff {
+	return StreamBackoff{NetworkStep: 10 * time.Millisecond, NetworkMax: 50 * time.Millisecond, HTTPFirst: 30 * time.Millisecond, HTTPMax: 100 * time.Millisecond, TooManyFirst: 80 * time.Millisecond}
+}
+
+// The rules are synced (stale ones of our events deleted, others' kept,
+// one invalid rule refused and named), and the stream is read as X writes
+// it: keep-alives, a message split across writes, two in one write, a
+// duplicate, an unknown message kind, an operational disconnect; the
+// reconnect is refused while another connection is open, then carries on.
+func TestStreamRulesAndMessages(t *testing.T) {
+	a, b, c := tw(1, "this selfie made my day", "en"), tw(2, "合影太美好了！", "zh"), tw(3, "selfie and table tennis", "en")
+	d := tw(4, "Ce selfie, c'est les Jeux", "fr")
+	orig := xtest.Tweet{ID: "1818700000000000010", Text: "Best selfie of the Games", AuthorID: "91000003", CreatedAt: time.Date(2024, 7, 31, 18, 40, 0, 0, time.UTC), Lang: "en", Context: true}
+	rt := tw(5, "RT @pingpongfan: Best selfie…", "en")
+	rt.RetweetOf = orig.ID
+	srv := xtest.New(testToken, streamUsers(), []xtest.Tweet{orig})
+	defer srv.Close()
+	stale := srv.AddRule("old query for tt", "tt")
+	others := srv.AddRule("someone else's rule", "other-tool")
+	refused := make(chan int, 1)
+	srv.OnConnect(func(cn *xtest.Conn) {
+		cn.KeepAlive()
+		msg := cn.Message(a, "tt")
+		cn.Raw(msg[:len(msg)/3])
+		time.Sleep(20 * time.Millisecond)
+		cn.Raw(msg[len(msg)/3:])
+		cn.Raw(cn.Message(b, "tt") + cn.Message(c, "tt", "ev2"))
+		cn.Send(a, "tt")
+		cn.Raw(`{"compliance":{"kind":"new-message-kind"}}` + "\r\n")
+		cn.Send(rt, "tt")
+		cn.KeepAlive()
+		cn.Disconnect()
+	}, func(cn *xtest.Conn) {
+		// While this connection is open, another is refused.
+		req, _ := http.NewRequest("GET", srv.URL+"/2/tweets/search/stream", nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			refused <- resp.StatusCode
+			resp.Body.Close()
+		}
+		cn.Send(d, "ev2")
+		cn.Wait()
+	})
+	var out sink
+	s := &Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Stall: 5 * time.Second,
+		Events: []StreamEvent{{ID: "tt", Query: "selfie (table tennis) lang:en"}, {ID: "ev2", Query: "table tennis"}, {ID: "bad", Query: "INVALID (("}}}
+	run := collector.NewRun(chorus.CollectorStatus{Event: "tt", Name: NameStream, Platform: chorus.X, Mode: "follow"}, collector.RunOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, run, collector.NopStore{}, &out) }()
+	waitFor(t, "the post of the second connection", func() bool { return len(out.byEvent()["ev2"]) == 2 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := out.byEvent()
+	want := map[string][]string{"tt": {a.ID, b.ID, c.ID, a.ID, orig.ID, rt.ID}, "ev2": {c.ID, d.ID}}
+	for ev, ids := range want {
+		if strings.Join(got[ev], ",") != strings.Join(ids, ",") {
+			t.Errorf("event %s got %v, want %v", ev, got[ev], ids)
+		}
+	}
+	if len(got["bad"]) != 0 {
+		t.Errorf("the event whose rule was refused got posts: %v", got["bad"])
+	}
+	for _, p := range out.posts {
+		if p.Source != SourceStream {
+			t.Errorf("source %q", p.Source)
+		}
+		if p.ID == rt.ID && p.RepostOf != orig.ID {
+			t.Errorf("the retweet from the stream: %+v", p)
+		}
+		if p.ID == d.ID && p.Lang != "fr" {
+			t.Errorf("lang %q, want fr", p.Lang)
+		}
+	}
+	rules := srv.Rules()
+	values := map[string]string{}
+	for _, r := range rules {
+		values[r.Value] = r.Tag
+		if r.ID == stale.ID {
+			t.Errorf("the stale rule of tt was kept")
+		}
+	}
+	if values["selfie (table tennis) lang:en"] != "tt" || values["table tennis"] != "ev2" || values[others.Value] != "other-tool" || len(rules) != 3 {
+		t.Errorf("rules after sync: %+v", rules)
+	}
+	if n := srv.Connections(); n != 2 {
+		t.Errorf("%d connections, want 2 (one reconnect after the disconnect notice)", n)
+	}
+	if code := <-refused; code != http.StatusTooManyRequests {
+		t.Errorf("a second connection got %d, want 429", code)
+	}
+	if note := run.Status().Note; !strings.Contains(note, "event bad") || !strings.Contains(note, "refused") {
+		t.Errorf("note %q does not name the refused rule", note)
+	}
+	for _, r := range srv.Requests("/2/tweets/search/stream") {
+		if len(r.Query) == 0 {
+			continue // the test's own second connection
+		}
+		if r.Query["tweet.fields"] != TweetFields || r.Query["expansions"] != Expansions {
+			t.Errorf("stream request %+v", r.Query)
+		}
+	}
+}
+
+// A connection that goes silent (no keep-alive) is dropped and made again.
+func TestStreamStallReconnects(t *testing.T) {
+	a, b := tw(1, "first", "en"), tw(2, "second", "en")
+	srv := xtest.New(testToken, streamUsers(), nil)
+	defer srv.Close()
+	srv.OnConnect(func(cn *xtest.Conn) { cn.Send(a, "tt"); cn.Wait() }, func(cn *xtest.Conn) { cn.Send(b, "tt"); cn.Wait() })
+	var out sink
+	s := &Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Stall: 150 * time.Millisecond, Events: []StreamEvent{{ID: "tt", Query: "q"}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, nil, collector.NopStore{}, &out) }()
+	waitFor(t, "the post after the stall", func() bool { return len(out.byEvent()["tt"]) == 2 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if srv.Connections() != 2 {
+		t.Errorf("%d connections, want 2", srv.Connections())
+	}
+}
+
+// HTTP errors back off from HTTPFirst, doubling; 429s from TooManyFirst;
+// 401 stops.
+func TestStreamBackoff(t *testing.T) {
+	a := tw(1, "after the faults", "en")
+	srv := xtest.New(testToken, streamUsers(), nil)
+	defer srv.Close()
+	srv.Script(
+		xtest.Fault{Path: "/2/tweets/search/stream", Status: 503, Body: `{"title":"Service Unavailable","type":"about:blank"}`},
+		xtest.Fault{Path: "/2/tweets/search/stream", Status: 503, Body: `{"title":"Service Unavailable","type":"about:blank"}`},
+		xtest.Fault{Path: "/2/tweets/search/stream", Status: 429, Body: `{"title":"ConnectionException","detail":"This stream is currently at the maximum allowed connection limit.","connection_issue":"TooManyConnections","type":"https://api.x.com/2/problems/streaming-connection"}`},
+	)
+	srv.OnConnect(func(cn *xtest.Conn) { cn.Send(a, "tt"); cn.Wait() })
+	var out sink
+	s := &Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Events: []StreamEvent{{ID: "tt", Query: "q"}}}
+	run := collector.NewRun(chorus.CollectorStatus{Event: "tt", Name: NameStream}, collector.RunOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, run, collector.NopStore{}, &out) }()
+	waitFor(t, "the post after the faults", func() bool { return len(out.byEvent()["tt"]) == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests("/2/tweets/search/stream")
+	if len(reqs) != 4 {
+		t.Fatalf("%d connects, want 4", len(reqs))
+	}
+	gaps := []time.Duration{reqs[1].At.Sub(reqs[0].At), reqs[2].At.Sub(reqs[1].At), reqs[3].At.Sub(reqs[2].At)}
+	if gaps[0] < 30*time.Millisecond || gaps[1] < 60*time.Millisecond || gaps[2] < 80*time.Millisecond {
+		t.Errorf("waits %v, want at least 30ms, 60ms (doubling) and 80ms (429)", gaps)
+	}
+	if st := run.Status(); st.Errors != 2 || st.RateLimitWaits != 1 || !strings.Contains(st.LastError, "503") {
+		t.Errorf("status %+v", st)
+	}
+
+	srv.Token = "another"
+	err := (&Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Events: []StreamEvent{{ID: "tt", Query: "q"}}}).Run(context.Background(), nil, collector.NopStore{}, &out)
+	if !collector.IsFatal(err) || !strings.Contains(err.Error(), "X_BEARER_TOKEN") {
+		t.Errorf("401: %v, want a fatal error naming X_BEARER_TOKEN", err)
+	}
+}
