@@ -141,8 +141,13 @@ func (x *extraction) findEvents() {
 func (x *extraction) cuesIn(pi, start, end int) []cue {
 	var out []cue
 	base := x.paras[pi].start
-	for _, c := range x.cues[pi] {
-		if base+c.start >= start && base+c.end <= end {
+	cs := x.cues[pi] // in order of start
+	from := sort.Search(len(cs), func(i int) bool { return base+cs[i].start >= start })
+	for _, c := range cs[from:] {
+		if base+c.start >= end {
+			break
+		}
+		if base+c.end <= end {
 			c.start -= start - base
 			c.end -= start - base
 			out = append(out, c)
