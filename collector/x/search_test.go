@@ -435,3 +435,70 @@ func TestSearchPoll(t *testing.T) {
 		t.Errorf("second poll since_id %q, want %s", reqs[1].Query["since_id"], tweets[len(tweets)-1].ID)
 	}
 }
+
+// stopSink cancels the run once it has taken n pages.
+type stopSink struct {
+	sink
+	pages  int
+	after  int
+	cancel context.CancelFunc
+}
+
+func (s *stopSink) Put(ctx context.Context, posts []chorus.Post) error {
+	if err := s.sink.Put(ctx, posts); err != nil {
+		return err
+	}
+	s.pages++
+	if s.pages == s.after {
+		s.cancel()
+	}
+	return nil
+}
+
+// Stopped mid-round (SIGINT), the run returns nil with the checkpoint at
+// the last page handed over; the next run resumes there and loses nothing.
+func TestSearchStopMidRoundKeepsTheCheckpoint(t *testing.T) {
+	now := time.Now().UTC()
+	users, tweets := corpus(500, now)
+	srv := xtest.New(testToken, users, tweets)
+	defer srv.Close()
+	store := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &stopSink{after: 2, cancel: cancel}
+	s := newSearch(srv, "tt", "q")
+	if err := s.Run(ctx, nil, store, out); err != nil {
+		t.Fatalf("a stopped run returned %v, want nil", err)
+	}
+	cp, _ := store.Checkpoint(context.Background(), "tt", s.Key())
+	if !strings.Contains(cp, `"page":2`) {
+		t.Fatalf("checkpoint %s, want the round at page 2", cp)
+	}
+	rest := &sink{}
+	if err := s.Run(context.Background(), nil, store, rest); err != nil {
+		t.Fatal(err)
+	}
+	for _, tw := range tweets {
+		if !tw.Context && out.keys()[tw.ID]+rest.keys()[tw.ID] != 1 {
+			t.Fatalf("post %s handed over %d+%d times", tw.ID, out.keys()[tw.ID], rest.keys()[tw.ID])
+		}
+	}
+}
+
+// A since_id older than the 7 days recent search covers is dropped (X
+// refuses it) in favour of the window.
+func TestSearchDropsAStaleSinceID(t *testing.T) {
+	srv := xtest.New(testToken, nil, nil)
+	defer srv.Close()
+	store := openStore(t)
+	s := newSearch(srv, "tt", "q")
+	old := xtest.Snowflake(time.Now().Add(-9*24*time.Hour), 1)
+	if err := store.SaveCheckpoint(context.Background(), "tt", s.Key(), `{"since_id":"`+old+`"}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(context.Background(), nil, store, &sink{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := srv.Requests("")[0].Query; q["since_id"] != "" {
+		t.Errorf("sent since_id %s from 9 days ago", q["since_id"])
+	}
+}
