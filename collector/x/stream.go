@@ -81,7 +81,7 @@ type Stream struct {
 	Owned func(tag string) bool
 	// Reject is told of each post X sent that cannot be stored; nil logs.
 	Reject func(where string, err error)
-	Now  func() time.Time
+	Now    func() time.Time
 }
 
 // streamSlot is this process's one stream connection: X allows one per app,
