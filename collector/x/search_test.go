@@ -363,6 +363,15 @@ func TestClassify(t *testing.T) {
 	if !errors.As(err, &rl) || rl.Reset.Unix() != reset.Unix() || rl.Wait < 88*time.Second || rl.Wait > 91*time.Second {
 		t.Errorf("429 with reset: %+v", err)
 	}
+	// A reset already past, twice in a row, backs off instead of hammering.
+	_ = c.classify(resp(200, nil), nil)
+	past := map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": fmt.Sprint(time.Now().Add(-5 * time.Second).Unix())}
+	if err := c.classify(resp(429, past), nil); !errors.As(err, &rl) || rl.Wait > 2*time.Second {
+		t.Errorf("first 429 with a past reset: %v, want a short wait", err)
+	}
+	if err := c.classify(resp(429, past), nil); !errors.As(err, &rl) || rl.Wait < 60*time.Second {
+		t.Errorf("second 429 with a past reset: %v, want 60s", err)
+	}
 	if err := c.classify(resp(503, nil), []byte("upstream")); !collector.IsRetryable(err) {
 		t.Errorf("503: %v, want retryable", err)
 	}
