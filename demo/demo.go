@@ -1,20 +1,18 @@
 // Package demo holds the demo event: the reactions on X and Weibo quoted in
-// the seed article about the Paris 2024 podium selfie. The posts are listed
-// by hand for now, each quote kept verbatim and attributed as the article
-// attributes it; a later collector (collector/article) derives them by
-// extraction, and this list is its expected output.
+// the seed article about the Paris 2024 podium selfie. Its posts are not
+// listed here: collector/article extracts them from the embedded article,
+// as `chorus import --format article` would, each quote kept verbatim and
+// attributed as the article attributes it.
 package demo
 
 import (
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/collector/article"
 )
 
 // EventID is the demo event's id (CONTRACT.md).
@@ -38,46 +36,38 @@ func Event() chorus.Event {
 	}
 }
 
-// quote is one reaction as the article gives it.
-type quote struct {
-	platform chorus.Platform
-	author   string // the article's attribution
-	text     string
-}
+// posted is when the demo's posts are dated. The article gives the day of
+// the medal ceremony without its year ("Wednesday (July 31)"), which the
+// extractor does not guess; the demo knows the year, and places the posts
+// on the evening of the ceremony.
+var posted = time.Date(2024, 7, 31, 19, 30, 0, 0, time.UTC)
 
-// The article quotes English translations of what was posted. The first
-// quote stands in the lead, hailed by "internet users", next to the line
-// that names its author "an X user"; the Weibo quotes are translations.
-// Posting times are not given: the article dates the medal ceremony
-// 31 July 2024, so the posts are placed in the hours after it, in the
-// article's order.
-var quotes = []quote{
-	{chorus.X, "an X user", "This is the true Olympic spirit! A warmhearted group photo of Chinese, North Korea and South Korean athletes and everyone is so surprised and happy!"},
-	{chorus.X, "an X user", "a historic moment"},
-	{chorus.X, "another user on X", "These might just be the most significant photos from the Paris Olympics. A praiseworthy moment of sportsmanship, friendship & peace!"},
-	{chorus.Weibo, "one Weibo user", "[Sun] organised the once-in-a-century historic meeting"},
-	{chorus.Weibo, "another Weibo user", "Turns out the only time North and South Korea share a stage is being directed by a Chinese girl"},
-}
-
-// Posts are the demo event's posts. Ids are derived from the article and
-// the quote, so loading them again finds them already stored.
-func Posts() []chorus.Post {
-	base := time.Date(2024, 7, 31, 19, 30, 0, 0, time.UTC)
-	posts := make([]chorus.Post, len(quotes))
-	for i, q := range quotes {
-		sum := sha256.Sum256([]byte(Article + "\x00" + string(q.platform) + "\x00" + q.text))
-		posts[i] = chorus.Post{
-			Platform:  q.platform,
-			ID:        "article-" + hex.EncodeToString(sum[:8]),
-			Event:     EventID,
-			Author:    chorus.Author{Name: q.author},
-			Text:      q.text,
-			Lang:      "en",
-			CreatedAt: base.Add(time.Duration(i) * 7 * time.Minute),
-			Source:    "article:" + Article,
-		}
+// Extract runs the extractor over the seed article: every quotation, the
+// posts among them, and why the rest are not posts.
+func Extract() (*article.Result, error) {
+	res, err := article.Parse([]byte(ArticleText()), article.Options{Source: Article, Date: posted})
+	if err != nil {
+		return nil, fmt.Errorf("demo: extract posts from %s: %w", Article, err)
 	}
-	return posts
+	return res, nil
+}
+
+// Posts are the demo event's posts, extracted from the seed article. Ids
+// are derived from each post's platform and words, so loading them again
+// finds them already stored.
+func Posts() ([]chorus.Post, error) {
+	res, err := Extract()
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Posts) == 0 {
+		return nil, fmt.Errorf("demo: no posts found in %s", Article)
+	}
+	posts := res.Posts
+	for i := range posts {
+		posts[i].Event = EventID
+	}
+	return posts, nil
 }
 
 // ArticleText is the seed article, as shipped.
@@ -103,7 +93,10 @@ func Load(ctx context.Context, s Store) (chorus.SubmitResult, error) {
 	if _, err := s.CreateEvent(ctx, ev); err != nil {
 		return chorus.SubmitResult{}, fmt.Errorf("create demo event: %w", err)
 	}
-	posts := Posts()
+	posts, err := Posts()
+	if err != nil {
+		return chorus.SubmitResult{}, err
+	}
 	for i := range posts {
 		if err := posts[i].Validate(); err != nil {
 			return chorus.SubmitResult{}, fmt.Errorf("demo post %d: %w", i, err)
@@ -114,11 +107,4 @@ func Load(ctx context.Context, s Store) (chorus.SubmitResult, error) {
 		return res, fmt.Errorf("submit demo posts: %w", err)
 	}
 	return res, nil
-}
-
-// quoted reports whether the article quotes text verbatim (curly quotes
-// straightened); the demo test holds every post to it.
-func quoted(article, text string) bool {
-	r := strings.NewReplacer("“", `"`, "”", `"`, "’", "'")
-	return strings.Contains(r.Replace(article), r.Replace(text))
 }

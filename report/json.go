@@ -27,6 +27,7 @@ type platformJSON struct {
 	ByLabel chorus.LabelCounts `json:"by_label"`
 	ByLang  map[string]int64   `json:"by_lang"`
 	Net     float64            `json:"net"`
+	Reposts int64              `json:"reposts_folded"`
 }
 
 type timelineJSON struct {
@@ -61,7 +62,7 @@ func (rep *Report) JSON(ctx context.Context, w io.Writer) error {
 		head.Shares[l] = Share(rep.Summary.ByLabel.Get(l), scoredOf(rep.Summary.ByLabel))
 	}
 	for _, p := range rep.Platforms {
-		head.Platforms[p.Platform] = platformJSON{Total: p.Summary.Total, ByLabel: p.Summary.ByLabel, ByLang: nonNil(p.Summary.ByLang), Net: p.Summary.Net}
+		head.Platforms[p.Platform] = platformJSON{Total: p.Summary.Total, ByLabel: p.Summary.ByLabel, ByLang: nonNil(p.Summary.ByLang), Net: p.Summary.Net, Reposts: p.Summary.Reposts}
 	}
 	if head.Timeline.Points == nil {
 		head.Timeline.Points = []chorus.Point{}

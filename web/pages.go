@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/alert"
 )
 
 // funcs are the template helpers. Every value a template prints goes
@@ -22,40 +25,94 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.0f", 100*float64(n)/float64(total))
 	},
-	"net":   func(f float64) string { return fmt.Sprintf("%+.2f", f) },
-	"label": func(s *chorus.Sentiment) string { return labelOf(s) },
-	"platformName": func(p chorus.Platform) string {
-		switch p {
-		case chorus.X:
-			return "X"
-		case chorus.Weibo:
-			return "Weibo"
-		}
-		return string(p)
-	},
-	"when": func(p chorus.Post) string { return p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC") },
-	"who": func(a chorus.Author) string {
-		switch {
-		case a.Handle != "":
-			return "@" + a.Handle
-		case a.Name != "":
-			return a.Name
-		}
-		return "unknown author"
-	},
-	"height": func(n, max int64) string {
-		if max == 0 {
-			return "0"
-		}
-		return fmt.Sprintf("%.0f", 100*float64(n)/float64(max))
-	},
-	"safeURL": func(u string) string {
-		// Only web links become links; anything else (javascript:, data:) is shown as text.
-		if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-			return u
-		}
-		return ""
-	},
+	"net":          func(f float64) string { return fmt.Sprintf("%+.2f", f) },
+	"f1":           func(f float64) string { return fmt.Sprintf("%.1f", f) },
+	"add":          func(a, b int64) int64 { return a + b },
+	"half":         func(f float64) float64 { return f / 2 },
+	"bucketLabel":  bucketLabel,
+	"spikeMin":     func() int { return alert.SpikeMinPosts },
+	"spikeFactor":  func() float64 { return alert.SpikeFactor },
+	"spikeWindow":  func() int { return alert.SpikeWindow },
+	"label":        func(s *chorus.Sentiment) string { return labelOf(s) },
+	"platformName": platformName,
+	"when":         func(p chorus.Post) string { return p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC") },
+	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago":          ago,
+	"who":          who,
+	"cite":         cite,
+	"langName":     langName,
+	"safeURL":      safeURL,
+	"labels":       func() []chorus.Label { return []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative} },
+}
+
+func platformName(p chorus.Platform) string {
+	switch p {
+	case chorus.X:
+		return "X"
+	case chorus.Weibo:
+		return "Weibo"
+	}
+	return string(p)
+}
+
+func who(a chorus.Author) string {
+	switch {
+	case a.Handle != "" && a.Name != "" && a.Name != a.Handle:
+		return "@" + a.Handle + " (" + a.Name + ")"
+	case a.Handle != "":
+		return "@" + a.Handle
+	case a.Name != "":
+		return a.Name
+	}
+	return "unknown author"
+}
+
+// cite is the attribution a copied quote carries.
+func cite(p chorus.Post) string {
+	s := "— " + who(p.Author) + " on " + platformName(p.Platform) + ", " + p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
+	if u := safeURL(p.URL); u != "" {
+		s += ", " + u
+	}
+	return s
+}
+
+// safeURL lets only web links become links; anything else (javascript:,
+// data:) is shown as text.
+func safeURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := time.Since(t).Round(time.Second)
+	switch {
+	case d < 0:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+var langNames = map[string]string{
+	"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "es": "Spanish", "fr": "French",
+	"de": "German", "pt": "Portuguese", "ru": "Russian", "ar": "Arabic", "it": "Italian", "und": "undetermined",
+}
+
+func langName(code string) string {
+	if n, ok := langNames[code]; ok {
+		return n
+	}
+	return code
 }
 
 func labelOf(s *chorus.Sentiment) string {
@@ -71,14 +128,95 @@ func (s *server) indexPage(c *gin.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.htmlResponse(http.StatusOK, "index.html", gin.H{"Events": views, "Version": s.cfg.Version})
+		type row struct {
+			eventView
+			Trend sparkline
+		}
+		rows := make([]row, 0, len(views))
+		for _, v := range views {
+			b, points, _, err := s.timelineOf(ctx, v.ID, "", "", 48)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, row{eventView: v, Trend: newSparkline(points, b)})
+		}
+		return s.htmlResponse(http.StatusOK, "index.html", gin.H{"Events": rows, "Version": s.cfg.Version})
 	})
 }
 
-type platformColumn struct {
+// shareView is one label's share of the scored posts, with its sample.
+type shareView struct {
+	Label chorus.Label
+	Count int64
+	Of    int64 // the scored posts the share is of
+	Pct   string
+	Href  string
+}
+
+type barRow struct {
+	shareView
+	Width float64 // 0..100 of the scale both platforms share
+}
+
+type langView struct {
+	Lang  string
+	Name  string
+	Count int64
+	Pct   string
+}
+
+type platformView struct {
 	Platform chorus.Platform
+	Name     string
 	Summary  chorus.PlatformSummary
-	Posts    []chorus.Post
+	Scored   int64
+	Rows     []barRow
+	Unscored int64
+	Langs    []langView
+	Href     string
+}
+
+type labelQuotes struct {
+	Label  chorus.Label
+	Count  int64
+	Href   string
+	Top    []chorus.Post
+	Recent []chorus.Post
+}
+
+type navLink struct {
+	Label, Href string
+	Current     bool
+}
+
+type collectorView struct {
+	chorus.CollectorStatus
+	Stalled bool // says it runs but has not reported for a while
+	Problem string
+}
+
+// eventPage is everything the event page shows.
+type eventPage struct {
+	Event         chorus.Event
+	Summary       chorus.Summary
+	Scored        int64
+	Shares        []shareView
+	Platforms     []platformView
+	Langs         []langView
+	Chart         timelineChart
+	Auto          bool
+	Platform      chorus.Platform
+	BucketLinks   []navLink
+	PlatformLinks []navLink
+	Quotes        []labelQuotes
+	Unscored      labelQuotes
+	Models        []string
+	Corrected     int
+	Collectors    []collectorView
+	Exports       []navLink
+	Live          string
+	Built         time.Time
+	Version       string
 }
 
 func (s *server) eventPage(c *gin.Context) error {
@@ -87,12 +225,24 @@ func (s *server) eventPage(c *gin.Context) error {
 		c.HTML(http.StatusNotFound, "notfound.html", gin.H{"ID": id})
 		return nil
 	}
-	return s.cached(c, id, "page:event|"+id, s.maxAge, func(ctx context.Context) (*response, error) {
-		return s.renderEvent(ctx, id)
+	b := chorus.Bucket("")
+	if v := c.Query("bucket"); v != "" && v != "auto" {
+		var err error
+		if b, err = bucketParam(c); err != nil {
+			return err
+		}
+	}
+	pl, err := platformParam(c)
+	if err != nil {
+		return err
+	}
+	key := "page:event|" + id + "|" + string(b) + "|" + string(pl)
+	return s.cached(c, id, key, s.maxAge, func(ctx context.Context) (*response, error) {
+		return s.renderEvent(ctx, id, b, pl)
 	})
 }
 
-func (s *server) renderEvent(ctx context.Context, id string) (*response, error) {
+func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl chorus.Platform) (*response, error) {
 	ev, err := s.loadEvent(ctx, id)
 	if err != nil {
 		if statusOf(err) == http.StatusNotFound {
@@ -104,77 +254,232 @@ func (s *server) renderEvent(ctx context.Context, id string) (*response, error) 
 	if err != nil {
 		return nil, fmt.Errorf("summary of %s: %w", ev.ID, err)
 	}
-	var cols []platformColumn
-	for _, pl := range chorus.Platforms {
-		page, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Platform: pl, Sort: chorus.Recent, Limit: 20})
-		if err != nil {
-			return nil, fmt.Errorf("posts of %s on %s: %w", ev.ID, pl, err)
+	page := eventPage{Event: ev, Summary: sum, Platform: pl, Auto: b == "", Version: s.cfg.Version, Built: time.Now().UTC(),
+		Live: "/api/v1/events/" + url.PathEscape(ev.ID) + "/live"}
+	page.Scored = sum.ByLabel.Positive + sum.ByLabel.Neutral + sum.ByLabel.Negative
+	for _, l := range []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative} {
+		page.Shares = append(page.Shares, share(ev.ID, "", l, sum.ByLabel.Get(l), page.Scored))
+	}
+	page.Langs = langs(sum.ByLang, sum.Total)
+
+	// X and Weibo side by side, on one scale.
+	var scale int64
+	for _, p := range chorus.Platforms {
+		for _, l := range chorus.Labels {
+			scale = max(scale, sum.ByPlatform[p].ByLabel.Get(l))
 		}
-		cols = append(cols, platformColumn{Platform: pl, Summary: sum.ByPlatform[pl], Posts: page.Posts})
 	}
-	top, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Sort: chorus.Top, Limit: 5})
-	if err != nil {
-		return nil, fmt.Errorf("top posts of %s: %w", ev.ID, err)
+	for _, p := range chorus.Platforms {
+		ps := sum.ByPlatform[p]
+		psum, err := s.cfg.Store.Summary(ctx, ev.ID, p)
+		if err != nil {
+			return nil, fmt.Errorf("summary of %s on %s: %w", ev.ID, p, err)
+		}
+		pv := platformView{Platform: p, Name: platformName(p), Summary: ps, Unscored: ps.ByLabel.Unscored,
+			Scored: ps.ByLabel.Positive + ps.ByLabel.Neutral + ps.ByLabel.Negative,
+			Langs:  langs(psum.ByLang, ps.Total), Href: postsHref(ev.ID, url.Values{"platform": {string(p)}})}
+		for _, l := range []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative} {
+			row := barRow{shareView: share(ev.ID, p, l, ps.ByLabel.Get(l), pv.Scored)}
+			if scale > 0 {
+				row.Width = 100 * float64(row.Count) / float64(scale)
+			}
+			pv.Rows = append(pv.Rows, row)
+		}
+		page.Platforms = append(page.Platforms, pv)
 	}
-	bucket, points, err := s.timelinePoints(ctx, ev.ID)
+
+	// The timeline, with its switches.
+	bucket, points, of, err := s.timelineOf(ctx, ev.ID, b, pl, maxColumns+alert.SpikeWindow)
 	if err != nil {
 		return nil, err
 	}
-	var peak int64
-	for _, p := range points {
-		peak = max(peak, p.Positive+p.Neutral+p.Negative+p.Unscored)
-	}
-	var engaged []chorus.Post // the top list only when posts have engagement
-	for _, p := range top.Posts {
-		if p.Metrics.Engagement() > 0 {
-			engaged = append(engaged, p)
+	page.Chart = newTimelineChart(ev.ID, bucket, pl, points, of)
+	base := "/events/" + url.PathEscape(ev.ID)
+	link := func(b chorus.Bucket, auto bool, p chorus.Platform) string {
+		v := url.Values{}
+		if !auto {
+			v.Set("bucket", string(b))
 		}
-	}
-	return s.htmlResponse(http.StatusOK, "event.html", gin.H{
-		"Event": ev, "Summary": sum, "Columns": cols, "Top": engaged,
-		"Timeline": points, "Peak": peak, "Bucket": bucket, "Version": s.cfg.Version,
-	})
-}
-
-// maxColumns bounds the dashboard's timeline.
-const maxColumns = 120
-
-// timelinePoints picks the bucket that shows the event's span best
-// (minutes for a few hours, hours for a week, days beyond) and fills the
-// buckets without posts, so that the chart's x axis is time.
-func (s *server) timelinePoints(ctx context.Context, event string) (chorus.Bucket, []chorus.Point, error) {
-	days, err := s.cfg.Store.Timeline(ctx, event, chorus.Day, "")
-	if err != nil || len(days) == 0 {
-		return chorus.Hour, nil, err
-	}
-	span := days[len(days)-1].T.Sub(days[0].T)
-	bucket, step := chorus.Day, 24*time.Hour
-	switch {
-	case span == 0:
-		bucket, step = chorus.Minute, time.Minute
-		if hours, err := s.cfg.Store.Timeline(ctx, event, chorus.Hour, ""); err != nil {
-			return bucket, nil, err
-		} else if hours[len(hours)-1].T.Sub(hours[0].T) > 2*time.Hour {
-			bucket, step = chorus.Hour, time.Hour
+		if p != "" {
+			v.Set("platform", string(p))
 		}
-	case span <= 7*24*time.Hour:
-		bucket, step = chorus.Hour, time.Hour
+		if len(v) == 0 {
+			return base + "#timeline"
+		}
+		return base + "?" + v.Encode() + "#timeline"
 	}
-	points, err := s.cfg.Store.Timeline(ctx, event, bucket, "")
-	if err != nil || len(points) == 0 {
-		return bucket, nil, err
+	page.BucketLinks = append(page.BucketLinks, navLink{Label: "auto", Href: link("", true, pl), Current: b == ""})
+	for _, x := range chorus.Buckets {
+		page.BucketLinks = append(page.BucketLinks, navLink{Label: bucketName(x), Href: link(x, false, pl), Current: b == x})
 	}
-	var filled []chorus.Point
-	for i, p := range points {
-		if i > 0 {
-			for t := points[i-1].T.Add(step); t.Before(p.T) && len(filled) < 100_000; t = t.Add(step) {
-				filled = append(filled, chorus.Point{T: t})
+	page.PlatformLinks = append(page.PlatformLinks, navLink{Label: "all", Href: link(b, b == "", ""), Current: pl == ""})
+	for _, p := range chorus.Platforms {
+		page.PlatformLinks = append(page.PlatformLinks, navLink{Label: platformName(p), Href: link(b, b == "", p), Current: pl == p})
+	}
+
+	// Quotes: the most engaged and the latest of each label.
+	models := map[string]bool{}
+	corrected := map[string]bool{}
+	note := func(posts []chorus.Post) {
+		for _, p := range posts {
+			if p.Sentiment != nil && p.Sentiment.Model != "" && p.Sentiment.Label != chorus.Unscored {
+				models[p.Sentiment.Model] = true
+			}
+			if p.Sentiment != nil && p.Sentiment.Corrected {
+				corrected[p.Key()] = true
 			}
 		}
-		filled = append(filled, p)
 	}
-	if len(filled) > maxColumns {
-		filled = filled[len(filled)-maxColumns:]
+	quotes := func(l chorus.Label, n int) (labelQuotes, error) {
+		q := labelQuotes{Label: l, Count: sum.ByLabel.Get(l), Href: postsHref(ev.ID, url.Values{"label": {string(l)}})}
+		top, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Label: l, Sort: chorus.Top, Limit: n})
+		if err != nil {
+			return q, fmt.Errorf("top %s posts of %s: %w", l, ev.ID, err)
+		}
+		for _, p := range top.Posts {
+			if p.Metrics.Engagement() > 0 {
+				q.Top = append(q.Top, p)
+			}
+		}
+		recent, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Label: l, Sort: chorus.Recent, Limit: n + len(q.Top)})
+		if err != nil {
+			return q, fmt.Errorf("recent %s posts of %s: %w", l, ev.ID, err)
+		}
+		for _, p := range recent.Posts {
+			if len(q.Recent) < n && !slices.ContainsFunc(q.Top, func(t chorus.Post) bool { return t.Key() == p.Key() }) {
+				q.Recent = append(q.Recent, p)
+			}
+		}
+		note(q.Top)
+		note(q.Recent)
+		return q, nil
 	}
-	return bucket, filled, nil
+	for _, l := range []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative} {
+		q, err := quotes(l, 3)
+		if err != nil {
+			return nil, err
+		}
+		page.Quotes = append(page.Quotes, q)
+	}
+	if page.Unscored, err = quotes(chorus.Unscored, 2); err != nil {
+		return nil, err
+	}
+	for m := range models {
+		page.Models = append(page.Models, m)
+	}
+	slices.Sort(page.Models)
+	page.Corrected = len(corrected)
+
+	list, err := s.collectorsOf(ctx, ev.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range list {
+		page.Collectors = append(page.Collectors, collectorView{CollectorStatus: st, Stalled: stalled(st), Problem: problem(st)})
+	}
+	for _, f := range []string{"csv", "json", "xlsx", "html", "pdf"} {
+		page.Exports = append(page.Exports, navLink{Label: strings.ToUpper(f), Href: "/api/v1/events/" + url.PathEscape(ev.ID) + "/export?format=" + f})
+	}
+	return s.htmlResponse(http.StatusOK, "event.html", page)
+}
+
+func share(event string, pl chorus.Platform, l chorus.Label, n, of int64) shareView {
+	v := url.Values{"label": {string(l)}}
+	if pl != "" {
+		v.Set("platform", string(pl))
+	}
+	sv := shareView{Label: l, Count: n, Of: of, Href: postsHref(event, v), Pct: "–"}
+	if of > 0 {
+		sv.Pct = fmt.Sprintf("%.0f%%", 100*float64(n)/float64(of))
+	}
+	return sv
+}
+
+func langs(by map[string]int64, total int64) []langView {
+	var out []langView
+	for l, n := range by {
+		v := langView{Lang: l, Name: langName(l), Count: n}
+		if total > 0 {
+			v.Pct = fmt.Sprintf("%.0f%%", 100*float64(n)/float64(total))
+		}
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b langView) int {
+		if a.Count != b.Count {
+			return int(b.Count - a.Count)
+		}
+		return strings.Compare(a.Lang, b.Lang)
+	})
+	return out
+}
+
+// stallAfter is how long a running collector may go without reporting
+// before the page calls it stalled.
+const stallAfter = 10 * time.Minute
+
+func stalled(st chorus.CollectorStatus) bool {
+	switch st.State {
+	case chorus.CollectorRunning, chorus.CollectorWaiting, chorus.CollectorBackoff:
+		last := st.UpdatedAt
+		if st.LastPostAt.After(last) {
+			last = st.LastPostAt
+		}
+		return !last.IsZero() && time.Since(last) > stallAfter && (st.NextRetryAt.IsZero() || time.Now().After(st.NextRetryAt))
+	}
+	return false
+}
+
+// problem names what a desk should act on.
+func problem(st chorus.CollectorStatus) string {
+	e := strings.ToLower(st.LastError + " " + st.Note)
+	switch {
+	case strings.Contains(e, "cookie") && (strings.Contains(e, "expired") || strings.Contains(e, "login") || strings.Contains(e, "invalid")):
+		return "the Weibo cookie has expired: log in again and set WEIBO_COOKIE"
+	case st.State == chorus.CollectorFailed:
+		return "stopped by an error it cannot retry (credentials?)"
+	case stalled(st):
+		return "no report for " + ago(st.UpdatedAt) + ": stalled?"
+	}
+	return ""
+}
+
+// timelineOf is the event's timeline in bucket b (picked from the span
+// when ""), filled so that the x axis is time, the newest limit buckets,
+// and how many buckets the span holds.
+func (s *server) timelineOf(ctx context.Context, event string, b chorus.Bucket, pl chorus.Platform, limit int) (chorus.Bucket, []chorus.Point, int, error) {
+	if b == "" {
+		var err error
+		if b, err = s.autoBucket(ctx, event, pl); err != nil {
+			return b, nil, 0, err
+		}
+	}
+	points, err := s.cfg.Store.Timeline(ctx, event, b, pl)
+	if err != nil {
+		return b, nil, 0, fmt.Errorf("timeline of %s: %w", event, err)
+	}
+	filled, of := alert.Fill(points, b, limit)
+	return b, filled, of, nil
+}
+
+// autoBucket picks the bucket that shows the event's span best: minutes
+// for up to two hours, hours for up to a week, days beyond.
+func (s *server) autoBucket(ctx context.Context, event string, pl chorus.Platform) (chorus.Bucket, error) {
+	days, err := s.cfg.Store.Timeline(ctx, event, chorus.Day, pl)
+	if err != nil || len(days) == 0 {
+		return chorus.Hour, err
+	}
+	if days[len(days)-1].T.Sub(days[0].T) > 7*24*time.Hour {
+		return chorus.Day, nil
+	}
+	if len(days) > 2 {
+		return chorus.Hour, nil
+	}
+	hours, err := s.cfg.Store.Timeline(ctx, event, chorus.Hour, pl)
+	if err != nil || len(hours) == 0 {
+		return chorus.Hour, err
+	}
+	if hours[len(hours)-1].T.Sub(hours[0].T) <= 2*time.Hour {
+		return chorus.Minute, nil
+	}
+	return chorus.Hour, nil
 }

@@ -32,6 +32,7 @@ func (s *server) routes(r *gin.Engine, static http.FileSystem) {
 
 	r.GET("/", s.wrap(s.indexPage))
 	r.GET("/events/:id", s.wrap(s.eventPage))
+	r.GET("/events/:id/posts", s.wrap(s.postsPage))
 	r.StaticFS("/static", static)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "no route " + c.Request.Method + " " + c.Request.URL.Path})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector"
+	"github.com/chorus-news/chorus/collector/article"
 	"github.com/chorus-news/chorus/collector/file"
 	_ "github.com/chorus-news/chorus/collector/weibo" // weibo-api, weibo-mobile, weibo-crawler, weibo-search
 	_ "github.com/chorus-news/chorus/collector/x"     // twarc2, x-archive
@@ -37,7 +38,8 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg.workerFlags(fs)
 	event := fs.String("event", "", "event id the posts belong to (required; created when missing)")
 	format := fs.String("format", "auto", "input format: "+strings.Join(file.Supported(), ", "))
-	dryRun := fs.Bool("dry-run", false, "parse and score without storing; print the canonical posts as JSON lines")
+	dryRun := fs.Bool("dry-run", false, "parse and score without storing; print the canonical posts as JSON lines (for an article, also every quotation found and skipped, on stderr)")
+	fetchTimeout := fs.Duration("fetch-timeout", envDuration("CHORUS_FETCH_TIMEOUT", 30*time.Second), "article URLs: how long a fetch may take (env CHORUS_FETCH_TIMEOUT)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -55,7 +57,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	for _, name := range files { // fail before touching the store
-		if name == "-" {
+		if name == "-" || article.IsURL(name) {
 			continue
 		}
 		if _, err := os.Stat(name); err != nil {
@@ -67,7 +69,8 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	imp := &importer{event: *event, format: *format, stdin: stdin, progress: collector.NewProgress(stderr, isTerminal(stderr))}
+	imp := &importer{event: *event, format: *format, stdin: stdin, progress: collector.NewProgress(stderr, isTerminal(stderr)),
+		ctx: ctx, dry: *dryRun, fetchTimeout: *fetchTimeout}
 	defer imp.progress.Stop()
 	begun := time.Now()
 	imp.progress.Start(func() string {
@@ -111,6 +114,13 @@ type importer struct {
 	stdin         io.Reader
 	progress      *collector.Progress // stderr: bad records, and a status line on a terminal
 
+	// Articles (import_article.go).
+	ctx          context.Context
+	dry          bool
+	fetchTimeout time.Duration
+	clock        func() time.Time        // the import time; nil: time.Now
+	articles     map[string]*articleInfo // --dry-run: where each post is quoted
+
 	read, accepted, duplicates, rejected atomic.Int64
 }
 
@@ -122,6 +132,12 @@ func (imp *importer) summary() importSummary {
 // good posts (with their event set) to fn.
 func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
 	for _, name := range files {
+		if imp.isArticle(name) {
+			if err := imp.eachArticle(name, fn); err != nil {
+				return err
+			}
+			continue
+		}
 		display := name
 		if name == "-" {
 			display = "stdin"
@@ -169,7 +185,7 @@ func (imp *importer) dryRun(files []string, an ingest.Analyzer, stdout io.Writer
 	flush := func() error {
 		ingest.Score(context.Background(), an, batch)
 		for i := range batch {
-			if err := enc.Encode(batch[i].Post); err != nil {
+			if err := enc.Encode(imp.dryRunRecord(batch[i].Post)); err != nil {
 				return err
 			}
 		}

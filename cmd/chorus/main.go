@@ -26,7 +26,7 @@ const usage = `chorus — social reaction sentiment for news events
 Usage:
   chorus serve [--demo]            dashboard, JSON API and scoring workers
   chorus worker                    scoring/tallying workers only (Redis)
-  chorus import --event ID FILE…   load posts (ndjson, csv, twarc2, x-archive; - for stdin; .gz)
+  chorus import --event ID FILE…   load posts (ndjson, csv, twarc2, x-archive, article; - for stdin; .gz; URLs of news articles)
   chorus collect PLATFORM --event ID [--query Q] [--follow|--poll D]
                                    collect posts from a platform (see README);
                                    x: recent search, --follow the filtered stream,

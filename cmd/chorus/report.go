@@ -60,6 +60,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		opt.Bucket = b
 	}
+	if (f == report.XLSX || f == report.PDF) && (out == "" || out == "-") && isTerminal(stdout) {
+		return usagef("report: --format %s is a binary file: write it with -o %s (or redirect stdout)", f, report.Filename(event, f))
+	}
 	if top < 1 || top > 100 {
 		return usagef("report: --top: %d: want 1 to 100", top)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/alert"
 	"github.com/chorus-news/chorus/collector"
 	"github.com/chorus-news/chorus/collector/file"
 	"github.com/chorus-news/chorus/demo"
@@ -34,6 +35,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.workerFlags(fs)
 	cfg.serveFlags(fs)
 	loadDemo := fs.Bool("demo", false, "load the demo event "+demo.EventID+" (idempotent)")
+	webhook := secret(env("CHORUS_ALERT_WEBHOOK", "")) // a chat webhook's URL is its secret: never printed
+	fs.Var(&webhook, "alert-webhook", "POST a JSON alert to this URL when a spike starts in an event's timeline (env CHORUS_ALERT_WEBHOOK)")
 	var co collectOptions
 	collect := fs.Bool("collect", envBool("CHORUS_COLLECT", false), "also run the collectors of every event that has a platform query and is inside its window (env CHORUS_COLLECT)")
 	fs.DurationVar(&co.Poll, "poll", envDuration("CHORUS_POLL", 0), "with --collect: poll each search this often instead of streaming, e.g. 1m (env CHORUS_POLL)")
@@ -45,6 +48,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	if webhook != "" {
+		if err := alert.CheckURL(string(webhook)); err != nil {
+			return usagef("--alert-webhook (CHORUS_ALERT_WEBHOOK): %v", err)
+		}
 	}
 	if fs.NArg() > 0 {
 		return usagef("serve: unexpected argument %q", fs.Arg(0))
@@ -89,6 +97,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ingest.RunWorkers(wctx, cfg.Workers, consumerName("serve"), ingest.Worker{Source: st, Analyzer: an, Logger: log, Stats: ingest.NewMetrics(reg)})
 		})
 	}
+	if webhook != "" {
+		wg.Go(func() { _ = (&alert.Watcher{Store: st, URL: string(webhook), Logger: log}).Run(wctx) })
+	}
 	if *collect {
 		co.Follow, co.Logger = true, log
 		sup := &collector.Supervisor{Store: st, Logger: log, Jobs: func(ctx context.Context) ([]collector.Job, error) {
@@ -100,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "store", st.Kind(), "workers", cfg.Workers, "token", cfg.Token != "")
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "store", st.Kind(), "workers", cfg.Workers, "token", cfg.Token != "", "alert_webhook", webhook != "")
 
 	select {
 	case <-ctx.Done():

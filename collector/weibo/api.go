@@ -55,7 +55,7 @@ func (c *Collector) classifyAPI(resp *http.Response, body []byte) error {
 	case sc >= 500:
 		return collector.Retryable(collector.StatusError(resp, body))
 	case sc == http.StatusTooManyRequests:
-		return c.throttled("HTTP 429")
+		return c.throttled(resp, "HTTP 429")
 	case sc == http.StatusUnauthorized:
 		return collector.Fatalf("WEIBO_ACCESS_TOKEN was refused (HTTP 401): check or renew the token")
 	case sc < 200 || sc >= 300:

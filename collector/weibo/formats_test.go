@@ -335,3 +335,24 @@ func TestBadRecords(t *testing.T) {
 		})
 	}
 }
+
+// TestTimelineOfRealShape reads a user-timeline page with the fields and
+// quirks recorded pages show: a pinned old post (isTop) reposting with
+// words of its own, a 超话 link whose icon has no alt, unquoted and
+// single-quoted attributes, a web link, pics and page_info.
+func TestTimelineOfRealShape(t *testing.T) {
+	r := readFixture(t, "mobile_timeline_real_shape.json", "auto")
+	if len(r.errs) != 0 || len(r.posts) != 3 {
+		t.Fatalf("posts %d, errors %v", len(r.posts), r.errs)
+	}
+	pinned := r.byID(t, "4387933362623405")
+	if pinned.Text != "乒乓超话 置顶帖：记住这一刻[doge]" || pinned.QuotedID != "4387930325701338" || !pinned.CreatedAt.Equal(cn(2024, 6, 27, 0, 0)) || pinned.Author.Followers != 586975 {
+		t.Errorf("pinned: %+v", pinned)
+	}
+	if o := r.byID(t, "4387930325701338"); o.Text != "#乒乓# 七条要点：\n1.第一条，\n2.第二条[doge]" || o.Metrics.Reposts != 59 {
+		t.Errorf("original: %q %+v", o.Text, o.Metrics)
+	}
+	if p := r.byID(t, "4394384827138748"); p.Text != "#乒乓# 今天的比赛太精彩了[鼓掌] 网页链接" || !p.CreatedAt.Equal(fetched.Add(-15*time.Hour)) {
+		t.Errorf("post: %q at %s", p.Text, p.CreatedAt)
+	}
+}

@@ -65,12 +65,12 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 	jsonErr := json.Unmarshal(body, &p)
 	switch {
 	case code == 418 || code == 432 || code == http.StatusTooManyRequests:
-		return c.throttled(fmt.Sprintf("HTTP %d", code))
+		return c.throttled(resp, fmt.Sprintf("HTTP %d", code))
 	case code == http.StatusForbidden:
 		if jsonErr == nil && p.OK == "-100" {
 			return c.cookieRejected("ok -100")
 		}
-		return c.throttled("HTTP 403" + errnoText(p))
+		return c.throttled(resp, "HTTP 403"+errnoText(p))
 	case code >= 500:
 		return collector.Retryable(collector.StatusError(resp, body))
 	case code == http.StatusUnauthorized:
@@ -94,7 +94,7 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 		return c.cookieRejected("ok -100")
 	case "0":
 		if p.Errno == "100005" || strings.Contains(p.Msg, "频繁") || strings.Contains(strings.ToLower(p.Msg), "frequen") {
-			return c.throttled("ok 0" + errnoText(p))
+			return c.throttled(resp, "ok 0"+errnoText(p))
 		}
 		return nil // no (more) results: the caller reads the message
 	}
@@ -126,8 +126,14 @@ func (c *Collector) cookieRejected(why string) error {
 
 // throttled backs off for the next wait of the throttle back-off: Weibo
 // names no reset time, so the wait doubles each time (capped by
-// --backoff-max) and is counted as a rate-limit wait.
-func (c *Collector) throttled(reason string) error {
+// --backoff-max) and is counted as a rate-limit wait. A Retry-After, should
+// one come, is honoured.
+func (c *Collector) throttled(resp *http.Response, reason string) error {
+	if resp != nil {
+		if d, ok := collector.RetryAfter(resp.Header, c.now()); ok {
+			return &collector.RateLimitError{Wait: d, Reason: "Weibo throttle: " + reason}
+		}
+	}
 	return &collector.RateLimitError{Wait: c.throttle.Next(), Reason: "Weibo throttle: " + reason}
 }
 

@@ -1,0 +1,10 @@
+package alert_test
+
+import (
+	"io"
+	"log/slog"
+)
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
