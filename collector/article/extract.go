@@ -729,7 +729,13 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	c, ok := pickCue(clause, cues, subj, vs, after)
 	defer func() { x.note(i, x.qevOf(*out, q)) }()
 
-	if isNeg(clause) {
+	negClause := clause
+	if i := strings.LastIndex(clause[:max(vs, 0)], "，"); i >= 0 && !after {
+		// 演员的道歉声明发布后，网友写道：the clause before the comma is
+		// background, not how the words were said.
+		negClause = clause[i:]
+	}
+	if isNeg(negClause) {
 		out.Skip = skipNeg
 		out.Attribution = subj.phrase
 		return
