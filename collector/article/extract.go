@@ -713,6 +713,9 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	clause = maskRelative(clause)
 	vs, ve := verbAt(clause, !after)
 	subj := findSubject(clause, vs, ve, after)
+	if reOnlineFrame.MatchString(clause) {
+		subj.online = true // "said one fan in the comments"
+	}
 	if m := reHandle.FindStringSubmatch(clause); m != nil {
 		out.Handle = m[1]
 	}
@@ -791,6 +794,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 
 // reBackRef starts a sentence that points back at the quotation before.
 var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
+
+// reOnlineFrame places words in a post or a comment ("in the comments",
+// "in a post", "under the video").
+var reOnlineFrame = regexp.MustCompile(`(?i)\b(?:in|under|beneath|below|among)\s+(?:the|a|an|his|her|their|its|one|another)\s+(?:\w+\s+)?(?:comments?|posts?|repl(?:y|ies)|threads?|tweets?|captions?|comment\s+sections?|reposts?)\b`)
 
 // reRelative is a relative clause set off by commas.
 var reRelative = regexp.MustCompile(`(?i),\s*(?:who|whose|which|whom)\b[^,;:]*(?:,|[.!?]?\s*$)`)
