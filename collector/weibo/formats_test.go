@@ -103,7 +103,7 @@ func checkClean(t *testing.T, p chorus.Post) {
 	if p.Platform != chorus.Weibo || p.Lang != "zh" {
 		t.Errorf("post %s: platform %q lang %q", p.ID, p.Platform, p.Lang)
 	}
-	if !strings.HasPrefix(p.URL, "https://m.weibo.cn/detail/") {
+	if !strings.HasPrefix(p.URL, "https://m.weibo.cn/detail/") && !strings.HasPrefix(p.URL, "https://m.weibo.cn/status/") {
 		t.Errorf("post %s: url %q", p.ID, p.URL)
 	}
 }
@@ -297,7 +297,7 @@ func TestSniff(t *testing.T) {
 		{"mobile_search.json", "weibo-mobile"}, {"api_statuses.json", "weibo-api"}, {"api_comments.json", "weibo-api"},
 		{"crawler.json", "weibo-crawler"}, {"crawler_2019.csv", "weibo-crawler"}, {"weibo/体育迷小张/7700000003.csv", "weibo-crawler"},
 		{"search_new.csv", "weibo-search"}, {"search_old.csv", "weibo-search"}, {"detail_page.html", "weibo-mobile"},
-		{"mobile_timeline_real_shape.json", "weibo-mobile"}, {"search_gbk.csv", ""},
+		{"mobile_timeline_real_shape.json", "weibo-mobile"}, {"search_gbk.csv", ""}, {"weibospider.csv", "weibo-crawler"},
 	} {
 		if tc.want == "" {
 			continue // GB18030: told by ReadFile, which converts first
@@ -425,5 +425,17 @@ func TestDetailPage(t *testing.T) {
 	}
 	if p := r.posts[0]; p.Text != "这张合影会被记住很久很久，全文在此[心]" || p.Metrics.Replies != 10000 || r.lines[0] != 6 {
 		t.Errorf("%+v on line %d", p, r.lines[0])
+	}
+}
+
+func TestWeiboSpiderCSV(t *testing.T) {
+	r := readFixture(t, "weibospider.csv", "auto")
+	if len(r.errs) != 0 || len(r.posts) != 1 {
+		t.Fatalf("posts %+v errors %v", r.posts, r.errs)
+	}
+	p := r.posts[0]
+	if p.ID != "IzlVqtp0W" || p.URL != "https://m.weibo.cn/status/IzlVqtp0W" || p.Text != "合影太暖了[心]" || !p.CreatedAt.Equal(cn(2024, 7, 31, 20, 15)) ||
+		p.Metrics.Likes != 12 || p.Metrics.Reposts != 3 || p.Metrics.Replies != 4 || p.Source != "weibo-crawler" {
+		t.Errorf("%+v", p)
 	}
 }

@@ -291,7 +291,7 @@ func (c *Converter) posts(s *status, path string, isComment bool) ([]chorus.Post
 			p.QuotedID = origID
 		}
 		if origID != "" {
-			p.URL = "https://m.weibo.cn/detail/" + origID
+			p.URL = postURL(origID)
 		}
 	case s.Retweeted != nil && origID != "" && origID != p.ID:
 		if own := OwnWords(p.Text); own == "" {
@@ -331,7 +331,7 @@ func (c *Converter) post(s *status, path string) (chorus.Post, error) {
 	p.CreatedAt = t
 	p.Text = s.text()
 	p.Author = s.User.author()
-	p.URL = "https://m.weibo.cn/detail/" + p.ID
+	p.URL = postURL(p.ID)
 	likes := s.Attitudes
 	if likes == 0 {
 		likes = max(s.LikeCount, s.LikeCounts)
@@ -341,6 +341,15 @@ func (c *Converter) post(s *status, path string) (chorus.Post, error) {
 		return p, prefix(path, err)
 	}
 	return p, nil
+}
+
+// postURL is a post's page: /detail/<id> for a numeric id, /status/<bid>
+// for the short code weiboSpider keeps instead.
+func postURL(id string) string {
+	if isDigits(id) {
+		return "https://m.weibo.cn/detail/" + id
+	}
+	return "https://m.weibo.cn/status/" + id
 }
 
 func join(path, field string) string {
