@@ -439,7 +439,7 @@ func (s *Stream) run(ctx context.Context, runs *streamRuns, sink collector.Sink)
 			return err
 		case errors.As(err, &se) && se.status == http.StatusTooManyRequests:
 			if !se.reset.IsZero() {
-				wait = max(se.reset.Sub(time.Now()), 0) + jitter()
+				wait = max(time.Until(se.reset), 0) + jitter()
 			} else {
 				if tooManyWait == 0 {
 					tooManyWait = bo.TooManyFirst
