@@ -208,6 +208,7 @@ func (c *Collector) mobileHeaders(cid string) http.Header {
 type pageResult struct {
 	posts    []chorus.Post
 	cards    int       // post cards on the page
+	ids      []string  // their ids
 	last     bool      // the page says no page follows
 	oldest   time.Time // of the cards' own posts
 	newest   time.Time
@@ -254,6 +255,7 @@ func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid strin
 				c.bad(run, page, err)
 				return nil
 			}
+			res.ids = append(res.ids, s.id())
 			if id := s.id(); id != "" && conv.Seen(id) {
 				return nil // on an earlier page already
 			}
