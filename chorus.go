@@ -209,7 +209,14 @@ type Event struct {
 	Start      time.Time `json:"start,omitzero"`
 	End        time.Time `json:"end,omitzero"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
+	// Shards is how many parts a Redis store spreads the event's posts
+	// and tallies over (each its own Cluster hash slot), fixed at
+	// creation; 0 or 1 is one. The embedded store keeps one.
+	Shards int `json:"shards,omitempty"`
 }
+
+// MaxEventShards bounds Event.Shards.
+const MaxEventShards = 64
 
 // MaxEventIDBytes bounds an event id.
 const MaxEventIDBytes = 64
@@ -244,6 +251,9 @@ func (e *Event) Validate() error {
 	}
 	if len(e.Title) > MaxFieldBytes || !utf8.ValidString(e.Title) {
 		return &FieldError{Field: "title", Reason: "over the size limit or not valid UTF-8"}
+	}
+	if e.Shards < 0 || e.Shards > MaxEventShards {
+		return &FieldError{Field: "shards", Reason: fmt.Sprintf("%d: want 1 to %d", e.Shards, MaxEventShards)}
 	}
 	if !e.Start.IsZero() && !e.End.IsZero() && e.End.Before(e.Start) {
 		return &FieldError{Field: "end", Reason: "before start"}
@@ -410,6 +420,9 @@ type PostPage struct {
 type SubmitResult struct {
 	Accepted   int // new posts, now queued for scoring and tallying
 	Duplicates int // already known (stored earlier or repeated in the batch)
+	// Ticket, when the store gives one, names what Accepted queued, so
+	// that a caller can ask the store whether it is tallied yet.
+	Ticket string
 }
 
 // Entry is one queued post handed to a scoring worker by a store.
@@ -452,6 +465,38 @@ const (
 	CollectorFailed  = "failed"  // stopped by a fault it cannot retry (bad credentials)
 	CollectorDone    = "done"    // a one-shot run that finished
 )
+
+// DeadLetter is a queued post that could not be tallied: delivered to
+// workers too many times without a tally (it crashes scoring, say), or
+// unreadable. It waits, out of the queue, for chorus dlq retry or drop.
+type DeadLetter struct {
+	ID     string    `json:"id"` // the store's name for it
+	Event  string    `json:"event"`
+	Key    string    `json:"key"` // "platform:id"
+	Post   *Post     `json:"post,omitempty"`
+	Raw    string    `json:"raw,omitempty"` // what was queued, when it is not a readable post
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// Drift is one tally that disagrees with a recount of the stored posts.
+type Drift struct {
+	What    string `json:"what"` // e.g. "by_label.positive", "timeline 1h 2024-07-31T19:00:00Z x negative"
+	Stored  int64  `json:"stored"`
+	Counted int64  `json:"counted"`
+}
+
+func (d Drift) String() string {
+	return fmt.Sprintf("%s: stored %d, counted %d", d.What, d.Stored, d.Counted)
+}
+
+// CheckReport is what a recount of an event found.
+type CheckReport struct {
+	Event    string  `json:"event"`
+	Posts    int64   `json:"posts"` // tallied posts recounted
+	Drifts   []Drift `json:"drifts"`
+	Repaired bool    `json:"repaired"`
+}
 
 // Error kinds that cross package lines. web maps them to HTTP statuses and
 // cmd/chorus to exit codes, each in one function.

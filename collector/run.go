@@ -24,7 +24,8 @@ type Run struct {
 	mu       sync.Mutex
 	st       chorus.CollectorStatus
 	lastSave time.Time
-	dirty    bool // changed since the last save
+	dirty    bool   // changed since the last save
+	children []*Run // runs sharing this one's work (see Child)
 }
 
 // RunOptions are what NewRun needs; every field may be left zero.
@@ -140,6 +141,27 @@ func (r *Run) save(ctx context.Context, st chorus.CollectorStatus) {
 	}
 }
 
+// Child starts the status of another event served by the same work (one
+// X filtered stream carries every event's posts): it saves to the same
+// store and logs to the same logger, prints nothing (the parent speaks for
+// both), and is listed with its parent in Supervisor.Statuses.
+func (r *Run) Child(st chorus.CollectorStatus) *Run {
+	o := r.opts
+	o.Progress = nil
+	c := NewRun(st, o)
+	r.mu.Lock()
+	r.children = append(r.children, c)
+	r.mu.Unlock()
+	return c
+}
+
+// Children are the runs made by Child.
+func (r *Run) Children() []*Run {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*Run(nil), r.children...)
+}
+
 // Flush saves the status now if it changed since the last save: a
 // collector whose posts come seldom (a quiet stream) calls it now and then,
 // so that the record does not lag behind the last post.
@@ -157,6 +179,16 @@ func (r *Run) Flush(ctx context.Context) {
 	st := r.st
 	r.mu.Unlock()
 	r.save(ctx, st)
+}
+
+// level is how loud waits and faults are logged: a warning where the log
+// is all there is (serve), debug where the progress output said it already
+// (chorus collect), so that stderr does not say everything twice.
+func (r *Run) level() slog.Level {
+	if r.opts.Progress != nil {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
 }
 
 // Start marks the run running from now.
@@ -218,7 +250,7 @@ func (r *Run) RateLimited(ctx context.Context, wait time.Duration, reason string
 		msg += " (" + reason + ")"
 	}
 	r.opts.Progress.Printf("%s: waiting %s, until %s", msg, Round(wait), until.Format("15:04:05 UTC"))
-	r.log.Warn("rate limited", "reason", reason, "wait", Round(wait).String(), "until", until)
+	r.log.Log(ctx, r.level(), "rate limited", "reason", reason, "wait", Round(wait).String(), "until", until)
 }
 
 // Pausing records a planned wait (between polls): state waiting, not a
@@ -246,7 +278,7 @@ func (r *Run) Retrying(ctx context.Context, err error, wait time.Duration) {
 		st.NextRetryAt = now.Add(wait)
 	})
 	r.opts.Progress.Printf("%s: %v; retrying in %s", r.st.Name, err, Round(wait))
-	r.log.Warn("collector fault; retrying", "err", err, "wait", Round(wait).String())
+	r.log.Log(ctx, r.level(), "collector fault; retrying", "err", err, "wait", Round(wait).String())
 }
 
 // Resume marks the run running again after a wait.

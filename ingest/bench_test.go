@@ -5,8 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +22,7 @@ import (
 	"github.com/chorus-news/chorus/store/embedded"
 	"github.com/chorus-news/chorus/store/redis"
 	"github.com/chorus-news/chorus/store/redis/redistest"
+	"github.com/chorus-news/chorus/web"
 )
 
 func TestMain(m *testing.M) { redistest.Run(m) }
@@ -191,4 +197,99 @@ func BenchmarkScore(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// BenchmarkPush is the HTTP push path end to end: 4 clients POST the
+// sample as NDJSON batches of 1,000 posts to a real web handler; workers
+// in the same process (one per CPU, as chorus serve runs them) read the
+// queue, score and tally; the clock stops when every post is tallied.
+// Each iteration pushes 100,000 posts into a new event on a real
+// redis-server, through the at-least-once queue.
+func BenchmarkPush(b *testing.B) {
+	const (
+		n       = 100_000
+		batch   = 1000
+		clients = 4
+	)
+	data := sample(n, 3)
+	lines := bytes.SplitAfter(bytes.TrimRight(data, "\n"), []byte("\n"))
+	var bodies [][]byte
+	for i := 0; i < len(lines); i += batch {
+		bodies = append(bodies, bytes.Join(lines[i:min(i+batch, len(lines))], nil))
+	}
+	an, err := analysis.New(analysis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := redis.Open(ctx, redistest.URL(b), redis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	h, err := web.New(web.Config{Store: st, Decode: file.DecodePost})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ingest.RunWorkers(wctx, runtime.GOMAXPROCS(0), "push", ingest.Worker{Source: st, Analyzer: an})
+	})
+	defer func() { stop(); wg.Wait() }()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	b.ResetTimer()
+	for i := range b.N {
+		event := fmt.Sprintf("push-%d", i)
+		if _, err := st.CreateEvent(ctx, chorus.Event{ID: event, Title: event}); err != nil {
+			b.Fatal(err)
+		}
+		var next atomic.Int64
+		errs := make(chan error, clients)
+		var cw sync.WaitGroup
+		for range clients {
+			cw.Go(func() {
+				for {
+					k := int(next.Add(1)) - 1
+					if k >= len(bodies) {
+						return
+					}
+					resp, err := client.Post(srv.URL+"/api/v1/events/"+event+"/posts", "application/x-ndjson", bytes.NewReader(bodies[k]))
+					if err != nil {
+						errs <- err
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						errs <- fmt.Errorf("POST batch %d: %s", k, resp.Status)
+						return
+					}
+				}
+			})
+		}
+		cw.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+		for {
+			q, err := st.Queued(ctx, event)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if q == 0 {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		b.StopTimer()
+		if sum, err := st.Summary(ctx, event, ""); err != nil || sum.Total != n {
+			b.Fatalf("tallied %d, %v; want %d", sum.Total, err, n)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "posts/s")
 }

@@ -34,6 +34,9 @@ type Result struct {
 	Accepted   int        `json:"accepted"`
 	Duplicates int        `json:"duplicates"`
 	Rejected   []Rejected `json:"rejected"`
+	// Tickets are the store's tickets for what was queued (see
+	// chorus.SubmitResult.Ticket).
+	Tickets []string `json:"-"`
 }
 
 // Submit validates posts, sets their event, and queues the good ones in
@@ -53,6 +56,9 @@ func Submit(ctx context.Context, q Queue, event string, posts []chorus.Post) (Re
 			}
 			res.Accepted += r.Accepted
 			res.Duplicates += r.Duplicates
+			if r.Ticket != "" {
+				res.Tickets = append(res.Tickets, r.Ticket)
+			}
 			good = good[:0]
 		}
 		if len(folded) > 0 {

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -264,6 +265,77 @@ func TestRepostsFoldIntoReach(t *testing.T) {
 			if sum.Total != 1 || sum.Reposts != 6 || sum.ByPlatform[chorus.X].Reposts != 5 || sum.ByPlatform[chorus.Weibo].Reposts != 1 {
 				t.Errorf("summary: total %d, reposts %d (x %d, weibo %d); want 1 post and 6 reposts (5 and 1)",
 					sum.Total, sum.Reposts, sum.ByPlatform[chorus.X].Reposts, sum.ByPlatform[chorus.Weibo].Reposts)
+			}
+		})
+	}
+}
+
+// TestQueueCap: past an event's queue cap, Submit stores nothing and
+// fails with a *chorus.BusyError carrying the wait (what a collector
+// waits out, and what POST …/posts answers as 429); once workers drain
+// the queue the same posts go in, and every post counts once.
+func TestQueueCap(t *testing.T) {
+	const capacity = 50
+	emb, err := embedded.Open(t.TempDir(), embedded.Options{QueueCap: capacity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	rs, err := redis.Open(context.Background(), redistest.URL(t), redis.Options{QueueCap: capacity, Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rs.Close() })
+	at := time.Date(2024, 7, 31, 19, 0, 0, 0, time.UTC)
+	var posts []chorus.Post
+	for i := range 200 {
+		posts = append(posts, chorus.Post{Platform: chorus.X, ID: fmt.Sprint(i), Text: "so happy for them", CreatedAt: at})
+	}
+	for name, st := range map[string]testStore{"embedded": emb, "redis": rs} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st.CreateEvent(ctx, chorus.Event{ID: "capped", Title: "capped"})
+			accepted := 0
+			var busy error
+			for k := 0; k < len(posts) && busy == nil; k += 40 {
+				res, err := ingest.Submit(ctx, st, "capped", posts[k:k+40])
+				accepted += res.Accepted
+				busy = err
+			}
+			wait, ok := chorus.RetryAfter(busy, 0)
+			if !errors.Is(busy, chorus.ErrBusy) || !ok || wait <= 0 {
+				t.Fatalf("Submit past the cap: err %v (wait %v); want a BusyError with a wait", busy, wait)
+			}
+			if q, _ := st.Queued(ctx, "capped"); accepted < capacity || q != int64(accepted) || q > capacity+40 {
+				t.Errorf("accepted %d, queued %d before the refusal; want the cap (%d) reached, overshot by one batch at most", accepted, q, capacity)
+			}
+			// A collector that waits and sends everything again, while a
+			// worker drains the queue, gets every post in, once.
+			w := ingest.Worker{Source: st, Analyzer: engine(t), Name: "cap-" + name, Block: 10 * time.Millisecond}
+			for k := 0; k < len(posts); {
+				_, err := ingest.Submit(ctx, st, "capped", posts[k:k+40])
+				if errors.Is(err, chorus.ErrBusy) {
+					if _, err := w.Step(ctx); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				k += 40
+			}
+			for {
+				n, err := w.Step(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					break
+				}
+			}
+			if sum, _ := st.Summary(ctx, "capped", ""); sum.Total != 200 {
+				t.Errorf("total = %d, want 200", sum.Total)
 			}
 		})
 	}

@@ -121,6 +121,7 @@ type Report struct {
 type PlatformPart struct {
 	Platform chorus.Platform
 	Summary  chorus.Summary
+	Timeline []chorus.Point // in the report's bucket
 }
 
 // Stats are what only a walk over every post tells.
@@ -166,6 +167,11 @@ func Load(ctx context.Context, r Reader, event string, opt Options) (*Report, er
 	}
 	if rep.Timeline, err = r.Timeline(ctx, event, rep.Bucket, ""); err != nil {
 		return nil, fmt.Errorf("report of %s: %w", event, err)
+	}
+	for i, p := range rep.Platforms {
+		if rep.Platforms[i].Timeline, err = r.Timeline(ctx, event, rep.Bucket, p.Platform); err != nil {
+			return nil, fmt.Errorf("report of %s: %w", event, err)
+		}
 	}
 	top := opt.Top
 	if top <= 0 {
@@ -231,25 +237,70 @@ func (rep *Report) Write(ctx context.Context, f Format, w io.Writer) error {
 	return nil
 }
 
-// each calls fn with every post of the event, newest first, a page at a
-// time.
+// each calls fn with every post of the event, newest first (ties by
+// platform, then id, descending, as strings). It pages through each platform × label
+// listing of the store and merges them: a listing of one index is a plain
+// range read in both stores, where the unfiltered listing makes Redis
+// merge and sort eight indexes for every page.
 func (rep *Report) each(ctx context.Context, fn func(p *chorus.Post) error) error {
-	q := chorus.PostQuery{Sort: chorus.Recent, Limit: pageSize}
+	var streams []*stream
+	for _, pl := range chorus.Platforms {
+		for _, l := range chorus.Labels {
+			streams = append(streams, &stream{q: chorus.PostQuery{Platform: pl, Label: l, Sort: chorus.Recent, Limit: pageSize}})
+		}
+	}
 	for {
-		page, err := rep.r.Posts(ctx, rep.Event.ID, q)
+		var best *stream
+		for _, s := range streams {
+			if err := s.fill(ctx, rep.r, rep.Event.ID); err != nil {
+				return err
+			}
+			if len(s.buf) > 0 && (best == nil || newer(&s.buf[0], &best.buf[0])) {
+				best = s
+			}
+		}
+		if best == nil {
+			return nil
+		}
+		if err := fn(&best.buf[0]); err != nil {
+			return err
+		}
+		best.buf = best.buf[1:]
+	}
+}
+
+// stream is one listing being paged through.
+type stream struct {
+	q    chorus.PostQuery
+	buf  []chorus.Post
+	done bool
+}
+
+// fill reads the stream's next page when its buffer is empty.
+func (s *stream) fill(ctx context.Context, r Reader, event string) error {
+	for len(s.buf) == 0 && !s.done {
+		page, err := r.Posts(ctx, event, s.q)
 		if err != nil {
 			return fmt.Errorf("posts: %w", err)
 		}
-		for i := range page.Posts {
-			if err := fn(&page.Posts[i]); err != nil {
-				return err
-			}
-		}
+		s.buf = page.Posts
 		if page.NextCursor == "" || len(page.Posts) == 0 {
-			return nil
+			s.done = true
 		}
-		q.Cursor = page.NextCursor
+		s.q.Cursor = page.NextCursor
 	}
+	return nil
+}
+
+// newer orders posts newest first, then by platform and id, descending.
+func newer(a, b *chorus.Post) bool {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c > 0
+	}
+	if a.Platform != b.Platform {
+		return a.Platform > b.Platform
+	}
+	return a.ID > b.ID // as the stores order ties inside one listing
 }
 
 // Stats walks every post once and counts what the tallies do not keep:

@@ -245,14 +245,19 @@ func (x *xlsx) timeline(v *view) error {
 	}
 	s := &sheetRows{x: x, sheet: sheetTimeline}
 	b := func(s string) styled { return styled{s, x.bold} }
-	s.add(b("bucket start (UTC)"), b("positive"), b("neutral"), b("negative"), b("unscored"), b("total"))
+	// Column G labels the chart's bars: as text, so that spreadsheets draw
+	// a bar per bucket instead of folding date categories into days.
+	s.add(b("bucket start (UTC)"), b("positive"), b("neutral"), b("negative"), b("unscored"), b("total"), b("bucket"))
 	for _, p := range v.Filled {
-		s.add(p.T, p.Positive, p.Neutral, p.Negative, p.Unscored, pointTotal(p))
+		s.add(p.T, p.Positive, p.Neutral, p.Negative, p.Unscored, pointTotal(p), bucketLabel(v.Bucket, p))
 	}
 	if s.err != nil {
 		return s.err
 	}
 	if err := f.SetColWidth(sheetTimeline, "A", "A", 20); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(sheetTimeline, "G", "G", 17); err != nil {
 		return err
 	}
 	if err := f.SetPanes(sheetTimeline, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
@@ -267,18 +272,17 @@ func (x *xlsx) timeline(v *view) error {
 	for _, col := range []string{"B", "C", "D", "E"} {
 		series = append(series, excelize.ChartSeries{
 			Name:       fmt.Sprintf("%s!$%s$1", sheetTimeline, col),
-			Categories: fmt.Sprintf("%s!$A$2:$A$%d", sheetTimeline, n+1),
+			Categories: fmt.Sprintf("%s!$G$2:$G$%d", sheetTimeline, n+1),
 			Values:     fmt.Sprintf("%s!$%s$2:$%s$%d", sheetTimeline, col, col, n+1),
 			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colors[col]}},
 		})
 	}
-	return f.AddChart(sheetTimeline, "H2", &excelize.Chart{
+	return f.AddChart(sheetTimeline, "I2", &excelize.Chart{
 		Type:      excelize.ColStacked,
 		Series:    series,
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: fmt.Sprintf("Posts per %s by label (UTC)", bucketName(v.Bucket))}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		Dimension: excelize.ChartDimension{Width: 900, Height: 420},
-		XAxis:     excelize.ChartAxis{NumFmt: excelize.ChartNumFmt{CustomNumFmt: "yyyy-mm-dd hh:mm"}},
 	})
 }
 

@@ -64,8 +64,12 @@ func (s *server) export(c *gin.Context) error {
 		// Part of the file is sent: cut the connection so that the client
 		// sees a failed download, not a short file that looks whole.
 		s.log.Error("export failed mid-stream", "event", ev.ID, "format", string(f), "err", err)
-		if conn, _, herr := http.NewResponseController(c.Writer).Hijack(); herr == nil {
+		// (gin refuses to hijack once a body is written; net/http does not.)
+		c.Writer.Flush()
+		if conn, _, herr := http.NewResponseController(c.Writer.(interface{ Unwrap() http.ResponseWriter }).Unwrap()).Hijack(); herr == nil {
 			conn.Close()
+		} else {
+			s.log.Error("export: cannot cut the connection", "err", herr)
 		}
 		c.Abort()
 	}

@@ -3,12 +3,19 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/collector/file"
 	"github.com/chorus-news/chorus/report"
+	"github.com/chorus-news/chorus/web"
 )
 
 func TestExport(t *testing.T) {
@@ -70,5 +77,55 @@ func TestExportErrors(t *testing.T) {
 				t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, code, body, tc.want, tc.msg)
 			}
 		})
+	}
+}
+
+// failingStore is the real store whose post listings fail after a few
+// pages: a store that goes away in the middle of an export.
+type failingStore struct {
+	web.Store
+	pages atomic.Int32
+}
+
+func (s *failingStore) Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error) {
+	if q.Cursor != "" && s.pages.Add(1) > 3 {
+		return chorus.PostPage{}, errors.New("connection reset by the test")
+	}
+	return s.Store.Posts(ctx, event, q)
+}
+
+// TestExportFailsVisibly: when the store fails after the download has
+// begun, the client sees a broken transfer, not a short file that looks
+// whole.
+func TestExportFailsVisibly(t *testing.T) {
+	f := newFixture(t, "")
+	var posts []string
+	for i := range 5000 {
+		posts = append(posts, postJSON([]string{"x", "weibo"}[i%2], strconv.Itoa(1000+i), "post "+strconv.Itoa(i)))
+	}
+	if code, resp := f.do("POST", "/api/v1/events/ev/posts", "application/json", "", "["+strings.Join(posts, ",")+"]"); code != 200 {
+		t.Fatalf("post: %d %s", code, resp)
+	}
+	f.drain()
+	h, err := web.New(web.Config{Store: &failingStore{Store: f.store}, Decode: file.DecodePost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/events/ev/export?format=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("a failed export read as a whole file of %d bytes", len(body))
+	}
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("read error %v, want an unexpected EOF", err)
 	}
 }

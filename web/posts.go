@@ -178,29 +178,59 @@ func (s *server) submitPosts(c *gin.Context) error {
 	}
 	resp.Accepted, resp.Duplicates = res.Accepted, res.Duplicates
 	if res.Accepted > 0 {
-		s.awaitTally(c.Request.Context(), ev.ID, before)
+		s.awaitTally(c.Request.Context(), ev.ID, res.Tickets, before)
 	}
 	c.JSON(http.StatusOK, resp)
 	return nil
 }
 
-// awaitTally waits, up to Config.TallyWait, until nothing of event is
-// queued and the event's version moved past before. The posts are accepted
-// either way; the wait only lets a client that reads next see them counted
-// (Redis bumps the version just after the tally's Lua step: a read between
-// the two would still be answered from the cache).
-func (s *server) awaitTally(ctx context.Context, event string, before uint64) {
+// TallyWaiter is a store that tells whether the posts one Submit queued
+// are tallied (store/redis: by the ticket it returned). Without it,
+// awaitTally waits for the event's whole queue to drain, which under a
+// steady push of many clients rarely happens.
+type TallyWaiter interface {
+	Tallied(ctx context.Context, event, ticket string) (bool, error)
+}
+
+// awaitTally waits, up to Config.TallyWait, until what this request queued
+// is tallied (or, for a store without tickets, nothing of event is queued)
+// and the event's version moved past before. The posts are accepted either
+// way; the wait only lets a client that reads the summary next see them
+// counted (Redis bumps the version just after the tally's Lua step: a read
+// between the two would still be answered from the cache).
+func (s *server) awaitTally(ctx context.Context, event string, tickets []string, before uint64) {
 	wait := s.cfg.TallyWait
 	if wait == 0 {
 		wait = 2 * time.Second
 	}
+	if wait < 0 {
+		return
+	}
+	tw, byTicket := s.cfg.Store.(TallyWaiter)
+	byTicket = byTicket && len(tickets) > 0
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
-		n, err := s.cfg.Store.Queued(ctx, event)
-		if err != nil {
-			return
+		done := true
+		if byTicket {
+			for len(tickets) > 0 {
+				ok, err := tw.Tallied(ctx, event, tickets[0])
+				if err != nil {
+					return
+				}
+				if !ok {
+					done = false
+					break
+				}
+				tickets = tickets[1:]
+			}
+		} else {
+			n, err := s.cfg.Store.Queued(ctx, event)
+			if err != nil {
+				return
+			}
+			done = n == 0
 		}
-		if n == 0 {
+		if done {
 			if v, err := s.cfg.Store.Version(ctx, event); err != nil || v != before {
 				return
 			}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis"
 	"github.com/chorus-news/chorus/collector"
 	"github.com/chorus-news/chorus/ingest"
@@ -42,7 +43,17 @@ type Config struct {
 	// ClaimIdle is how long a queued post may sit with a worker that does
 	// not tally it before another worker takes it over (the first died).
 	ClaimIdle time.Duration // CHORUS_CLAIM_IDLE
+	// QueueCap bounds the posts of one event waiting to be tallied: past
+	// it writes are refused with 429 and Retry-After (0: no cap).
+	QueueCap int64 // CHORUS_QUEUE_CAP
+	// EventShards is how many shards (Redis hash tags) an event created
+	// by this command gets.
+	EventShards int // CHORUS_EVENT_SHARDS
 }
+
+// DefaultQueueCap is --queue-cap's default: about 1 GB of Redis memory at
+// the ~2 KB a queued post costs there, minutes of work for the workers.
+const DefaultQueueCap = 500_000
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
@@ -82,6 +93,8 @@ func (c *Config) storeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Redis, "redis", env("CHORUS_REDIS_URL", ""), "Redis URL: redis://[user:pass@]host:port/db, rediss://…, or redis://h1:7000,h2:7001 for Cluster; empty for the embedded store (env CHORUS_REDIS_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("CHORUS_DATA_DIR", "./chorus-data"), "where the embedded store keeps its data (env CHORUS_DATA_DIR)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CHORUS_LOG_LEVEL", level), "debug, info, warn or error (env CHORUS_LOG_LEVEL)")
+	fs.Int64Var(&c.QueueCap, "queue-cap", int64(envInt("CHORUS_QUEUE_CAP", DefaultQueueCap)), "posts of one event that may wait to be tallied; past it writes answer 429 with Retry-After; 0 for no cap (env CHORUS_QUEUE_CAP)")
+	fs.IntVar(&c.EventShards, "event-shards", envInt("CHORUS_EVENT_SHARDS", 1), "Redis: shards (hash tags, so Cluster slots) of an event created by this command, 1-64; spread one big event over a Cluster's nodes (env CHORUS_EVENT_SHARDS)")
 }
 
 // workerFlags registers the settings of commands that score posts.
@@ -105,6 +118,12 @@ func (c *Config) Validate(serving bool) error {
 	}
 	if c.ClaimIdle < 0 {
 		return usagef("--claim-idle (CHORUS_CLAIM_IDLE): %v is negative", c.ClaimIdle)
+	}
+	if c.QueueCap < 0 {
+		return usagef("--queue-cap (CHORUS_QUEUE_CAP): %d is negative", c.QueueCap)
+	}
+	if c.EventShards < 1 || c.EventShards > chorus.MaxEventShards {
+		return usagef("--event-shards (CHORUS_EVENT_SHARDS): %d: want 1 to %d", c.EventShards, chorus.MaxEventShards)
 	}
 	if c.Workers < 0 {
 		return usagef("--workers (CHORUS_WORKERS): %d is negative", c.Workers)
@@ -162,13 +181,13 @@ func (c *Config) openStore(ctx context.Context, log *slog.Logger) (appStore, err
 		redis.LogClientTo(log) // go-redis's own retry lines go to slog at debug level
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		s, err := redis.Open(ctx, c.Redis, redis.Options{Logger: log, ClaimIdle: c.ClaimIdle})
+		s, err := redis.Open(ctx, c.Redis, redis.Options{Logger: log, ClaimIdle: c.ClaimIdle, QueueCap: c.QueueCap, Shards: c.EventShards})
 		if err != nil {
 			return nil, fmt.Errorf("open redis store: %w", err)
 		}
 		return s, nil
 	}
-	s, err := embedded.Open(c.DataDir, embedded.Options{Logger: log})
+	s, err := embedded.Open(c.DataDir, embedded.Options{Logger: log, QueueCap: c.QueueCap})
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store: %w", err)
 	}

@@ -35,6 +35,8 @@ Usage:
   chorus event create --id ID --title T [--query-x Q] [--query-weibo Q] [--start T] [--end T]
   chorus event list
   chorus report --event ID --format csv|json|xlsx|html|pdf [-o FILE]
+  chorus check --event ID [--repair] recount an event's posts against its tallies
+  chorus dlq list|retry|drop --event ID [--id ID…]  posts that failed scoring or tallying (Redis)
   chorus version
 
 Settings (flag, environment): --redis CHORUS_REDIS_URL, --data-dir CHORUS_DATA_DIR,
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runReport(ctx, rest, stdout, stderr)
 	case "collect":
 		err = runCollect(ctx, rest, stdout, stderr)
+	case "check":
+		err = runCheck(ctx, rest, stdout, stderr)
+	case "dlq":
+		err = runDLQ(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chorus", version)
 	case "help", "-h", "--help":

@@ -60,6 +60,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		opt.Bucket = b
 	}
+	if (f == report.XLSX || f == report.PDF) && (out == "" || out == "-") && isTerminal(stdout) {
+		return usagef("report: --format %s is a binary file: write it with -o %s (or redirect stdout)", f, report.Filename(event, f))
+	}
 	if top < 1 || top > 100 {
 		return usagef("report: --top: %d: want 1 to 100", top)
 	}
@@ -67,6 +70,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	st, err := cfg.openStore(ctx, cfg.logger(stderr))
+	if errors.Is(err, chorus.ErrLocked) {
+		return usagef("report: %v; or download the report from the running server: curl -OJ 'http://ADDR/api/v1/events/%s/export?format=%s' (ADDR is its --addr, 127.0.0.1:8080 by default)", err, event, f)
+	}
 	if err != nil {
 		return err
 	}

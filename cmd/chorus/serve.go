@@ -75,6 +75,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ingest.NewBacklogCollector(reg, st)
 	h, err := web.New(web.Config{Store: st, Logger: log, Token: string(cfg.Token), Decode: file.DecodePost, Gatherer: reg, Registerer: reg, Version: version})
 	if err != nil {
 		return fmt.Errorf("build web handler: %w", err)
@@ -194,6 +195,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	reg := prometheus.NewRegistry()
 	if *metricsAddr != "" {
 		reg.MustRegister(collectors.NewGoCollector())
+		ingest.NewBacklogCollector(reg, st)
 		go func() {
 			mux := http.NewServeMux()
 			mux.Handle("/metrics", promhttpHandler(reg))

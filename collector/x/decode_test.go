@@ -309,13 +309,14 @@ func TestBadLines(t *testing.T) {
 		name, in, field string
 	}{
 		{"cut off", `{"data":[{"id":"1818712345678901234","text":"hel`, "json"},
-		{"array", `[1,2]`, "json"},
+		{"array of no posts", `["not a post"]`, "[0]"},
 		{"not json", `hello`, "json"},
 		{"bad created_at", `{"data":[{"id":"1818712345678901234","text":"x","created_at":"yesterday"}]}`, "data[0].created_at"},
 		{"bad count", `{"id":"1818712345678901234","text":"x","public_metrics":{"like_count":"many"}}`, "public_metrics.like_count"},
 		{"id as float", `{"id":1.5e3,"text":"x"}`, "id"},
 		{"user object in data", `{"data":[{"id":"91000001","username":"desk_reader","name":"Desk Reader"}]}`, "data[0].text"},
 		{"v1 without id", `{"full_text":"x","user":{"id_str":"1"}}`, "id_str"},
+		{"bad time beside an odd author", `{"id":"1818712345678901234","text":"x","author":"Alice","created_at":"soon"}`, "created_at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,6 +336,20 @@ func TestBadLines(t *testing.T) {
 	}
 }
 
+// Lines rewritten by other tools put odd values where twarc2 writes
+// objects: an author that is a name, entities as an array. The post still
+// reads, its author found by author_id.
+func TestOddFlattenedShapes(t *testing.T) {
+	in := `{"id":"1818712345678901234","text":"Python is really good","author":"Alice","author_id":"123","entities":[],"geo":"The moon","created_at":"2024-07-31T19:05:00.000Z","__twarc":{}}`
+	var got []Record
+	if err := ReadTwarc2(strings.NewReader(in), func(r Record) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Err != nil || got[0].Post.Author.ID != "123" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
 func TestIDsKeepTheirDigits(t *testing.T) {
 	// v1.1 sends ids as numbers too; a float64 would round them.
 	in := `{"id":1818712345678901234,"full_text":"x","created_at":"Wed Jul 31 19:05:00 +0000 2024","user":{"id":9007199254740993,"screen_name":"big"}}`
@@ -350,4 +365,33 @@ func TestIDsKeepTheirDigits(t *testing.T) {
 func js(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// API answers saved pretty-printed, and arrays of posts, read whole and
+// give what the same data as JSON lines gives.
+func TestPrettyPrintedDocuments(t *testing.T) {
+	raw := posts(t, read(t, "twarc2-raw.jsonl"))
+	pretty := posts(t, read(t, "search-pretty.json"))
+	if len(pretty) != 5 || js(pretty) != js(raw[:5]) {
+		t.Errorf("pretty-printed page gave %d posts:\n%s\nwant the first page's:\n%s", len(pretty), js(pretty), js(raw[:5]))
+	}
+	arr := posts(t, read(t, "flat-array.json"))
+	if js(arr) != js(posts(t, read(t, "twarc2-flat.jsonl"))) {
+		t.Errorf("an array of flattened posts differs from the same as lines")
+	}
+	for _, r := range read(t, "flat-array.json") {
+		if r.Line < 2 {
+			t.Errorf("record on line %d: want the line each element starts on", r.Line)
+		}
+	}
+	// Cut off inside the third element: two kept, one bad record.
+	data, _ := os.ReadFile("testdata/flat-array.json")
+	cut := data[:bytes.Index(data, []byte(`"1818711900000000555"`))]
+	var got []Record
+	if err := ReadTwarc2(bytes.NewReader(cut), func(r Record) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[3].Err == nil || got[2].Err != nil {
+		t.Errorf("cut array: %d records, last %v", len(got), got[len(got)-1].Err)
+	}
 }

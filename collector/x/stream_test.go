@@ -210,3 +210,60 @@ func TestStreamBackoff(t *testing.T) {
 		t.Errorf("401: %v, want a fatal error naming X_BEARER_TOKEN", err)
 	}
 }
+
+// Rule ids pass 2^53: as JSON numbers they keep their digits and still
+// route (some proxies and recorders rewrite them as numbers).
+func TestStreamHugeNumericRuleIDs(t *testing.T) {
+	rt := &router{byRule: map[string][]string{"1819000000000000123": {"tt"}}, byTag: map[string][]string{}}
+	line := []byte(`{"data":{"id":"1819000000000000500","text":"hello","created_at":"2024-07-31T19:05:00.000Z"},"matching_rules":[{"id":1819000000000000123,"tag":"someone-elses-tag"}]}`)
+	var out sink
+	runs := &streamRuns{main: collector.NewRun(chorus.CollectorStatus{Event: "tt"}, collector.RunOptions{}), first: "tt"}
+	s := &Stream{}
+	if _, got, err := s.message(context.Background(), line, rt, runs, &out); err != nil || !got {
+		t.Fatalf("message: got %v, err %v", got, err)
+	}
+	if ids := out.byEvent()["tt"]; len(ids) != 1 || ids[0] != "1819000000000000500" {
+		t.Errorf("routed %v", out.byEvent())
+	}
+}
+
+// A connection dropped mid-message loses that message quietly (it is not
+// a bad post); a server without the rules endpoints is streamed as it is;
+// with one event, a post matching a rule made since the sync is its.
+func TestStreamCutMessageAndNoRulesEndpoint(t *testing.T) {
+	a, b, c := tw(1, "first", "en"), tw(2, "cut in half", "en"), tw(3, "after the drop", "en")
+	srv := xtest.New(testToken, streamUsers(), nil)
+	defer srv.Close()
+	srv.Script(xtest.Fault{Path: "/2/tweets/search/stream/rules", Status: 404, Body: `{"title":"Not Found Error","type":"about:blank"}`})
+	srv.AddRule("made by the harness", "their-tag")
+	srv.OnConnect(func(cn *xtest.Conn) {
+		cn.Send(a, "their-tag")
+		m := cn.Message(b, "their-tag")
+		cn.Raw(m[:len(m)/2])
+	}, func(cn *xtest.Conn) {
+		cn.Send(c, "their-tag")
+		cn.Wait()
+	})
+	var out sink
+	var rejected []string
+	s := &Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Events: []StreamEvent{{ID: "tt", Query: "q"}},
+		Reject: func(where string, err error) { rejected = append(rejected, where+": "+err.Error()) }}
+	run := collector.NewRun(chorus.CollectorStatus{Event: "tt", Name: NameStream}, collector.RunOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, run, collector.NopStore{}, &out) }()
+	waitFor(t, "the post after the drop", func() bool { return len(out.byEvent()["tt"]) == 2 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := out.byEvent()["tt"]; got[0] != a.ID || got[1] != c.ID {
+		t.Errorf("posts %v, want %s and %s", got, a.ID, c.ID)
+	}
+	if len(rejected) != 0 {
+		t.Errorf("the cut message was rejected: %v", rejected)
+	}
+	if !strings.Contains(run.Status().Note, "404") {
+		t.Errorf("note %q does not say the rules were not synced", run.Status().Note)
+	}
+}

@@ -31,6 +31,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) 
 	if ev.CreatedAt.IsZero() {
 		ev.CreatedAt = time.Now().UTC()
 	}
+	ev.Shards = 0 // one file, one writer: nothing to spread
 	created := false
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		events := tx.Bucket(bucketEvents)

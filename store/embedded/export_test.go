@@ -17,3 +17,9 @@ func FileSize(s *Store) int64 {
 
 // SetFlushAt sets how many pending index entries a Tally moves at once.
 func SetFlushAt(s *Store, n int) { s.flushAt = n }
+
+// Tamper runs fn in a write transaction on the event's bucket, behind the
+// store's back: tests plant drifts with it.
+func Tamper(s *Store, event string, fn func(eb *bolt.Bucket) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(tx.Bucket(eventBucketName(event))) })
+}

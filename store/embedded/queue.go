@@ -59,6 +59,12 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		if err != nil {
 			return err
 		}
+		if s.cap > 0 {
+			if q := decodeInt(eb.Bucket(bucketCounters).Get([]byte(ckQueued.name()))); q >= s.cap {
+				return &chorus.BusyError{Wait: time.Second,
+					Reason: fmt.Sprintf("event %s has %d posts queued, at its cap of %d (--queue-cap)", event, q, s.cap)}
+			}
+		}
 		stored := eb.Bucket(bucketPosts)
 		stored.FillPercent = appendFill
 		storedC := stored.Cursor()

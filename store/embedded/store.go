@@ -75,6 +75,9 @@ type Options struct {
 	// NoSync skips fsync at commit: for tests and benchmarks only, a crash
 	// can then lose or corrupt data.
 	NoSync bool
+	// QueueCap bounds how many posts of one event may wait in the queue; a
+	// Submit beyond it fails with a *chorus.BusyError. 0: no cap.
+	QueueCap int64
 }
 
 // Defaults.
@@ -106,7 +109,8 @@ type Store struct {
 	log     *slog.Logger
 	topN    int
 	claim   time.Duration
-	flushAt int // pending index entries moved at once (pending.go)
+	cap     int64 // Options.QueueCap
+	flushAt int   // pending index entries moved at once (pending.go)
 
 	mu      sync.Mutex
 	next    uint64           // lowest queue sequence not yet handed out by this process
@@ -192,6 +196,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		topN:    opts.TopN,
 		flushAt: defaultFlushAt,
 		claim:   opts.ClaimTimeout,
+		cap:     opts.QueueCap,
 		pending: make(map[uint64]claim),
 		wake:    make(chan struct{}),
 

@@ -32,10 +32,9 @@ func eventKey(event, name string) string { return "chorus:{" + event + "}:" + na
 // FoldReposts records plain reposts (Post.RepostOf set) of event as reach,
 // in one Lua step: a repost not seen before adds one to the event's and its
 // platform's repost counts; a repeat is a duplicate.
-func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Post) (_ chorus.SubmitResult, err error) {
+func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Post) (res chorus.SubmitResult, err error) {
 	defer func() { err = classify(err) }()
-	var res chorus.SubmitResult
-	if err := s.exists(ctx, event); err != nil {
+	if _, err := s.exists(ctx, event); err != nil {
 		return res, fmt.Errorf("fold reposts: %w", err)
 	}
 	if len(posts) == 0 {
@@ -98,7 +97,7 @@ func (s *Store) SaveCollector(ctx context.Context, st chorus.CollectorStatus) (e
 // Collectors lists the statuses saved for event, by name.
 func (s *Store) Collectors(ctx context.Context, event string) (_ []chorus.CollectorStatus, err error) {
 	defer func() { err = classify(err) }()
-	if err := s.exists(ctx, event); err != nil {
+	if _, err := s.exists(ctx, event); err != nil {
 		return nil, fmt.Errorf("collectors: %w", err)
 	}
 	all, err := s.rdb.HGetAll(ctx, eventKey(event, "collectors")).Result()

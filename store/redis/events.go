@@ -14,8 +14,9 @@ import (
 	"github.com/chorus-news/chorus"
 )
 
-// CreateEvent defines an event and its queue. An id that exists already is
-// left as it is (created=false).
+// CreateEvent defines an event and its queues. An id that exists already
+// is left as it is (created=false). An event without Shards gets
+// Options.Shards; the number is fixed from then on.
 func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err error) {
 	defer func() { err = classify(err) }()
 	if err := ev.Validate(); err != nil {
@@ -25,6 +26,12 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err e
 		ev.CreatedAt = time.Now()
 	}
 	ev.CreatedAt = ev.CreatedAt.UTC()
+	if ev.Shards <= 0 {
+		ev.Shards = s.opts.Shards
+	}
+	if ev.Shards == 1 {
+		ev.Shards = 0 // one is the default: the event reads as it always did
+	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
@@ -33,12 +40,20 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err e
 	if err != nil {
 		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
 	}
-	if err := s.ensureGroup(ctx, eventKeys(ev.ID).queue); err != nil {
-		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
+	if !created {
+		// The stored definition rules (its shards above all).
+		if ev, err = s.Event(ctx, ev.ID); err != nil {
+			return false, fmt.Errorf("create event %s: %w", ev.ID, err)
+		}
 	}
-	s.known.Store(ev.ID, struct{}{})
+	for i := range max(1, ev.Shards) {
+		if err := s.ensureGroup(ctx, shardKeys(ev.ID, i).queue); err != nil {
+			return false, fmt.Errorf("create event %s: %w", ev.ID, err)
+		}
+	}
+	s.known.Store(ev.ID, max(1, ev.Shards))
 	if created {
-		// Let Read see the new queue now rather than at its next refresh.
+		// Let Read see the new queues now rather than at their next refresh.
 		s.mu.Lock()
 		s.refreshed = time.Time{}
 		s.mu.Unlock()
@@ -97,21 +112,20 @@ func (s *Store) Events(ctx context.Context) (_ []chorus.Event, err error) {
 	return evs, nil
 }
 
-// exists fails with chorus.ErrNotFound unless event is defined.
-func (s *Store) exists(ctx context.Context, event string) error {
-	if _, ok := s.known.Load(event); ok {
-		return nil
+// exists fails with chorus.ErrNotFound unless event is defined, and
+// returns its number of shards.
+func (s *Store) exists(ctx context.Context, event string) (int, error) {
+	if n, ok := s.known.Load(event); ok {
+		return n.(int), nil
 	}
 	if err := chorus.ValidateEventID(event); err != nil {
-		return fmt.Errorf("event %q: %w", event, chorus.ErrNotFound)
+		return 0, fmt.Errorf("event %q: %w", event, chorus.ErrNotFound)
 	}
-	ok, err := s.rdb.HExists(ctx, registryKey, event).Result()
+	ev, err := s.Event(ctx, event)
 	if err != nil {
-		return fmt.Errorf("look up event %s: %w", event, err)
+		return 0, err
 	}
-	if !ok {
-		return fmt.Errorf("event %q: %w", event, chorus.ErrNotFound)
-	}
-	s.known.Store(event, struct{}{})
-	return nil
+	n := max(1, ev.Shards)
+	s.known.Store(event, n)
+	return n, nil
 }

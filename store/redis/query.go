@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -23,10 +24,11 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 	if platform != "" && platformIndex(platform) < 0 {
 		return sum, fmt.Errorf("summary: %w", &chorus.FieldError{Field: "platform", Reason: fmt.Sprintf("unknown platform %q", platform)})
 	}
-	if err := s.exists(ctx, event); err != nil {
+	shards, err := s.exists(ctx, event)
+	if err != nil {
 		return sum, fmt.Errorf("summary: %w", err)
 	}
-	all, err := s.rdb.HGetAll(ctx, eventKeys(event).counts).Result()
+	all, err := s.sumHashes(ctx, event, shards, func(k keys) string { return k.counts })
 	if err != nil {
 		return sum, fmt.Errorf("summary of %s: %w", event, err)
 	}
@@ -35,11 +37,7 @@ func (s *Store) Summary(ctx context.Context, event string, platform chorus.Platf
 			sum.ByPlatform[pl] = chorus.PlatformSummary{}
 		}
 	}
-	for f, v := range all {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return sum, fmt.Errorf("summary of %s: counter %s: %w", event, f, err)
-		}
+	for f, n := range all {
 		kind, rest, _ := strings.Cut(f, "|")
 		a, b, _ := strings.Cut(rest, "|")
 		switch kind {
@@ -107,15 +105,16 @@ func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, pla
 	if platform != "" && platformIndex(platform) < 0 {
 		return nil, fmt.Errorf("timeline: %w", &chorus.FieldError{Field: "platform", Reason: fmt.Sprintf("unknown platform %q", platform)})
 	}
-	if err := s.exists(ctx, event); err != nil {
+	shards, err := s.exists(ctx, event)
+	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
-	all, err := s.rdb.HGetAll(ctx, eventKeys(event).bucket(b)).Result()
+	all, err := s.sumHashes(ctx, event, shards, func(k keys) string { return k.bucket(b) })
 	if err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", event, err)
 	}
 	points := map[int64]*chorus.Point{}
-	for f, v := range all {
+	for f, n := range all {
 		parts := strings.Split(f, "|")
 		if len(parts) != 3 {
 			continue
@@ -123,9 +122,8 @@ func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, pla
 		if platform != "" && chorus.Platform(parts[1]) != platform {
 			continue
 		}
-		sec, err1 := strconv.ParseInt(parts[0], 10, 64)
-		n, err2 := strconv.ParseInt(v, 10, 64)
-		if err := errors.Join(err1, err2); err != nil {
+		sec, err := strconv.ParseInt(parts[0], 10, 64)
+		if err != nil {
 			return nil, fmt.Errorf("timeline of %s: field %s: %w", event, f, err)
 		}
 		p := points[sec]
@@ -154,20 +152,55 @@ func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, pla
 	return out, nil
 }
 
+// sumHashes reads one hash of counts of every shard (key names it) and
+// adds them up field by field.
+func (s *Store) sumHashes(ctx context.Context, event string, shards int, key func(keys) string) (map[string]int64, error) {
+	cmds := make([]*goredis.MapStringStringCmd, shards)
+	if shards == 1 {
+		cmds[0] = s.rdb.HGetAll(ctx, key(shardKeys(event, 0)))
+	} else if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i := range shards {
+			cmds[i] = p.HGetAll(ctx, key(shardKeys(event, i)))
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, c := range cmds {
+		all, err := c.Result()
+		if err != nil {
+			return nil, err
+		}
+		for f, v := range all {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f, err)
+			}
+			out[f] += n
+		}
+	}
+	return out, nil
+}
+
 // Post returns one stored post.
 func (s *Store) Post(ctx context.Context, event string, platform chorus.Platform, id string) (_ chorus.Post, err error) {
 	defer func() { err = classify(err) }()
 	var p chorus.Post
-	if err := s.exists(ctx, event); err != nil {
+	shards, err := s.exists(ctx, event)
+	if err != nil {
 		return p, fmt.Errorf("post: %w", err)
 	}
 	key := string(platform) + ":" + id
-	b, err := s.rdb.HGet(ctx, eventKeys(event).posts, key).Bytes()
+	b, err := s.rdb.HGet(ctx, shardKeys(event, shardOf(key, shards)).posts, key).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return p, fmt.Errorf("post %s in %s: %w", key, event, chorus.ErrNotFound)
 	}
 	if err != nil {
 		return p, fmt.Errorf("post %s in %s: %w", key, event, err)
+	}
+	if placeholder(string(b)) {
+		return p, fmt.Errorf("post %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
 	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return p, fmt.Errorf("post %s in %s: %w", key, event, err)
@@ -209,16 +242,14 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 		cur = cursor{score: strconv.FormatInt(q.Until.UnixMilli(), 10)}
 	}
 	windowed := !q.Since.IsZero() || !q.Until.IsZero()
-	if err := s.exists(ctx, event); err != nil {
+	shards, err := s.exists(ctx, event)
+	if err != nil {
 		return page, fmt.Errorf("posts: %w", err)
 	}
-	k := eventKeys(event)
-	indexes, filter := k.timeIndexes(q.Platform, q.Label), chorus.Label("")
+	filter := chorus.Label("")
 	if q.Sort == chorus.Top {
-		// The top sets are per platform only: a label filter reads on.
-		indexes, filter = []string{k.topIndex(q.Platform)}, q.Label
+		filter = q.Label // the top sets are per platform only: a label filter reads on
 	}
-	pageKeys := append([]string{k.posts}, indexes...)
 	// Collect Limit+1 matching posts: the extra one says a next page exists.
 	var last []cursor // the cursor of each post in page.Posts
 	for {
@@ -227,27 +258,22 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 			want = max(want, 100)
 		}
 		done := false
-		rows, err := s.lua.page.Run(ctx, s.rdb, pageKeys, cur.score, cur.member, want).Slice()
-		if err != nil && !errors.Is(err, goredis.Nil) {
+		rows, more, err := s.page(ctx, event, shards, q, cur, want)
+		if err != nil {
 			return page, fmt.Errorf("posts of %s: %w", event, err)
 		}
-		for i := 0; i+2 < len(rows); i += 3 {
-			member, _ := rows[i].(string)
-			score, _ := rows[i+1].(string)
-			cur = cursor{score: score, member: member}
-			js, _ := rows[i+2].(string)
-			if q.Sort == chorus.Recent && !q.Since.IsZero() {
-				if ms, err := strconv.ParseFloat(score, 64); err == nil && int64(ms) < q.Since.UnixMilli() {
-					done = true // newest first: the rest are older still
-					break
-				}
+		for _, r := range rows {
+			cur = r.cursor
+			if q.Sort == chorus.Recent && !q.Since.IsZero() && int64(r.score) < q.Since.UnixMilli() {
+				done = true // newest first: the rest are older still
+				break
 			}
-			if js == "" {
+			if r.json == "" || placeholder(r.json) {
 				continue // indexed but gone: cannot happen short of manual edits
 			}
 			var p chorus.Post
-			if err := decodePost(js, &p); err != nil {
-				return page, fmt.Errorf("posts of %s: post %s: %w", event, member, err)
+			if err := decodePost(r.json, &p); err != nil {
+				return page, fmt.Errorf("posts of %s: post %s: %w", event, r.member, err)
 			}
 			if filter != "" && (p.Sentiment == nil || p.Sentiment.Label != filter) {
 				continue
@@ -261,7 +287,7 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 				break
 			}
 		}
-		if done || len(page.Posts) > q.Limit || len(rows) < 3*want {
+		if done || len(page.Posts) > q.Limit || !more {
 			break
 		}
 	}
@@ -271,6 +297,58 @@ func (s *Store) Posts(ctx context.Context, event string, q chorus.PostQuery) (_ 
 	}
 	return page, nil
 }
+
+// pageRow is one post of a page: its place in the order and its JSON.
+type pageRow struct {
+	cursor
+	score float64
+	json  string
+}
+
+// page reads up to want posts after cur, in the listing's order, merging
+// what page.lua gives for each shard (each shard's indexes live in its own
+// slot). more says there may be posts after the last row.
+func (s *Store) page(ctx context.Context, event string, shards int, q chorus.PostQuery, cur cursor, want int) ([]pageRow, bool, error) {
+	var rows []pageRow
+	more := false
+	for sh := range shards {
+		k := shardKeys(event, sh)
+		indexes := k.timeIndexes(q.Platform, q.Label)
+		if q.Sort == chorus.Top {
+			indexes = []string{k.topIndex(q.Platform)}
+		}
+		res, err := s.lua.page.Run(ctx, s.rdb, append([]string{k.posts}, indexes...), cur.score, cur.member, want).Slice()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return nil, false, err
+		}
+		if len(res) >= 3*want {
+			more = true
+		}
+		for i := 0; i+2 < len(res); i += 3 {
+			member, _ := res[i].(string)
+			score, _ := res[i+1].(string)
+			js, _ := res[i+2].(string)
+			f, _ := strconv.ParseFloat(score, 64)
+			rows = append(rows, pageRow{cursor: cursor{score: score, member: member}, score: f, json: js})
+		}
+	}
+	if shards > 1 {
+		slices.SortFunc(rows, func(a, b pageRow) int {
+			if c := cmp.Compare(b.score, a.score); c != 0 {
+				return c
+			}
+			return strings.Compare(b.member, a.member)
+		})
+		if len(rows) > want {
+			rows, more = rows[:want], true
+		}
+	}
+	return rows, more, nil
+}
+
+// placeholder says whether a posts hash value stands for a post not
+// tallied: "q" (queued) or "d" (a dead letter).
+func placeholder(v string) bool { return v == "q" || v == "d" }
 
 // cursor is a position in an index: the last listed post's score and key.
 type cursor struct{ score, member string }

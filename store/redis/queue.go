@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	gojson "github.com/goccy/go-json"
 	goredis "github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/chorus-news/chorus"
 )
@@ -26,11 +29,19 @@ var (
 	pageLua string
 	//go:embed lua/forget.lua
 	forgetLua string
+	//go:embed lua/split.lua
+	splitLua string
+	//go:embed lua/dead.lua
+	deadLua string
+	//go:embed lua/retry.lua
+	retryLua string
+	//go:embed lua/tallied.lua
+	talliedLua string
 )
 
 // scripts are the Lua scripts, run by EVALSHA (EVAL when not loaded yet).
 type scripts struct {
-	submit, tally, correct, page, forget *goredis.Script
+	submit, tally, correct, page, forget, split, dead, retry, tallied *goredis.Script
 }
 
 func newScripts() scripts {
@@ -40,6 +51,10 @@ func newScripts() scripts {
 		correct: goredis.NewScript(correctLua),
 		page:    goredis.NewScript(pageLua),
 		forget:  goredis.NewScript(forgetLua),
+		split:   goredis.NewScript(splitLua),
+		dead:    goredis.NewScript(deadLua),
+		retry:   goredis.NewScript(retryLua),
+		tallied: goredis.NewScript(talliedLua),
 	}
 }
 
@@ -53,16 +68,34 @@ const (
 	clusterBlockStep = 100 * time.Millisecond
 )
 
-// Submit stores the new posts of a batch and queues them, in one Lua call.
+// busyWait is the wait a *chorus.BusyError names when a queue is at its cap.
+const busyWait = time.Second
+
+// stream is the queue of one shard of an event.
+type stream struct {
+	event string
+	shard int
+	key   string
+}
+
+// Submit stores the new posts of a batch and queues them: one Lua call per
+// shard the batch touches, each atomic, the new posts of each queued as
+// one stream entry. Past the event's queue cap it stores nothing and fails
+// with a *chorus.BusyError.
 func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (res chorus.SubmitResult, err error) {
 	defer func() { err = classify(err) }()
-	if err := s.exists(ctx, event); err != nil {
+	n, err := s.exists(ctx, event)
+	if err != nil {
 		return res, fmt.Errorf("submit: %w", err)
 	}
 	if len(posts) == 0 {
 		return res, nil
 	}
-	args := make([]any, 0, 2*len(posts))
+	cap := s.opts.QueueCap
+	if cap > 0 {
+		cap = max(1, (cap+int64(n)-1)/int64(n)) // the event's cap, shared by its shards
+	}
+	args := make([][]any, n)
 	for i := range posts {
 		p := posts[i] // a copy: the caller's slice stays as it was
 		p.Event = event
@@ -70,36 +103,140 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		if err != nil {
 			return res, fmt.Errorf("submit to %s: post %s: %w", event, p.Key(), err)
 		}
-		args = append(args, p.Key(), b)
+		key := p.Key()
+		sh := shardOf(key, n)
+		if args[sh] == nil {
+			args[sh] = []any{cap}
+		}
+		args[sh] = append(args[sh], key, b)
 	}
-	k := eventKeys(event)
-	r, err := s.lua.submit.Run(ctx, s.rdb, []string{k.posts, k.queue}, args...).Int64Slice()
-	if err != nil {
-		return res, fmt.Errorf("submit %d posts to %s: %w", len(posts), event, err)
+	type result struct {
+		accepted, duplicates int64
+		id                   string
 	}
-	if len(r) != 2 {
-		return res, fmt.Errorf("submit %d posts to %s: script answered %v", len(posts), event, r)
+	results := make([]*result, n)
+	g, gctx := errgroup.WithContext(ctx)
+	for sh := range n {
+		if args[sh] == nil {
+			continue
+		}
+		g.Go(func() error {
+			k := shardKeys(event, sh)
+			r, err := s.lua.submit.Run(gctx, s.rdb, []string{k.posts, k.queue, k.counts}, args[sh]...).Slice()
+			if err != nil {
+				return fmt.Errorf("submit %d posts to %s: %w", (len(args[sh])-1)/2, event, err)
+			}
+			var res result
+			if len(r) >= 2 {
+				res.accepted, _ = r[0].(int64)
+				res.duplicates, _ = r[1].(int64)
+			}
+			if len(r) == 3 {
+				res.id, _ = r[2].(string)
+			}
+			if len(r) < 2 || len(r) > 3 {
+				return fmt.Errorf("submit to %s: script answered %v", event, r)
+			}
+			results[sh] = &res
+			return nil
+		})
 	}
-	res.Accepted, res.Duplicates = int(r[0]), int(r[1])
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	var tickets []string
+	for sh, r := range results {
+		if r == nil {
+			continue
+		}
+		if r.accepted < 0 {
+			return res, fmt.Errorf("submit to %s: %w", event, &chorus.BusyError{Wait: busyWait,
+				Reason: fmt.Sprintf("event %s has about %d posts queued, at its cap of %d (--queue-cap)", event, r.duplicates*int64(n), s.opts.QueueCap)})
+		}
+		res.Accepted += int(r.accepted)
+		res.Duplicates += int(r.duplicates)
+		if r.id != "" {
+			tickets = append(tickets, strconv.Itoa(sh)+"/"+r.id)
+		}
+	}
+	res.Ticket = strings.Join(tickets, ",")
 	return res, nil
+}
+
+// Tallied says whether the posts a Submit queued (its SubmitResult.Ticket)
+// are all tallied, without reading them back.
+func (s *Store) Tallied(ctx context.Context, event string, ticket string) (_ bool, err error) {
+	defer func() { err = classify(err) }()
+	if ticket == "" {
+		return true, nil
+	}
+	byShard := map[int][]any{}
+	for t := range strings.SplitSeq(ticket, ",") {
+		sh, id, ok := strings.Cut(t, "/")
+		n, err := strconv.Atoi(sh)
+		if !ok || err != nil || n < 0 || n >= chorus.MaxEventShards {
+			return false, fmt.Errorf("tallied: %w", &chorus.FieldError{Field: "ticket", Reason: fmt.Sprintf("not a ticket of this store: %q", t)})
+		}
+		byShard[n] = append(byShard[n], id)
+	}
+	for sh, ids := range byShard {
+		ok, err := s.lua.tallied.Run(ctx, s.rdb, []string{shardKeys(event, sh).queue}, append([]any{group}, ids...)...).Int()
+		if err != nil {
+			return false, fmt.Errorf("tallied of %s: %w", event, err)
+		}
+		if ok == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // Queued is how many posts of event wait for their tally.
 func (s *Store) Queued(ctx context.Context, event string) (_ int64, err error) {
 	defer func() { err = classify(err) }()
-	if err := s.exists(ctx, event); err != nil {
+	n, err := s.exists(ctx, event)
+	if err != nil {
 		return 0, fmt.Errorf("queued: %w", err)
 	}
-	n, err := s.rdb.XLen(ctx, eventKeys(event).queue).Result()
+	vals, err := s.shardFields(ctx, event, n, "q")
 	if err != nil {
 		return 0, fmt.Errorf("queued of %s: %w", event, err)
 	}
-	return n, nil
+	var total int64
+	for _, v := range vals {
+		total += v
+	}
+	return total, nil
+}
+
+// shardFields reads one counter of every shard (0 when unset).
+func (s *Store) shardFields(ctx context.Context, event string, n int, field string) ([]int64, error) {
+	cmds := make([]*goredis.StringCmd, n)
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i := range n {
+			cmds[i] = p.HGet(ctx, shardKeys(event, i).counts, field)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, err
+	}
+	out := make([]int64, n)
+	for i, c := range cmds {
+		v, err := c.Int64()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 // Read hands consumer up to max queued posts across all events, waiting up
 // to block when there are none. Entries another consumer read and did not
-// tally within ClaimIdle come first.
+// tally within ClaimIdle come first. A queue entry holds a batch of posts:
+// what does not fit in max waits in this process for the consumer's next
+// Read.
 func (s *Store) Read(ctx context.Context, consumer string, max int, block time.Duration) (_ []chorus.Entry, err error) {
 	defer func() { err = classify(err) }()
 	if max <= 0 {
@@ -117,7 +254,7 @@ func (s *Store) Read(ctx context.Context, consumer string, max int, block time.D
 		if len(streams) > 0 {
 			out, err := s.claim(ctx, consumer, streams, max)
 			if err != nil || len(out) > 0 {
-				return out, err
+				return s.fit(consumer, out, max), err
 			}
 		}
 		wait := min(time.Until(deadline), maxBlockStep)
@@ -139,12 +276,23 @@ func (s *Store) Read(ctx context.Context, consumer string, max int, block time.D
 			out, err = s.readAll(ctx, consumer, streams, max, wait)
 		}
 		if err != nil || len(out) > 0 || time.Until(deadline) <= 0 {
-			return out, err
+			return s.fit(consumer, out, max), err
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// fit hands out max entries and keeps the rest for the consumer's next Read.
+func (s *Store) fit(consumer string, out []chorus.Entry, max int) []chorus.Entry {
+	if len(out) <= max {
+		return out
+	}
+	s.mu.Lock()
+	s.pending[consumer] = append(s.pending[consumer], out[max:]...)
+	s.mu.Unlock()
+	return out[:max]
 }
 
 // takePending hands out entries read earlier beyond a caller's max.
@@ -165,23 +313,36 @@ func (s *Store) takePending(consumer string, max int) []chorus.Entry {
 	return out
 }
 
-// queues lists the queue stream of every event, refreshed at most every
-// refreshEvery.
-func (s *Store) queues(ctx context.Context) ([]string, error) {
+// queues lists the queue stream of every shard of every event, refreshed
+// at most every refreshEvery.
+func (s *Store) queues(ctx context.Context) ([]stream, error) {
 	s.mu.Lock()
 	if time.Since(s.refreshed) < refreshEvery {
 		defer s.mu.Unlock()
 		return s.streams, nil
 	}
 	s.mu.Unlock()
-	ids, err := s.rdb.HKeys(ctx, registryKey).Result()
+	all, err := s.rdb.HGetAll(ctx, registryKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read: list events: %w", err)
 	}
+	ids := make([]string, 0, len(all))
+	for id := range all {
+		ids = append(ids, id)
+	}
 	slices.Sort(ids)
-	streams := make([]string, len(ids))
-	for i, id := range ids {
-		streams[i] = eventKeys(id).queue
+	var streams []stream
+	for _, id := range ids {
+		var ev chorus.Event
+		if err := json.Unmarshal([]byte(all[id]), &ev); err != nil {
+			s.log.Error("unreadable event definition", "event", id, "err", err)
+			continue
+		}
+		n := max(1, ev.Shards)
+		s.known.Store(id, n)
+		for sh := range n {
+			streams = append(streams, stream{event: id, shard: sh, key: shardKeys(id, sh).queue})
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -189,9 +350,41 @@ func (s *Store) queues(ctx context.Context) ([]string, error) {
 	return streams, nil
 }
 
+// count is the XREADGROUP COUNT that brings about max posts, by the moving
+// average of posts per entry (an entry holds one submitted batch).
+func (s *Store) count(n int) int64 {
+	s.mu.Lock()
+	per := s.perEntry
+	s.mu.Unlock()
+	if per < 1 {
+		per = 1
+	}
+	return int64(max(1, min(n, int(float64(n)/per+0.5))))
+}
+
+// observe feeds the posts-per-entry average.
+func (s *Store) observe(entries, posts int) {
+	if entries == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	per := float64(posts) / float64(entries)
+	if s.perEntry == 0 {
+		s.perEntry = per
+	} else {
+		s.perEntry = 0.7*s.perEntry + 0.3*per
+	}
+}
+
 // claim takes over entries idle longer than ClaimIdle, when a claim round is
-// due (at start and then every ClaimIdle/2).
-func (s *Store) claim(ctx context.Context, consumer string, streams []string, max int) ([]chorus.Entry, error) {
+// due (at start and then every ClaimIdle/2). Entries whose reader died come
+// back as they were. An entry delivered twice without a tally is suspect:
+// one holding several posts is split into one entry per post, and a
+// suspect single post is handed out alone, so that one post no worker gets
+// through fails by itself; delivered MaxDeliveries times, it moves to the
+// dead letters (triage).
+func (s *Store) claim(ctx context.Context, consumer string, streams []stream, max int) ([]chorus.Entry, error) {
 	s.mu.Lock()
 	due := time.Since(s.claimed) >= s.opts.ClaimIdle/2
 	if due {
@@ -202,38 +395,112 @@ func (s *Store) claim(ctx context.Context, consumer string, streams []string, ma
 		return nil, nil
 	}
 	var out []chorus.Entry
-	for _, stream := range streams {
-		start := "0-0"
-		for len(out) < max {
-			msgs, next, err := s.rdb.XAutoClaim(ctx, &goredis.XAutoClaimArgs{
-				Stream: stream, Group: group, Consumer: consumer,
-				MinIdle: s.opts.ClaimIdle, Start: start, Count: int64(max - len(out)),
+	again := false // look again at the next Read rather than in ClaimIdle/2
+	for _, st := range streams {
+		plain, suspects, err := s.triage(ctx, st)
+		if err != nil {
+			return out, err
+		}
+		for len(plain) > 0 && len(out) < max {
+			take := plain[:min(len(plain), int(s.count(max-len(out))))]
+			plain = plain[len(take):]
+			msgs, err := s.rdb.XClaim(ctx, &goredis.XClaimArgs{
+				Stream: st.key, Group: group, Consumer: consumer, MinIdle: s.opts.ClaimIdle, Messages: take,
 			}).Result()
-			if goredis.HasErrorPrefix(err, "NOGROUP") {
-				break
+			if err != nil && !errors.Is(err, goredis.Nil) {
+				return out, fmt.Errorf("read: claim idle entries of %s: %w", st.key, err)
 			}
-			if err != nil {
-				return out, fmt.Errorf("read: claim idle entries of %s: %w", stream, err)
+			out = append(out, s.entries(ctx, st, msgs)...)
+		}
+		if len(plain) > 0 || len(suspects) > 0 {
+			again = true
+		}
+		if len(out) == 0 && len(suspects) > 0 {
+			msgs, err := s.rdb.XClaim(ctx, &goredis.XClaimArgs{
+				Stream: st.key, Group: group, Consumer: consumer, MinIdle: s.opts.ClaimIdle, Messages: suspects[:1],
+			}).Result()
+			if err != nil && !errors.Is(err, goredis.Nil) {
+				return out, fmt.Errorf("read: claim a suspect entry of %s: %w", st.key, err)
 			}
-			out = append(out, s.entries(ctx, stream, msgs)...)
-			if next == "0-0" || next == "" {
-				break
+			if out = s.entries(ctx, st, msgs); len(out) > 0 {
+				break // a suspect goes alone
 			}
-			start = next
 		}
 		if len(out) >= max {
-			// More may be idle: look again on the next Read.
-			s.mu.Lock()
-			s.claimed = time.Time{}
-			s.mu.Unlock()
 			break
 		}
 	}
-	if len(out) > 0 {
-		s.log.Info("claimed idle entries", "consumer", consumer, "entries", len(out))
+	if again {
+		s.mu.Lock()
+		s.claimed = time.Time{}
+		s.mu.Unlock()
 	}
-	s.forgetConsumers(ctx, streams)
+	if len(out) > 0 {
+		s.log.Info("claimed idle entries", "consumer", consumer, "posts", len(out))
+	}
+	keys := make([]string, len(streams))
+	for i, st := range streams {
+		keys[i] = st.key
+	}
+	s.forgetConsumers(ctx, keys)
 	return out, nil
+}
+
+// triage sorts the entries of st idle past ClaimIdle: one delivered
+// MaxDeliveries times or more goes to the dead letters; one delivered twice
+// or more is split when it holds several posts (its posts come back as new
+// entries) and is a suspect when it holds one; the others are plain
+// (their reader died) and are claimed as they are.
+func (s *Store) triage(ctx context.Context, st stream) (plain, suspects []string, err error) {
+	pend, err := s.rdb.XPendingExt(ctx, &goredis.XPendingExtArgs{
+		Stream: st.key, Group: group, Idle: s.opts.ClaimIdle, Start: "-", End: "+", Count: 1000,
+	}).Result()
+	if goredis.HasErrorPrefix(err, "NOGROUP") || errors.Is(err, goredis.Nil) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read: pending entries of %s: %w", st.key, err)
+	}
+	var dead []any
+	var twice []string
+	for _, p := range pend {
+		switch {
+		case p.RetryCount >= int64(s.opts.MaxDeliveries):
+			dead = append(dead, p.ID, fmt.Sprintf("delivered %d times without a tally (last to %s)", p.RetryCount, p.Consumer))
+		case p.RetryCount >= 2:
+			twice = append(twice, p.ID)
+		default:
+			plain = append(plain, p.ID)
+		}
+	}
+	k := shardKeys(st.event, st.shard)
+	if len(dead) > 0 {
+		n, err := s.lua.dead.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq},
+			append([]any{group, time.Now().UnixMilli()}, dead...)...).Int()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read: move entries of %s to the dead letters: %w", st.key, err)
+		}
+		s.log.Warn("posts moved to the dead letters", "event", st.event, "posts", n, "reason", dead[1])
+	}
+	if len(twice) > 0 {
+		args := []any{group}
+		for _, id := range twice {
+			args = append(args, id)
+		}
+		split, err := s.lua.split.Run(ctx, s.rdb, []string{k.queue}, args...).StringSlice()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return nil, nil, fmt.Errorf("read: split entries of %s: %w", st.key, err)
+		}
+		if len(split) > 0 {
+			s.log.Info("split failing batches into single posts", "event", st.event, "entries", len(split))
+		}
+		for _, id := range twice {
+			if !slices.Contains(split, id) {
+				suspects = append(suspects, id)
+			}
+		}
+	}
+	return plain, suspects, nil
 }
 
 // forgetAfter is how many ClaimIdle periods a consumer with nothing
@@ -256,16 +523,19 @@ func (s *Store) forgetConsumers(ctx context.Context, streams []string) {
 	}
 }
 
-// readAll reads every stream in one XREADGROUP (a single node). COUNT is
-// per stream, so entries beyond max wait in pending for the next Read.
-func (s *Store) readAll(ctx context.Context, consumer string, streams []string, max int, wait time.Duration) ([]chorus.Entry, error) {
+// readAll reads every stream in one XREADGROUP (a single node).
+func (s *Store) readAll(ctx context.Context, consumer string, streams []stream, max int, wait time.Duration) ([]chorus.Entry, error) {
 	args := make([]string, 0, 2*len(streams))
-	args = append(args, streams...)
+	byKey := make(map[string]stream, len(streams))
+	for _, st := range streams {
+		args = append(args, st.key)
+		byKey[st.key] = st
+	}
 	for range streams {
 		args = append(args, ">")
 	}
 	res, err := s.rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{
-		Group: group, Consumer: consumer, Streams: args, Count: int64(max), Block: blockArg(wait),
+		Group: group, Consumer: consumer, Streams: args, Count: s.count(max), Block: blockArg(wait),
 	}).Result()
 	if goredis.HasErrorPrefix(err, "NOGROUP") {
 		return nil, s.repairGroups(ctx, streams)
@@ -277,14 +547,8 @@ func (s *Store) readAll(ctx context.Context, consumer string, streams []string, 
 		return nil, fmt.Errorf("read queues: %w", err)
 	}
 	var out []chorus.Entry
-	for _, st := range res {
-		out = append(out, s.entries(ctx, st.Stream, st.Messages)...)
-	}
-	if len(out) > max {
-		s.mu.Lock()
-		s.pending[consumer] = append(s.pending[consumer], out[max:]...)
-		s.mu.Unlock()
-		out = out[:max]
+	for _, r := range res {
+		out = append(out, s.entries(ctx, byKey[r.Stream], r.Messages)...)
 	}
 	return out, nil
 }
@@ -292,7 +556,7 @@ func (s *Store) readAll(ctx context.Context, consumer string, streams []string, 
 // readEach reads stream by stream (Cluster: streams live in different
 // slots), starting at a rotating stream so that no event starves, blocking
 // on one stream only when a round found nothing.
-func (s *Store) readEach(ctx context.Context, consumer string, streams []string, max int, wait time.Duration) ([]chorus.Entry, error) {
+func (s *Store) readEach(ctx context.Context, consumer string, streams []stream, max int, wait time.Duration) ([]chorus.Entry, error) {
 	s.mu.Lock()
 	first := s.rotate % len(streams)
 	s.rotate++
@@ -302,8 +566,8 @@ func (s *Store) readEach(ctx context.Context, consumer string, streams []string,
 		if len(out) >= max {
 			break
 		}
-		stream := streams[(first+i)%len(streams)]
-		msgs, err := s.readOne(ctx, consumer, stream, max-len(out), -1)
+		st := streams[(first+i)%len(streams)]
+		msgs, err := s.readOne(ctx, consumer, st, max-len(out), -1)
 		if err != nil {
 			return out, err
 		}
@@ -315,22 +579,22 @@ func (s *Store) readEach(ctx context.Context, consumer string, streams []string,
 	return s.readOne(ctx, consumer, streams[first], max, min(wait, clusterBlockStep))
 }
 
-func (s *Store) readOne(ctx context.Context, consumer, stream string, max int, block time.Duration) ([]chorus.Entry, error) {
+func (s *Store) readOne(ctx context.Context, consumer string, st stream, max int, block time.Duration) ([]chorus.Entry, error) {
 	res, err := s.rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{
-		Group: group, Consumer: consumer, Streams: []string{stream, ">"}, Count: int64(max), Block: blockArg(block),
+		Group: group, Consumer: consumer, Streams: []string{st.key, ">"}, Count: s.count(max), Block: blockArg(block),
 	}).Result()
 	if goredis.HasErrorPrefix(err, "NOGROUP") {
-		return nil, s.repairGroups(ctx, []string{stream})
+		return nil, s.repairGroups(ctx, []stream{st})
 	}
 	if errors.Is(err, goredis.Nil) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read queue %s: %w", stream, err)
+		return nil, fmt.Errorf("read queue %s: %w", st.key, err)
 	}
 	var out []chorus.Entry
-	for _, st := range res {
-		out = append(out, s.entries(ctx, st.Stream, st.Messages)...)
+	for _, r := range res {
+		out = append(out, s.entries(ctx, st, r.Messages)...)
 	}
 	return out, nil
 }
@@ -346,9 +610,9 @@ func blockArg(wait time.Duration) time.Duration {
 
 // repairGroups recreates missing consumer groups (a stream deleted behind
 // the store's back).
-func (s *Store) repairGroups(ctx context.Context, streams []string) error {
+func (s *Store) repairGroups(ctx context.Context, streams []stream) error {
 	for _, st := range streams {
-		if err := s.ensureGroup(ctx, st); err != nil {
+		if err := s.ensureGroup(ctx, st.key); err != nil {
 			return fmt.Errorf("read: %w", err)
 		}
 	}
@@ -362,29 +626,77 @@ func decodePost(s string, p *chorus.Post) error {
 	return gojson.Unmarshal([]byte(s), p)
 }
 
-// entries turns stream messages into entries. A message that holds no
-// readable post can never be tallied: it is logged, acked and deleted.
-func (s *Store) entries(ctx context.Context, stream string, msgs []goredis.XMessage) []chorus.Entry {
+// ref names post i of the n in queue entry id of a shard: what Tally
+// acknowledges once all n are tallied.
+type ref struct {
+	shard int
+	id    string
+	i, n  int
+}
+
+func (r ref) String() string { return fmt.Sprintf("%d/%s/%d/%d", r.shard, r.id, r.i, r.n) }
+
+func parseRef(s string) (ref, bool) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 4 {
+		return ref{}, false
+	}
+	sh, err1 := strconv.Atoi(parts[0])
+	i, err2 := strconv.Atoi(parts[2])
+	n, err3 := strconv.Atoi(parts[3])
+	if errors.Join(err1, err2, err3) != nil || parts[1] == "" || sh < 0 || i < 0 || n < 1 || i >= n {
+		return ref{}, false
+	}
+	return ref{shard: sh, id: parts[1], i: i, n: n}, true
+}
+
+// entries turns stream messages into entries, one per post. An entry that
+// holds a post that cannot be read can never be tallied whole: it goes to
+// the dead letters at once.
+func (s *Store) entries(ctx context.Context, st stream, msgs []goredis.XMessage) []chorus.Entry {
 	out := make([]chorus.Entry, 0, len(msgs))
-	var bad []string
+	var bad []any
+	posts := 0
 	for _, m := range msgs {
-		v, _ := m.Values[entryField].(string)
-		var e chorus.Entry
-		if err := decodePost(v, &e.Post); err != nil || v == "" {
-			s.log.Error("dropping unreadable queue entry", "stream", stream, "entry", m.ID, "err", err)
-			bad = append(bad, m.ID)
+		lines := entryLines(m.Values)
+		got := make([]chorus.Entry, 0, len(lines))
+		var failed error
+		for i, line := range lines {
+			var e chorus.Entry
+			if err := decodePost(line, &e.Post); err != nil || line == "" {
+				failed = fmt.Errorf("post %d of %d: %v", i+1, len(lines), err)
+				break
+			}
+			e.Post.Event = st.event
+			e.Ref = ref{shard: st.shard, id: m.ID, i: i, n: len(lines)}.String()
+			got = append(got, e)
+		}
+		if failed != nil || len(lines) == 0 {
+			s.log.Error("unreadable queue entry: moving it to the dead letters", "stream", st.key, "entry", m.ID, "err", failed)
+			bad = append(bad, m.ID, fmt.Sprintf("unreadable: %v", failed))
 			continue
 		}
-		e.Ref = m.ID
-		out = append(out, e)
+		out = append(out, got...)
+		posts += len(got)
 	}
+	s.observe(len(msgs), posts)
 	if len(bad) > 0 {
-		if err := s.rdb.XAck(ctx, stream, group, bad...).Err(); err != nil {
-			s.log.Error("ack unreadable entries", "stream", stream, "err", err)
-		}
-		if err := s.rdb.XDel(ctx, stream, bad...).Err(); err != nil {
-			s.log.Error("delete unreadable entries", "stream", stream, "err", err)
+		k := shardKeys(st.event, st.shard)
+		if err := s.lua.dead.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq}, append([]any{group, time.Now().UnixMilli()}, bad...)...).Err(); err != nil {
+			s.log.Error("move unreadable entries to the dead letters", "stream", st.key, "err", err)
 		}
 	}
 	return out
+}
+
+// entryLines are the posts' JSON of a stream entry: the lines of b (a
+// batch), or p (one post, as older builds queued them).
+func entryLines(v map[string]any) []string {
+	if b, ok := v["b"].(string); ok {
+		return strings.Split(b, "\n")
+	}
+	if p, ok := v["p"].(string); ok {
+		return []string{p}
+	}
+	return nil
 }

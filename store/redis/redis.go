@@ -56,12 +56,23 @@ type Options struct {
 	// TopN bounds the by-engagement index of each event (overall and per
 	// platform). Default 1000.
 	TopN int
+	// Shards is how many shards an event created without its own number
+	// gets (chorus.Event.Shards). Default 1.
+	Shards int
+	// QueueCap bounds how many posts of one event may wait in its queue;
+	// a Submit beyond it fails with a *chorus.BusyError. 0: no cap.
+	QueueCap int64
+	// MaxDeliveries is how many times a queued post is handed out without
+	// being tallied before it moves to the event's dead letters. Default 5.
+	MaxDeliveries int
 }
 
 // Defaults for Options.
 const (
 	DefaultClaimIdle = 30 * time.Second
 	DefaultTopN      = 1000
+	// DefaultMaxDeliveries is Options.MaxDeliveries's default.
+	DefaultMaxDeliveries = 5
 )
 
 const (
@@ -80,14 +91,16 @@ type Store struct {
 	log     *slog.Logger
 	lua     scripts
 
-	known sync.Map // event id → struct{}: events seen to exist
+	known sync.Map // event id → its number of shards (int): events seen to exist
 
 	mu        sync.Mutex
-	streams   []string // queue keys of every event, refreshed by Read
+	streams   []stream // the queue of every shard of every event, refreshed by Read
 	refreshed time.Time
 	claimed   time.Time
 	rotate    int                       // first stream of the next Cluster round
 	pending   map[string][]chorus.Entry // read but not yet handed out, per consumer
+	partial   map[string]*partialEntry  // queue entries tallied in part, by stream and id
+	perEntry  float64                   // posts per queue entry, a moving average (Read sizes its COUNT by it)
 }
 
 // Open connects to the Redis at url: redis://[user:pass@]host:port[/db],
@@ -108,6 +121,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.TopN <= 0 {
 		opts.TopN = DefaultTopN
+	}
+	opts.Shards = min(max(opts.Shards, 1), chorus.MaxEventShards)
+	if opts.MaxDeliveries <= 0 {
+		opts.MaxDeliveries = DefaultMaxDeliveries
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -142,6 +159,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		opts:    opts,
 		log:     opts.Logger.With("component", "store", "store", "redis"),
 		pending: map[string][]chorus.Entry{},
+		partial: map[string]*partialEntry{},
 		lua:     newScripts(),
 	}
 	s.log.Debug("opened", "url", safe, "cluster", cluster)
@@ -303,23 +321,50 @@ func redactURL(raw string) string {
 	return out
 }
 
-// keys names every key of one event.
+// keys names every key of one shard of an event.
 type keys struct {
-	posts, queue, tallied, counts string
-	buckets                       [3]string // in chorus.Buckets order
-	top                           string
-	topP                          []string // in chorus.Platforms order
-	timePL                        []string // platform-major, then chorus.Labels order
+	posts, queue, counts, dlq string
+	buckets                   [3]string // in chorus.Buckets order
+	top                       string
+	topP                      []string // in chorus.Platforms order
+	timePL                    []string // platform-major, then chorus.Labels order
 }
 
-func eventKeys(event string) keys {
-	p := "chorus:{" + event + "}:"
+// shardTag is the hash tag of shard i of event: the event id itself for
+// shard 0 (so an event of one shard keeps the layout it always had), and
+// "id:i" for the others (':' is not allowed in an event id, so no event's
+// tag can collide with another's shard).
+func shardTag(event string, shard int) string {
+	if shard == 0 {
+		return event
+	}
+	return event + ":" + strconv.Itoa(shard)
+}
+
+// shardOf is the shard of a post key among n: FNV-1a, so that every
+// process puts a post in the same shard.
+func shardOf(key string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	return int(h % uint32(n))
+}
+
+func eventKeys(event string) keys { return shardKeys(event, 0) }
+
+func shardKeys(event string, shard int) keys {
+	p := "chorus:{" + shardTag(event, shard) + "}:"
 	k := keys{
-		posts:   p + "posts",
-		queue:   p + "q",
-		tallied: p + "tallied",
-		counts:  p + "c",
-		top:     p + "top",
+		posts:  p + "posts",
+		queue:  p + "q",
+		counts: p + "c",
+		dlq:    p + "dlq",
+		top:    p + "top",
 	}
 	for i, b := range chorus.Buckets {
 		k.buckets[i] = p + "b:" + string(b)
@@ -331,6 +376,15 @@ func eventKeys(event string) keys {
 		}
 	}
 	return k
+}
+
+// all is every key of the shard that holds tallies (check --repair
+// rebuilds them).
+func (k keys) tallyKeys() []string {
+	out := []string{k.counts, k.top}
+	out = append(out, k.buckets[:]...)
+	out = append(out, k.topP...)
+	return append(out, k.timePL...)
 }
 
 func (k keys) bucket(b chorus.Bucket) string {

@@ -294,13 +294,13 @@ func TestTallyTwice(t *testing.T) {
 
 // TestClaimFromDeadConsumer: a consumer reads and dies; after ClaimIdle
 // another consumer gets the entries and tallies them once.
-func TestClaimFromDeadConsumer(t *testing.T) { testClaim(t, redistest.URL(t)) }
+func TestClaimFromDeadConsumer(t *testing.T) { testClaim(t, redistest.URL(t), 1) }
 
-func testClaim(t *testing.T, url string) {
+func testClaim(t *testing.T, url string, shards int) {
 	ctx := context.Background()
 	const idle = time.Second // long enough that a loaded machine does not claim early
-	dead := open(t, url, redis.Options{ClaimIdle: idle})
-	live := open(t, url, redis.Options{ClaimIdle: idle})
+	dead := open(t, url, redis.Options{ClaimIdle: idle, Shards: shards})
+	live := open(t, url, redis.Options{ClaimIdle: idle, Shards: shards})
 	createEvent(t, dead, "claim")
 	if _, err := dead.Submit(ctx, "claim", makePosts("claim", 30, base, false)); err != nil {
 		t.Fatal(err)
@@ -822,11 +822,11 @@ func scored(posts []chorus.Post) []chorus.Post {
 // in one step, once, and share the identity rule with the queued path in
 // both orders: a post queued first is a duplicate to the import and a
 // worker counts it; a post imported first is a duplicate to Submit.
-func TestSubmitScored(t *testing.T) { testSubmitScored(t, redistest.URL(t)) }
+func TestSubmitScored(t *testing.T) { testSubmitScored(t, redistest.URL(t), 1) }
 
-func testSubmitScored(t *testing.T, url string) {
+func testSubmitScored(t *testing.T, url string, shards int) {
 	ctx := context.Background()
-	s := open(t, url, redis.Options{})
+	s := open(t, url, redis.Options{Shards: shards})
 	createEvent(t, s, "direct")
 	posts := scored(makePosts("direct", 12, base, false))
 

@@ -19,6 +19,32 @@ func TestContract(t *testing.T) {
 	})
 }
 
+// TestShardedContract holds a store whose events are spread over several
+// shards to the same contract, on one node and on a Cluster, where the
+// shards live in different slots (and so on different nodes).
+func TestShardedContract(t *testing.T) {
+	t.Run("single", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) storetest.Store {
+			return open(t, redistest.URL(t), redis.Options{ClaimIdle: time.Second, Shards: 3})
+		})
+	})
+	t.Run("cluster", func(t *testing.T) {
+		url := redistest.StartCluster(t)
+		storetest.Run(t, func(t *testing.T) storetest.Store {
+			redistest.FlushCluster(t, url)
+			return open(t, url, redis.Options{ClaimIdle: time.Second, Shards: 4})
+		})
+		t.Run("SubmitScored", func(t *testing.T) {
+			redistest.FlushCluster(t, url)
+			testSubmitScored(t, url, 4)
+		})
+		t.Run("ClaimFromDeadConsumer", func(t *testing.T) {
+			redistest.FlushCluster(t, url)
+			testClaim(t, url, 4)
+		})
+	})
+}
+
 // TestClusterContract holds the store to the contract on a three-node
 // Redis Cluster, and checks that one node's address alone finds the
 // cluster.
@@ -30,11 +56,11 @@ func TestClusterContract(t *testing.T) {
 	})
 	t.Run("ClaimFromDeadConsumer", func(t *testing.T) {
 		redistest.FlushCluster(t, url)
-		testClaim(t, url)
+		testClaim(t, url, 1)
 	})
 	t.Run("SubmitScored", func(t *testing.T) {
 		redistest.FlushCluster(t, url)
-		testSubmitScored(t, url)
+		testSubmitScored(t, url, 1)
 	})
 	t.Run("SingleSeed", func(t *testing.T) {
 		redistest.FlushCluster(t, url)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -13,31 +15,135 @@ import (
 )
 
 // Tally records the items' sentiment, counts each post once and acks the
-// queue entries: one Lua call per event.
+// queue entries: one Lua call per shard of an event. A queue entry (a
+// submitted batch) is acknowledged by the call that tallies the last of
+// its posts, so a caller may tally an entry's posts over several calls.
 func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (_ int, err error) {
 	defer func() { err = classify(err) }()
-	// Group by event, keeping order.
-	var order []string
-	byEvent := map[string][]int{}
+	// Group by event and shard, keeping order.
+	type part struct {
+		event string
+		shard int
+	}
+	var order []part
+	byPart := map[part][]int{}
+	shardsOf := map[string]int{}
 	for i := range items {
 		ev := items[i].Post.Event
-		if _, ok := byEvent[ev]; !ok {
+		n, ok := shardsOf[ev]
+		if !ok {
 			if err := chorus.ValidateEventID(ev); err != nil {
 				return 0, fmt.Errorf("tally: item %d (%s): %w", i, items[i].Post.Key(), err)
 			}
-			order = append(order, ev)
+			if n, err = s.exists(ctx, ev); err != nil {
+				return 0, fmt.Errorf("tally: %w", err)
+			}
+			shardsOf[ev] = n
 		}
-		byEvent[ev] = append(byEvent[ev], i)
+		pt := part{ev, shardOf(items[i].Post.Key(), n)}
+		if r, ok := parseRef(items[i].Ref); ok {
+			pt.shard = r.shard
+		}
+		if _, ok := byPart[pt]; !ok {
+			order = append(order, pt)
+		}
+		byPart[pt] = append(byPart[pt], i)
 	}
 	total := 0
-	for _, ev := range order {
-		n, err := s.tallyEvent(ctx, ev, items, byEvent[ev], group)
+	for _, pt := range order {
+		n, err := s.tallyShard(ctx, pt.event, pt.shard, items, byPart[pt], group)
 		total += n
 		if err != nil {
 			return total, err
 		}
 	}
 	return total, nil
+}
+
+// partialEntry is a queue entry some of whose posts this process has
+// tallied: which ones, so that the call tallying the last acks it.
+type partialEntry struct {
+	done []bool
+	at   time.Time
+}
+
+// acks works out which queue entries the tally of items[idx] completes,
+// counting those tallied earlier in part, and returns them with a commit
+// function that records the partial ones once the tally succeeded.
+func (s *Store) acks(event string, shard int, items []chorus.Entry, idx []int) ([]string, func()) {
+	type seen struct {
+		n    int
+		have map[int]bool
+	}
+	cur := map[string]*seen{}
+	var order []string
+	for _, i := range idx {
+		r, ok := parseRef(items[i].Ref)
+		if !ok {
+			continue
+		}
+		e := cur[r.id]
+		if e == nil {
+			e = &seen{n: r.n, have: map[int]bool{}}
+			cur[r.id] = e
+			order = append(order, r.id)
+		}
+		e.have[r.i] = true
+	}
+	if len(order) == 0 {
+		return nil, func() {}
+	}
+	prefix := shardTag(event, shard) + "/"
+	var ids []string
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range order {
+		e := cur[id]
+		done := len(e.have)
+		if p := s.partial[prefix+id]; p != nil {
+			for i, d := range p.done {
+				if d && !e.have[i] {
+					done++
+				}
+			}
+		}
+		if done >= e.n {
+			ids = append(ids, id)
+		}
+	}
+	commit := func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, id := range order {
+			e := cur[id]
+			key := prefix + id
+			if slices.Contains(ids, id) {
+				delete(s.partial, key)
+				continue
+			}
+			p := s.partial[key]
+			if p == nil {
+				p = &partialEntry{done: make([]bool, e.n)}
+				s.partial[key] = p
+			}
+			p.at = time.Now()
+			for i := range e.have {
+				if i < len(p.done) {
+					p.done[i] = true
+				}
+			}
+		}
+		// Forget what no one finished long ago (its entry went to
+		// another consumer and was tallied there).
+		if len(s.partial) > 1000 {
+			for k, p := range s.partial {
+				if time.Since(p.at) > forgetAfter*s.opts.ClaimIdle {
+					delete(s.partial, k)
+				}
+			}
+		}
+	}
+	return ids, commit
 }
 
 // kind is what a post is counted under: posts of one kind bump the same
@@ -51,50 +157,64 @@ type kind struct {
 // Field counts of tally.lua's ARGV: per kind and per item.
 const (
 	kindFields = 8
-	itemFields = 6
+	itemFields = 5
 )
 
 // SubmitScored stores and tallies the new posts of a batch that the caller
-// has scored, in one Lua call: what Submit and a worker's Tally do together,
-// without the queue between them. A post already stored (tallied, or queued
-// for a worker, which counts it then) is a duplicate, as in Submit. An
-// importer that scores in-process takes this path: it saves Redis the
-// stream entry, the read and the ack, about half its work per post.
+// has scored, in one Lua call per shard: what Submit and a worker's Tally
+// do together, without the queue between them. A post already stored
+// (tallied, or queued for a worker, which counts it then) is a duplicate,
+// as in Submit. An importer that scores in-process takes this path: it
+// saves Redis the stream entry, the read and the ack, about half its work
+// per post.
 func (s *Store) SubmitScored(ctx context.Context, event string, posts []chorus.Post) (res chorus.SubmitResult, err error) {
 	defer func() { err = classify(err) }()
-	if err := s.exists(ctx, event); err != nil {
+	shards, err := s.exists(ctx, event)
+	if err != nil {
 		return res, fmt.Errorf("submit: %w", err)
 	}
 	if len(posts) == 0 {
 		return res, nil
 	}
 	items := make([]chorus.Entry, len(posts))
-	idx := make([]int, len(posts))
+	byShard := make([][]int, shards)
 	for i := range posts {
 		items[i].Post = posts[i]
 		items[i].Post.Event = event
-		idx[i] = i
+		sh := shardOf(posts[i].Key(), shards)
+		byShard[sh] = append(byShard[sh], i)
 	}
-	n, err := s.tallyEvent(ctx, event, items, idx, "")
-	if err != nil {
-		return res, err
+	for sh, idx := range byShard {
+		if len(idx) == 0 {
+			continue
+		}
+		n, err := s.tallyShard(ctx, event, sh, items, idx, "")
+		if err != nil {
+			return res, err
+		}
+		res.Accepted += n
 	}
-	res.Accepted, res.Duplicates = n, len(posts)-n
+	res.Duplicates = len(posts) - res.Accepted
 	return res, nil
 }
 
-// tallyEvent runs tally.lua over items[idx] of one event. group is the
-// consumer group whose entries it acks, or "" for posts that come straight
-// from SubmitScored.
-func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Entry, idx []int, group string) (int, error) {
-	k := eventKeys(event)
+// tallyShard runs tally.lua over items[idx] of one shard of an event.
+// group is the consumer group whose entries it acks, or "" for posts that
+// come straight from SubmitScored.
+func (s *Store) tallyShard(ctx context.Context, event string, shard int, items []chorus.Entry, idx []int, group string) (int, error) {
+	k := shardKeys(event, shard)
 	nP, nL := len(chorus.Platforms), len(chorus.Labels)
-	ks := make([]string, 0, 8+nP+nP*nL)
-	ks = append(ks, k.posts, k.queue, k.tallied, k.counts, k.buckets[0], k.buckets[1], k.buckets[2], k.top)
+	ks := make([]string, 0, 7+nP+nP*nL)
+	ks = append(ks, k.posts, k.queue, k.counts, k.buckets[0], k.buckets[1], k.buckets[2], k.top)
 	ks = append(ks, k.topP...)
 	ks = append(ks, k.timePL...)
-	const topPBase = 9 // KEYS position (1-based) of topP[0]; timePL[0] follows topP
+	const topPBase = 8 // KEYS position (1-based) of topP[0]; timePL[0] follows topP
 
+	var ackIDs []string
+	commit := func() {}
+	if group != "" {
+		ackIDs, commit = s.acks(event, shard, items, idx)
+	}
 	kinds := map[kind]int{} // → 1-based kind number
 	kindArgs := make([]any, 0, 4*kindFields)
 	itemArgs := make([]any, 0, itemFields*len(idx))
@@ -127,16 +247,20 @@ func (s *Store) tallyEvent(ctx context.Context, event string, items []chorus.Ent
 				topPBase+nP+pi*nL+li, topPBase+pi,
 				"l|"+l, "p|"+pl, "g|"+kd.lang, "pl|"+pl+"|"+l, "pg|"+pl+"|"+kd.lang, "|"+pl+"|"+l)
 		}
-		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), num, p.Metrics.Engagement(), b, items[i].Ref)
+		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), num, p.Metrics.Engagement(), b)
 	}
-	args := make([]any, 0, 4+len(kindArgs)+len(itemArgs))
-	args = append(args, s.opts.TopN, group, nP, len(kinds))
+	args := make([]any, 0, 5+len(ackIDs)+len(kindArgs)+len(itemArgs))
+	args = append(args, s.opts.TopN, group, nP, len(kinds), len(ackIDs))
+	for _, id := range ackIDs {
+		args = append(args, id)
+	}
 	args = append(args, kindArgs...)
 	args = append(args, itemArgs...)
 	n, err := s.lua.tally.Run(ctx, s.rdb, ks, args...).Int()
 	if err != nil {
 		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
 	}
+	commit()
 	if n > 0 {
 		s.bump(ctx, event)
 	}
@@ -153,11 +277,12 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 	if len(note) > chorus.MaxFieldBytes {
 		return chorus.Post{}, fmt.Errorf("correct: %w", &chorus.FieldError{Field: "note", Reason: fmt.Sprintf("%d bytes, over the %d byte limit", len(note), chorus.MaxFieldBytes)})
 	}
-	if err := s.exists(ctx, event); err != nil {
+	shards, err := s.exists(ctx, event)
+	if err != nil {
 		return chorus.Post{}, fmt.Errorf("correct: %w", err)
 	}
-	k := eventKeys(event)
 	key := string(platform) + ":" + id
+	k := shardKeys(event, shardOf(key, shards))
 	for range 10 {
 		old, err := s.rdb.HGet(ctx, k.posts, key).Result()
 		if errors.Is(err, goredis.Nil) {
@@ -165,6 +290,9 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		}
 		if err != nil {
 			return chorus.Post{}, fmt.Errorf("correct %s in %s: %w", key, event, err)
+		}
+		if placeholder(old) {
+			return chorus.Post{}, fmt.Errorf("correct %s in %s: not tallied yet: %w", key, event, chorus.ErrNotFound)
 		}
 		var p chorus.Post
 		if err := json.Unmarshal([]byte(old), &p); err != nil {
@@ -187,7 +315,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		t := p.CreatedAt
 		pl := string(p.Platform)
 		r, err := s.lua.correct.Run(ctx, s.rdb,
-			[]string{k.posts, k.tallied, k.counts, k.buckets[0], k.buckets[1], k.buckets[2],
+			[]string{k.posts, k.counts, k.buckets[0], k.buckets[1], k.buckets[2],
 				k.timeIndexes(p.Platform, was)[0], k.timeIndexes(p.Platform, label)[0]},
 			key, old, b, pl, string(was), string(label),
 			chorus.Minute.Truncate(t).Unix(), chorus.Hour.Truncate(t).Unix(), chorus.Day.Truncate(t).Unix(),
