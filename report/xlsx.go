@@ -235,7 +235,10 @@ func (x *xlsx) summary(v *view) error {
 	if err := f.SetColWidth(sheetSummary, "A", "A", 26); err != nil {
 		return err
 	}
-	return f.SetColWidth(sheetSummary, "B", "L", 14)
+	if err := f.SetColWidth(sheetSummary, "B", "C", 20); err != nil { // dates fit
+		return err
+	}
+	return f.SetColWidth(sheetSummary, "D", "L", 14)
 }
 
 func (x *xlsx) timeline(v *view) error {
