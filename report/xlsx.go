@@ -163,6 +163,9 @@ func (x *xlsx) summary(v *view) error {
 	s.add(styled{v.Event.Title, x.h1})
 	s.add("Event", v.Event.ID)
 	s.add("Window", v.Method.Window.Start, v.Method.Window.End)
+	if q := queries(v.Event); q != "" {
+		s.add("Searched", q)
+	}
 	s.add("Posts from", v.Method.Window.FirstPost, v.Method.Window.LastPost)
 	s.add("As of (newest post)", v.AsOf(v.Stats))
 	s.add()
