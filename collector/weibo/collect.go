@@ -319,6 +319,8 @@ type searchResult struct {
 func (c *Collector) search(ctx context.Context, run *collector.Run, sink collector.Sink, sl slice, stop time.Time) (searchResult, error) {
 	var res searchResult
 	cid := containerID(c.opts.Query, sl)
+	repeats := 0 // pages in a row with nothing this search had not served
+	served := map[string]bool{}
 	for page := 1; ; page++ {
 		if page > c.opts.MaxPages {
 			res.capped = true
@@ -364,6 +366,18 @@ func (c *Collector) search(ctx context.Context, run *collector.Run, sink collect
 		}
 		if pr.last {
 			return res, nil
+		}
+		fresh := false
+		for _, id := range pr.ids {
+			if !served[id] {
+				served[id], fresh = true, true
+			}
+		}
+		if repeats++; fresh {
+			repeats = 0
+		}
+		if repeats >= 2 {
+			return res, nil // the search serves what it served already: its end
 		}
 		if !stop.IsZero() && !pr.newest.IsZero() && pr.newest.Before(stop) {
 			// A whole page older than what the last run had (or the

@@ -574,6 +574,18 @@ func TestSearchIgnoringTimescopeIsOneQuery(t *testing.T) {
 	}
 }
 
+func TestRepeatedPagesEndTheSearch(t *testing.T) {
+	f, srv := newFake(t)
+	p := ok(page("2", card9(mblog("5062000000000991", "刚刚", "a")), card9(mblog("5062000000000992", "刚刚", "b"))))
+	for i := 1; i <= 60; i++ {
+		f.pages[i] = []answer{p} // a server that serves its last page for ever
+	}
+	sink, _, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
+	if err != nil || len(sink.posts) != 2 || len(f.reqs) != 3 {
+		t.Errorf("posts %d, requests %d, %v; want 2 posts in 3 requests", len(sink.posts), len(f.reqs), err)
+	}
+}
+
 func TestFollowPolls(t *testing.T) {
 	f, srv := newFake(t)
 	f.pages[1] = []answer{ok(page("null", card9(mblog("5062000000000701", "刚刚", "a"))))}
