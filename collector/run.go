@@ -24,7 +24,8 @@ type Run struct {
 	mu       sync.Mutex
 	st       chorus.CollectorStatus
 	lastSave time.Time
-	dirty    bool // changed since the last save
+	dirty    bool   // changed since the last save
+	children []*Run // runs sharing this one's work (see Child)
 }
 
 // RunOptions are what NewRun needs; every field may be left zero.
@@ -138,6 +139,27 @@ func (r *Run) save(ctx context.Context, st chorus.CollectorStatus) {
 	if err := r.opts.Store.SaveCollector(sctx, st); err != nil {
 		r.log.Warn("save collector status", "err", err)
 	}
+}
+
+// Child starts the status of another event served by the same work (one
+// X filtered stream carries every event's posts): it saves to the same
+// store and logs to the same logger, prints nothing (the parent speaks for
+// both), and is listed with its parent in Supervisor.Statuses.
+func (r *Run) Child(st chorus.CollectorStatus) *Run {
+	o := r.opts
+	o.Progress = nil
+	c := NewRun(st, o)
+	r.mu.Lock()
+	r.children = append(r.children, c)
+	r.mu.Unlock()
+	return c
+}
+
+// Children are the runs made by Child.
+func (r *Run) Children() []*Run {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*Run(nil), r.children...)
 }
 
 // Flush saves the status now if it changed since the last save: a

@@ -183,3 +183,44 @@ func TestRunFlushSavesWhatThrottlingHeld(t *testing.T) {
 		t.Errorf("a Flush with nothing new saved again")
 	}
 }
+
+// TestRunChild: a child run saves its own event's record and is listed by
+// the supervisor beside its parent.
+func TestRunChild(t *testing.T) {
+	st := openStore(t, "a", "b")
+	ctx := context.Background()
+	var out strings.Builder
+	parent := collector.NewRun(chorus.CollectorStatus{Event: "a", Name: "x-stream", Platform: chorus.X, Mode: "follow"}, collector.RunOptions{Store: st, Progress: collector.NewProgress(&out, false)})
+	child := parent.Child(chorus.CollectorStatus{Event: "b", Name: "x-stream", Platform: chorus.X, Mode: "follow"})
+	child.Start(ctx)
+	child.Posted(ctx, 2, time.Now())
+	child.RateLimited(ctx, time.Second, "429")
+	if list := collectorsOf(t, st, "b"); len(list) != 1 || list[0].Posts != 2 || list[0].RateLimitWaits != 1 {
+		t.Errorf("child's record %+v", list)
+	}
+	if out.Len() != 0 {
+		t.Errorf("the child printed %q: its parent speaks for both", out.String())
+	}
+	if got := parent.Children(); len(got) != 1 || got[0] != child {
+		t.Errorf("Children = %v", got)
+	}
+	sup := &collector.Supervisor{Store: st, RestartMin: time.Millisecond, Refresh: time.Hour, Jobs: func(context.Context) ([]collector.Job, error) {
+		return []collector.Job{{Key: "s", Status: chorus.CollectorStatus{Event: "a", Name: "x-stream"}, Run: func(ctx context.Context, run *collector.Run) error {
+			run.Child(chorus.CollectorStatus{Event: "b", Name: "x-stream"}).Start(ctx)
+			<-ctx.Done()
+			return nil
+		}}}, nil
+	}}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { sup.Run(sctx); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(sup.Statuses()) != 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(sup.Statuses()); n != 2 {
+		t.Errorf("supervisor lists %d statuses, want the run and its child", n)
+	}
+	cancel()
+	<-done
+}

@@ -46,6 +46,9 @@ func (s *Supervisor) Statuses() []chorus.CollectorStatus {
 	out := make([]chorus.CollectorStatus, 0, len(s.runs))
 	for _, r := range s.runs {
 		out = append(out, r.Status())
+		for _, c := range r.Children() {
+			out = append(out, c.Status())
+		}
 	}
 	return out
 }

@@ -44,7 +44,7 @@ func realistic(n int) ([]chorus.Post, map[string]chorus.Sentiment) {
 		p := chorus.Post{
 			Platform: pl, ID: strconv.Itoa(1_000_000 + i), Event: eventID, Lang: []string{"en", "zh"}[k%2],
 			Text:      fmt.Sprintf("%s (%d)", texts[k], i),
-			CreatedAt: t0.Add(time.Duration(i) * 3 * 24 * time.Hour / time.Duration(n)),
+			CreatedAt: t0.Add(time.Duration(i) * (3 * 24 * time.Hour / time.Duration(n))),
 			Author:    chorus.Author{ID: strconv.Itoa(i % 5000), Handle: fmt.Sprintf("user%d", i%5000), Name: fmt.Sprintf("用户 %d", i%5000), Followers: int64(i % 10000)},
 			URL:       fmt.Sprintf("https://example.com/%d", i),
 			Metrics:   chorus.Metrics{Likes: int64(i*7919) % 1000, Reposts: int64(i % 50), Replies: int64(i % 20)},

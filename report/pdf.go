@@ -300,7 +300,10 @@ func (d *pdfDoc) headline(v *view) {
 		d.font("B", 15)
 		f.CellFormat(wBox-4, 7.5, b.big, "", 2, "L", false, 0, "")
 		f.SetX(x + 2)
-		d.font("", 7.5)
+		size := 7.5
+		for d.font("", size); f.GetStringWidth(b.small) > wBox-4 && size > 5; size -= 0.5 {
+			d.font("", size-0.5)
+		}
 		d.muted()
 		f.CellFormat(wBox-4, 4, b.small, "", 2, "L", false, 0, "")
 	}

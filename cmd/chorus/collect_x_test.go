@@ -307,7 +307,8 @@ func TestServeCollectX(t *testing.T) {
 	if len(list.Collectors) != 1 || list.Collectors[0].Posts != 2 {
 		t.Errorf("e1 health %+v", list.Collectors)
 	}
-	if m := get("/metrics"); !strings.Contains(m, `chorus_collector_posts_total{collector="x-stream",event="e1",platform="x"} 2`) {
+	if m := get("/metrics"); !strings.Contains(m, `chorus_collector_posts_total{collector="x-stream",event="e1",platform="x"} 2`) ||
+		!strings.Contains(m, `chorus_collector_posts_total{collector="x-stream",event="e2",platform="x"} 1`) {
 		t.Errorf("/metrics lacks the stream's posts:\n%s", grepLines(m, "chorus_collector"))
 	}
 	if n := srv.Connections(); n != 1 {

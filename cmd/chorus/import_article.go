@@ -11,6 +11,7 @@ import (
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector/article"
 	"github.com/chorus-news/chorus/collector/file"
+	"github.com/chorus-news/chorus/collector/weibo"
 )
 
 // isArticle tells which inputs import reads as news articles itself, with
@@ -24,7 +25,7 @@ func (imp *importer) isArticle(name string) bool {
 	if f := strings.ToLower(strings.TrimSpace(imp.format)); f == "" || f == file.Auto {
 		switch strings.ToLower(filepath.Ext(strings.TrimSuffix(name, ".gz"))) {
 		case ".html", ".htm", ".xhtml":
-			return true
+			return !weibo.IsDetailPage(name) // a saved m.weibo.cn post page is Weibo's
 		}
 	}
 	return false

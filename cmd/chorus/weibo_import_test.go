@@ -29,6 +29,8 @@ func TestImportWeiboFiles(t *testing.T) {
 		{"search_new.csv", `{"read":3,"accepted":3,"duplicates":0,"rejected":0}`, 2, 1},
 		{"search_old.csv", `{"read":2,"accepted":2,"duplicates":0,"rejected":0}`, 2, 0},
 		{"search_gbk.csv", `{"read":3,"accepted":3,"duplicates":0,"rejected":0}`, 2, 1},
+		{"mobile_timeline_real_shape.json", `{"read":3,"accepted":3,"duplicates":0,"rejected":0}`, 3, 0},
+		{"detail_page.html", `{"read":1,"accepted":1,"duplicates":0,"rejected":0}`, 1, 0},
 	} {
 		for _, store := range []string{"embedded", "redis"} {
 			t.Run(store+"/"+tc.file, func(t *testing.T) {

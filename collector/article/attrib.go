@@ -22,7 +22,7 @@ var (
 	reNaming = regexp.MustCompile(`(?i)\b(?:called|calls|calling|dubbed|dubs|dubbing|termed|labell?ed|branded|described|describing|hailed|deemed|nicknamed|praised|mocked|slammed)\b`)
 	// reNeg: quotations from interviews, statements, briefings and
 	// remarks to reporters.
-	reNeg = regexp.MustCompile(`(?i)\b(?:told\s+(?:reporters|journalists|the\s+press|the\s+media|media|a\s+(?:news|press)\s+conference|a\s+briefing|(?-i:[A-Z])\S*|the\s+(?-i:[A-Z])\S*|this\s+(?:newspaper|paper|website|outlet|reporter|publication))|in\s+an?\s+(?:(?:exclusive|recent|televised|phone|telephone|video|radio|tv|joint|written)\s+)?(?:interview|statement|speech|press\s+release|news\s+conference|press\s+conference|letter|e-?mail|video|podcast|broadcast|briefing|op-?ed|column|essay|editorial|memo|report|documentary|address)|(?:an|the|his|her|their|its|during|exclusive|after|joint)\s+interview|interviewed|(?:a|the|its|his|her|their|joint|official|written|brief)\s+statement|statement\s+(?:said|read|posted|released|issued|published)|press\s+(?:conference|briefing|release)|news\s+(?:conference|briefing)|briefing|spokes(?:man|woman|person|people)|speaking\s+(?:to|at|with|on|during|after|before)|said\s+at\s+a|reporters|journalists|testified|testimony|(?:the\s+)?(?:ministry|embassy|police|government|department|agency|commission|committee|office|club|federation|league|company|firm)\s+said|according\s+to\s+(?:a|the)\s+(?:report|statement|ministry|police|official|spokes\w+|transcript|document))\b`)
+	reNeg = regexp.MustCompile(`(?i)\b(?:told\s+(?:reporters|journalists|the\s+press|the\s+media|media|a\s+(?:news|press)\s+conference|a\s+briefing|(?-i:[A-Z])\S*|the\s+(?-i:[A-Z])\S*|this\s+(?:newspaper|paper|website|outlet|reporter|publication))|in\s+(?:an?|his|her|their|its|the)\s+(?:(?:exclusive|recent|televised|phone|telephone|video|radio|tv|joint|written|weekly|daily|new|latest|own)\s+)?(?:interview|statement|speech|press\s+release|news\s+conference|press\s+conference|letter|e-?mail|video|podcast|broadcast|briefing|op-?ed|column|essay|editorial|memo|report|documentary|address|newsletter|book|memoir|article|blog\s+post|piece|paper|testimony|remarks)|(?:an|the|his|her|their|its|during|exclusive|after|joint)\s+interview|interviewed|(?:a|the|its|his|her|their|joint|official|written|brief)\s+statement|statement\s+(?:said|read|posted|released|issued|published)|press\s+(?:conference|briefing|release)|news\s+(?:conference|briefing)|briefing|spokes(?:man|woman|person|people)|speaking\s+(?:to|at|with|on|during|after|before)|said\s+at\s+a|reporters|journalists|testified|testimony|(?:the\s+)?(?:ministry|embassy|police|government|department|agency|commission|committee|office|club|federation|league|company|firm)\s+said|according\s+to\s+(?:a|the)\s+(?:report|statement|ministry|police|official|spokes\w+|transcript|document))\b`)
 	// hanNeg: the same, Chinese.
 	hanNeg = []string{"接受采访", "采访时", "受访", "记者", "声明", "发布会", "通报", "答记者问", "接受本报", "告诉本报", "对本报",
 		"接受採訪", "採訪時", "受訪", "記者", "聲明", "發布會", "發佈會", "通報"}
@@ -154,8 +154,8 @@ var (
 		demanded questioned suggested suggests warned cheered announced stated continued sneered scoffed teased
 		vented marvelled marveled enthused bemoaned cried screamed begged pleaded protested conceded admitted
 		confessed rejoiced celebrated applauded criticised criticized blasted ranted mused speculated predicted
-		recalled explained told tells typed messaged`)
-	verbPairs = setOf(`put_it puts_it pointed_out went_on weighed_in summed_up chimed_in shot_back fired_back hit_back`)
+		recalled explained told tells typed messaged included includes include including`)
+	verbPairs = setOf(`put_it puts_it pointed_out went_on weighed_in summed_up chimed_in shot_back fired_back hit_back such_as`)
 )
 
 func setOf(words string) map[string]bool {
@@ -256,6 +256,31 @@ func hasAny(s string, words []string) bool {
 	return false
 }
 
+// negWords are words one of which every reNeg match holds.
+var negWords = []string{"told", "interview", "statement", "press", "news", "briefing", "spokes", "speaking", "said", "reporter",
+	"journalist", "testif", "testimon", "according", "in a", "in an", "in his", "in her", "in their", "in its", "in the"}
+
+// negIndex lists where speech cues start in t.
+func negIndex(t string) []int {
+	var out []int
+	if mentionsAny(strings.ToLower(t), negWords) { // the expression is slow; most paragraphs lack its words
+		for _, m := range reNeg.FindAllStringIndex(t, -1) {
+			out = append(out, m[0])
+		}
+	}
+	for _, w := range hanNeg {
+		for off := 0; ; {
+			i := strings.Index(t[off:], w)
+			if i < 0 {
+				break
+			}
+			out = append(out, off+i)
+			off += i + len(w)
+		}
+	}
+	return out
+}
+
 // isNeg reports whether the clause places the quotation in an interview,
 // a statement, a briefing or a reporter's hearing.
 func isNeg(clause string) bool {
@@ -266,11 +291,14 @@ func isNeg(clause string) bool {
 type subject struct {
 	phrase   string
 	pronoun  bool // "another", "one": the platform comes from before
+	personal bool // "he", "she", "they": only their writing takes it
 	online   bool // "a user", "netizens", "a post": an online noun
 	plural   bool
 	postVerb bool // the verb is one of posting or writing
 	verb     string
 }
+
+var rePersonal = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhile|still)\s+)?(?:he|she|they|it|this|that|him|her)$|^[他她它]们?$`)
 
 var reParticiple = regexp.MustCompile(`(?i)^(?:adding|writing|saying|asking|commenting|replying|responding|noting|declaring|calling|sharing|posting|tweeting|joking|quipping)$`)
 
@@ -334,6 +362,7 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 	s.phrase = phrase
 	low := strings.ToLower(phrase)
 	s.pronoun = rePronoun.MatchString(low) || hasAny(phrase, hanPronoun) && !hasAny(phrase, hanOnline)
+	s.personal = rePersonal.MatchString(low)
 	s.online = reOnline.MatchString(phrase) || hasAny(phrase, hanOnline)
 	s.plural = rePlural.MatchString(low) || hasAny(phrase, hanPlural)
 	return s

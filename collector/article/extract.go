@@ -127,7 +127,13 @@ func (x *extraction) findEvents() {
 		for _, c := range cs {
 			x.events = append(x.events, event{pos: p.start + c.start, para: pi, kind: c.kind, platform: c.platform, name: c.name})
 		}
+		// "Speaking to reporters…", "told the BBC": what follows is speech
+		// until a platform is named again.
+		for _, m := range negIndex(t) {
+			x.events = append(x.events, event{pos: p.start + m, para: pi, kind: cueSpeech, name: "speech"})
+		}
 	}
+	sort.SliceStable(x.events, func(i, j int) bool { return x.events[i].pos < x.events[j].pos })
 }
 
 // cuesIn lists the cues inside doc[start:end] of paragraph pi, with
@@ -135,8 +141,13 @@ func (x *extraction) findEvents() {
 func (x *extraction) cuesIn(pi, start, end int) []cue {
 	var out []cue
 	base := x.paras[pi].start
-	for _, c := range x.cues[pi] {
-		if base+c.start >= start && base+c.end <= end {
+	cs := x.cues[pi] // in order of start
+	from := sort.Search(len(cs), func(i int) bool { return base+cs[i].start >= start })
+	for _, c := range cs[from:] {
+		if base+c.start >= end {
+			break
+		}
+		if base+c.end <= end {
 			c.start -= start - base
 			c.end -= start - base
 			out = append(out, c)
@@ -224,6 +235,10 @@ func (x *extraction) lastRune(q rawQuote) rune {
 	return r
 }
 
+// reNameBefore: words that give a name in quotation marks ("a user
+// named "Lao Zhang"", "nicknamed "The Rocket"").
+var reNameBefore = regexp.MustCompile(`(?i)(?:\b(?:named|nicknamed|known\s+as|goes\s+by|going\s+by|username|user\s+name|screen\s+name|handle|alias|pseudonym|pen\s+name)|网名|昵称|名为|名叫|ID为|id为|用户名)\s*[:：]?\s*["“「]?\s*$`)
+
 var rePreposition = regexp.MustCompile(`(?i)^(?:from|of|in|on|at|for|to|by|with|and|or|but|as|than|that|which|is|was|were|are|has|had|have)\b`)
 
 func isTerminal(r rune) bool { return strings.ContainsRune(".!?…。！？", r) }
@@ -232,6 +247,7 @@ func isTerminal(r rune) bool { return strings.ContainsRune(".!?…。！？", r)
 const (
 	skipHashtag   = "a hashtag or trending topic, not a post"
 	skipTitle     = "a title, slogan or word being discussed, not a post"
+	skipName      = "a name or nickname, not a post"
 	skipNeg       = "a quote from an interview, a statement or remarks to reporters"
 	skipScare     = "a phrase quoted inside a paraphrase, not a post's words"
 	skipNoAttr    = "no attribution found"
@@ -270,6 +286,11 @@ func (x *extraction) classify(i int) {
 		nextStart = q.close
 	}
 	postFull := x.masked[q.close:nextStart]
+	if nextStart < pc.end && reNameBefore.MatchString(postFull) {
+		// "…," a Weibo user named "Lao Zhang" commented: the clause goes on
+		// past the quoted name.
+		postFull = x.masked[q.close:pc.end]
+	}
 	post := headBytes(firstSentence(postFull), clauseBytes)
 	last := x.lastRune(q)
 
@@ -293,6 +314,10 @@ func (x *extraction) classify(i int) {
 		x.note(i, event{kind: cueNone})
 		return
 	}
+	if reNameBefore.MatchString(tailBytes(preT+" ", 60)) {
+		out.Skip = skipName
+		return
+	}
 	if !strings.HasSuffix(preT, ":") && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
 		out.Skip = skipTitle
 		return
@@ -302,12 +327,15 @@ func (x *extraction) classify(i int) {
 	// the Games") is read with the words before it, never after.
 	woven := strings.TrimSpace(pre) != "" && !isSeparators(strings.TrimSpace(pre)) && !introduces(pre)
 
-	// 1. An attribution right after the quotation: "…," wrote one user.
-	if !woven && x.attributiveAfter(post, last) {
-		x.attrAfter[i] = true
-		x.attrEnd[i] = q.close + len(post)
-		x.decide(i, post, q.close, q.lastPara, true, "after the quote", false)
-		return
+	// 1. An attribution right after the quotation: "…," wrote one user;
+	// "…," one X user posted, while another wrote: "…".
+	if !woven {
+		if own := ownPart(post); x.attributiveAfter(own, last) {
+			x.attrAfter[i] = true
+			x.attrEnd[i] = q.close + len(own)
+			x.decide(i, own, q.close, q.lastPara, true, "after the quote", false)
+			return
+		}
 	}
 	// 2. The second piece of a quotation split around its attribution.
 	if i > 0 && x.attrAfter[i-1] && x.raws[i-1].lastPara == q.para &&
@@ -356,6 +384,14 @@ func (x *extraction) classify(i int) {
 		prevSent := tailBytes(lastSentence(strings.TrimRight(preFull[:len(preFull)-len(pre)], " ")), clauseBytes)
 		if x.usableBefore(prevSent) {
 			x.decide(i, prevSent, q.open-len(preFull[:len(preFull)-len(pre)])+len(strings.TrimRight(preFull[:len(preFull)-len(pre)], " "))-len(prevSent), q.para, false, "the sentence before", false)
+			return
+		}
+	}
+	// 5b. The sentence after, pointing back: "That was how one X user
+	// put it."
+	if strings.TrimSpace(preFull) == "" || cut {
+		if s := strings.TrimSpace(post); reBackRef.MatchString(s) && x.namesUser(s) {
+			x.decide(i, post, q.close, q.lastPara, true, "the sentence after", false)
 			return
 		}
 	}
@@ -437,6 +473,23 @@ func (x *extraction) lastQuoteIn(pi, before int) int {
 	return -1
 }
 
+// reNextSpeaker starts the clause of a second speaker in an attribution.
+var reNextSpeaker = regexp.MustCompile(`(?i)(?:,\s*(?:while|and|but|as|whereas)\s|;\s|\s(?:while|whereas)\s)`)
+
+// ownPart is the part of the text after a quotation that attributes it:
+// up to where a clause introducing the next quotation starts.
+func ownPart(post string) string {
+	t := strings.TrimRight(post, " ")
+	if !strings.HasSuffix(t, ":") && !strings.HasSuffix(t, "：") {
+		return post
+	}
+	locs := reNextSpeaker.FindAllStringIndex(post, -1)
+	if len(locs) == 0 {
+		return post
+	}
+	return post[:locs[len(locs)-1][0]]
+}
+
 // oneVerb: the attribution between two pieces of a quotation names one
 // speaker ("one user wrote"), not a second one ("while another posted").
 func oneVerb(clause string) bool { return countVerbs(clause) <= 1 }
@@ -445,13 +498,16 @@ func oneVerb(clause string) bool { return countVerbs(clause) <= 1 }
 // it: "…," wrote one user; "…!" one Weibo user said.
 func (x *extraction) attributiveAfter(post string, last rune) bool {
 	t := strings.TrimSpace(post)
-	if t == "" || strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：") {
+	if t == "" {
+		return false
+	}
+	if strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：") {
 		return false // it leads into the next quotation
 	}
 	vs, _ := verbAt(t, false)
 	if vs < 0 {
 		// "…" — an X user; "…" (@handle)
-		if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "–") || strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "(@") {
+		if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "–") || strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "(") {
 			return len(findCues(t)) > 0 || strings.Contains(t, "@")
 		}
 		return false
@@ -575,14 +631,21 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	q := x.raws[i]
 	out := &x.quotes[i]
 	out.How = how
+	// "Her teammate, whose Weibo account has 5 million fans, said": a
+	// relative clause says nothing of where the words were posted.
+	clause = maskRelative(clause)
 	vs, ve := verbAt(clause, !after)
 	subj := findSubject(clause, vs, ve, after)
 	if m := reHandle.FindStringSubmatch(clause); m != nil {
 		out.Handle = m[1]
 	}
 	var cues []cue
-	if at >= x.paras[pi].start && at+len(clause) <= x.paras[pi].end && x.masked[at:at+len(clause)] == clause {
-		cues = x.cuesIn(pi, at, at+len(clause))
+	if at >= x.paras[pi].start && at+len(clause) <= x.paras[pi].end {
+		for _, c := range x.cuesIn(pi, at, at+len(clause)) {
+			if strings.TrimSpace(clause[c.start:c.end]) != "" { // not inside a masked clause
+				cues = append(cues, c)
+			}
+		}
 	} else {
 		cues = findCues(clause)
 	}
@@ -609,6 +672,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 				out.How += "; platform from " + describe(e)
 			}
 		}
+	}
+	if subj.personal && !subj.postVerb && !strings.EqualFold(subj.verb, "added") && !strings.EqualFold(subj.verb, "adding") {
+		// "…," she said: speech, unless a platform is named.
+		subj.pronoun = false
 	}
 	if !ok {
 		if subj.pronoun || subj.online || subj.postVerb && vs >= 0 {
@@ -637,6 +704,17 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	default:
 		out.Skip = skipUnknown + " (" + strings.TrimSpace(c.name) + ")"
 	}
+}
+
+// reBackRef starts a sentence that points back at the quotation before.
+var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
+
+// reRelative is a relative clause set off by commas.
+var reRelative = regexp.MustCompile(`(?i),\s*(?:who|whose|which|whom)\b[^,;:]*(?:,|[.!?]?\s*$)`)
+
+// maskRelative blanks relative clauses, keeping every offset.
+func maskRelative(s string) string {
+	return reRelative.ReplaceAllStringFunc(s, func(m string) string { return strings.Repeat(" ", len(m)) })
 }
 
 var reHandle = regexp.MustCompile(`@([\p{L}\p{N}_\-]{1,30})`)

@@ -118,7 +118,7 @@ func score(got []Quote, want []pair) (tp int, missed []pair, extra []Quote) {
 // reports precision and recall of (platform, quote) pairs; both must be at
 // least 0.8, the bar the issue sets on real articles.
 func TestPassagesPrecisionRecall(t *testing.T) {
-	for _, file := range []string{"testdata/passages.txt", "testdata/heldout.txt"} {
+	for _, file := range []string{"testdata/passages.txt", "testdata/heldout.txt", "testdata/heldout2.txt"} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/"), ".txt"), func(t *testing.T) {
 			if _, err := os.Stat(file); err != nil {
 				t.Skip(file, "absent")
@@ -141,7 +141,7 @@ func TestPassagesPrecisionRecall(t *testing.T) {
 			}
 			precision, recall := ratio(tp, tp+fp), ratio(tp, tp+fn)
 			t.Logf("%d passages, %d posts wanted: precision %.3f (%d/%d), recall %.3f (%d/%d)", len(ps), wanted, precision, tp, tp+fp, recall, tp, tp+fn)
-			if len(ps) < 20 {
+			if strings.HasSuffix(file, "passages.txt") && len(ps) < 20 {
 				t.Errorf("%d passages, want at least 20", len(ps))
 			}
 			if precision < 0.8 || recall < 0.8 {

@@ -41,6 +41,11 @@ type Format struct {
 	// bytes (BOM removed, UTF-8), when the built-in sniffing does not name
 	// a format of its own for it.
 	Sniff func(head []byte) bool
+	// Priority orders the sniffers: higher first, then in registration
+	// order. A sniffer for a marker only one tool writes (Weibo's
+	// $render_data in an HTML page) goes before a general one (any HTML
+	// page is an article).
+	Priority int
 }
 
 var registry struct {
@@ -73,8 +78,10 @@ func registered(name string) (Format, bool) {
 // sniffRegistered asks each registered format, in registration order.
 func sniffRegistered(head []byte) (string, bool) {
 	registry.RLock()
-	defer registry.RUnlock()
-	for _, f := range registry.formats {
+	formats := slices.Clone(registry.formats)
+	registry.RUnlock()
+	slices.SortStableFunc(formats, func(a, b Format) int { return b.Priority - a.Priority })
+	for _, f := range formats {
 		if f.Sniff != nil && f.Sniff(head) {
 			return f.Name, true
 		}

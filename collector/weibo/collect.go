@@ -173,16 +173,28 @@ func (c *Collector) Run(ctx context.Context, run *collector.Run, store collector
 	}
 	c.http.Run = run
 	for {
-		if err := c.pass(ctx, run, store, sink); err != nil {
-			if ctx.Err() != nil && c.opts.Follow {
-				return nil
-			}
+		err := c.pass(ctx, run, store, sink)
+		if err != nil && ctx.Err() != nil && c.opts.Follow {
+			return nil
+		}
+		if err != nil && (!c.opts.Follow || collector.IsFatal(err)) {
 			return err
 		}
 		if !c.opts.Follow || (!c.opts.End.IsZero() && c.now().After(c.opts.End)) {
 			return nil
 		}
 		wait := c.opts.Poll + time.Duration(c.rng.Int64N(int64(c.opts.Poll/4)+1))
+		if err != nil {
+			// Following, a malformed page or a fault that outlasted its
+			// retries costs this poll, not the run: the next poll starts
+			// again from the checkpoint.
+			run.Retrying(ctx, c.scrub(err), wait)
+			if err := collector.Sleep(ctx, wait); err != nil {
+				return nil
+			}
+			run.Resume(ctx)
+			continue
+		}
 		run.Pausing(ctx, wait)
 		if err := collector.Sleep(ctx, wait); err != nil {
 			return nil

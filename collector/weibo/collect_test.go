@@ -596,6 +596,25 @@ func TestFollowPolls(t *testing.T) {
 	}
 }
 
+func TestFollowOutlastsAMalformedPage(t *testing.T) {
+	f, srv := newFake(t)
+	f.pages[1] = []answer{ok(`{"ok":1,"data":{"cards":[{"card_type":9,`), ok(page("null", card9(mblog("5062000000000801", "刚刚", "a"))))}
+	o := testOptions(srv.URL)
+	o.Follow, o.Poll = true, 20*time.Millisecond
+	c := NewMobile(o)
+	sink := &sinkPosts{}
+	run := collector.NewRun(c.Status(), collector.RunOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	run.Start(ctx)
+	if err := run.Finish(ctx, c.Run(ctx, run, collector.NopStore{}, sink)); err != nil {
+		t.Fatal(err)
+	}
+	if st := run.Status(); len(sink.posts) != 1 || st.Errors != 1 || !strings.Contains(st.LastError, "malformed page") {
+		t.Errorf("posts %d, status %+v", len(sink.posts), st)
+	}
+}
+
 func TestOpenAPI(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0

@@ -182,9 +182,11 @@ func IsWeiboCSVHeader(line string) (ok, search bool) {
 		}
 	}
 	ok = idx[cID] && idx[cText] && (idx[cDate] || idx[cFullDate])
+	// weibo-search names its author columns; weiboSpider (微博正文,
+	// 发布时间 too) does not.
 	for _, n := range names {
-		switch strings.TrimSpace(n) {
-		case "用户昵称", "微博正文", "发布时间":
+		switch strings.TrimSpace(strings.TrimPrefix(n, "\ufeff")) {
+		case "用户昵称", "retweet_id":
 			search = true
 		}
 	}

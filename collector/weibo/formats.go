@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,7 +32,9 @@ func init() {
 		sniff   func([]byte) bool
 	}{
 		{FormatAPI, []string{"weibo-open-api", "weibo-json"}, nil},
-		{FormatMobile, []string{"weibo-m", "m.weibo.cn"}, nil},
+		{FormatMobile, []string{"weibo-m", "m.weibo.cn"}, func(head []byte) bool {
+			return bytes.Contains(head, []byte("$render_data"))
+		}},
 		{FormatCrawler, []string{"weibo-crawler-csv", "weibo-crawler-json", "weibospider"}, func(head []byte) bool {
 			ok, search := IsWeiboCSVHeader(firstLine(head))
 			return ok && !search
@@ -41,7 +44,9 @@ func init() {
 			return search
 		}},
 	} {
-		file.Register(file.Format{Name: f.name, Aliases: f.aliases, Read: decoder(f.name), Sniff: f.sniff})
+		// Their sniffers look for what only Weibo tools write: before the
+		// article reader's, which takes any HTML page.
+		file.Register(file.Format{Name: f.name, Aliases: f.aliases, Read: decoder(f.name), Sniff: f.sniff, Priority: 10})
 	}
 }
 
@@ -67,10 +72,15 @@ func decoder(format string) file.Decoder {
 			return err
 		}
 		if first == '{' || first == '[' {
-			return ReadJSON(in.R, NewConverter(format, now), emit)
+			c := NewConverter(format, now)
+			c.LongTexts = siblingLongTexts(in.Name)
+			return ReadJSON(in.R, c, emit)
 		}
 		if first == 0 {
 			return nil // empty
+		}
+		if first == '<' {
+			return readDetailPage(in, NewConverter(format, now), emit)
 		}
 		source := format
 		if format == FormatAPI || format == FormatMobile || format == FormatCrawler || format == FormatSearch {
@@ -163,4 +173,93 @@ func ownerOf(name string) CSVOwner {
 			return o
 		}
 	}
+}
+
+// siblingLongTexts finds the long-text answers saved beside a page: files
+// in its folder whose names hold the post's id (extend_<id>.json,
+// <id>.json, longtext-<id>.json …) and whose content is a long-text
+// answer. Nil when the page has no folder.
+func siblingLongTexts(name string) func(id string) string {
+	if name == "" {
+		return nil
+	}
+	dir := filepath.Dir(name)
+	var names []string
+	listed := false
+	return func(id string) string {
+		if !listed {
+			listed = true
+			if entries, err := os.ReadDir(dir); err == nil {
+				for _, e := range entries {
+					if !e.IsDir() && e.Name() != filepath.Base(name) {
+						names = append(names, e.Name())
+					}
+				}
+			}
+		}
+		for _, n := range names {
+			if !strings.Contains(n, id) {
+				continue
+			}
+			f, err := os.Open(filepath.Join(dir, n))
+			if err != nil {
+				continue
+			}
+			var a struct {
+				Data struct {
+					LongTextContent string `json:"longTextContent"`
+				} `json:"data"`
+				LongTextContent string `json:"longTextContent"`
+			}
+			err = json.NewDecoder(io.LimitReader(f, 4<<20)).Decode(&a)
+			f.Close()
+			if err != nil {
+				continue
+			}
+			if t := a.Data.LongTextContent; t != "" {
+				return t
+			}
+			if a.LongTextContent != "" {
+				return a.LongTextContent
+			}
+		}
+		return ""
+	}
+}
+
+// readDetailPage reads a saved m.weibo.cn/detail/<id> page: the post is in
+// its script, var $render_data = [{"status": {…}}][0] || {};
+func readDetailPage(in file.Input, c *Converter, emit emitFunc) error {
+	data, err := io.ReadAll(io.LimitReader(in.R, 16<<20))
+	if err != nil {
+		return err
+	}
+	const marker = "$render_data = "
+	i := bytes.Index(data, []byte(marker))
+	if i < 0 {
+		return emit(1, chorus.Post{}, &chorus.FieldError{Field: "format", Reason: "an HTML page without $render_data: save the JSON answer (m.weibo.cn/api/…, statuses/show) instead"})
+	}
+	line := 1 + bytes.Count(data[:i], []byte{'\n'})
+	rest := data[i+len(marker):]
+	end := bytes.Index(rest, []byte("[0] ||"))
+	if end < 0 {
+		end = bytes.Index(rest, []byte("</script>"))
+	}
+	if end < 0 {
+		end = len(rest)
+	}
+	return ReadJSON(bytes.NewReader(rest[:end]), c, func(l int, p chorus.Post, err error) error { return emit(line+l-1, p, err) })
+}
+
+// IsDetailPage tells a saved m.weibo.cn/detail/<id> page (HTML carrying
+// the post in $render_data) from other HTML, by its first 256 KiB.
+func IsDetailPage(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 256<<10)
+	n, _ := io.ReadFull(f, head)
+	return bytes.Contains(head[:n], []byte("$render_data"))
 }

@@ -103,7 +103,7 @@ func checkClean(t *testing.T, p chorus.Post) {
 	if p.Platform != chorus.Weibo || p.Lang != "zh" {
 		t.Errorf("post %s: platform %q lang %q", p.ID, p.Platform, p.Lang)
 	}
-	if !strings.HasPrefix(p.URL, "https://m.weibo.cn/detail/") {
+	if !strings.HasPrefix(p.URL, "https://m.weibo.cn/detail/") && !strings.HasPrefix(p.URL, "https://m.weibo.cn/status/") {
 		t.Errorf("post %s: url %q", p.ID, p.URL)
 	}
 }
@@ -296,8 +296,12 @@ func TestSniff(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{"mobile_search.json", "weibo-mobile"}, {"api_statuses.json", "weibo-api"}, {"api_comments.json", "weibo-api"},
 		{"crawler.json", "weibo-crawler"}, {"crawler_2019.csv", "weibo-crawler"}, {"weibo/体育迷小张/7700000003.csv", "weibo-crawler"},
-		{"search_new.csv", "weibo-search"}, {"search_old.csv", "weibo-search"},
+		{"search_new.csv", "weibo-search"}, {"search_old.csv", "weibo-search"}, {"detail_page.html", "weibo-mobile"},
+		{"mobile_timeline_real_shape.json", "weibo-mobile"}, {"search_gbk.csv", ""}, {"weibospider.csv", "weibo-crawler"},
 	} {
+		if tc.want == "" {
+			continue // GB18030: told by ReadFile, which converts first
+		}
 		data, err := os.ReadFile(filepath.Join("testdata", tc.name))
 		if err != nil {
 			t.Fatal(err)
@@ -313,7 +317,6 @@ func TestBadRecords(t *testing.T) {
 		{"bad date", `{"statuses":[{"id":1,"created_at":"someday","text":"x"}]}`, "1 statuses[0].created_at: not a Weibo time"},
 		{"no id", `{"statuses":[{"created_at":"刚刚","text":"x"}]}`, "1 statuses[0].id: missing"},
 		{"float id", `{"statuses":[{"id":5.062e15,"created_at":"刚刚"}]}`, "1 statuses[0]: id 5.062e15 is not an integer"},
-		{"extend answer", `{"ok":1,"data":{"ok":1,"longTextContent":"长文"}}`, "1 data.longTextContent: a long-text answer"},
 		{"login answer", `{"ok":-100,"url":"https://passport.weibo.cn/signin/welcome"}`, "1 json: a login answer"},
 		{"not weibo", `{"foo":1}`, "1 json: no Weibo posts"},
 		{"cut short", "{\"statuses\":[{\"id\":1,\"created_at\":\"刚刚\",\"text\":\"kept\"},\n{\"id\":2", "2 json: unexpected end"},
@@ -354,5 +357,85 @@ func TestTimelineOfRealShape(t *testing.T) {
 	}
 	if p := r.byID(t, "4394384827138748"); p.Text != "#乒乓# 今天的比赛太精彩了[鼓掌] 网页链接" || !p.CreatedAt.Equal(fetched.Add(-15*time.Hour)) {
 		t.Errorf("post: %q at %s", p.Text, p.CreatedAt)
+	}
+}
+
+// TestLongTextAnswersBesideAPage: a saved long-text answer holds no post
+// of its own, and completes the cut post of a page saved beside it.
+func TestLongTextAnswersBesideAPage(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pg := write("search_page1.json", `{"ok":1,"data":{"cards":[{"card_type":9,"mblog":{"id":"5062000000000002","created_at":"Wed Jul 31 20:15:00 +0800 2024","isLongText":true,`+
+		`"text":"这张合影会被记住...<a href=\"/status/5062000000000002\">全文</a>","user":{"id":1,"screen_name":"a"}}}]}}`)
+	ext := write("extend_5062000000000002.json", `{"ok":1,"http_code":200,"data":{"ok":1,"longTextContent":"这张合影会被记住很久很久。<br />完[心]","reposts_count":15}}`)
+	read := func(name string) (posts []chorus.Post, errs []string) {
+		rc, err := file.Open(name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		err = file.ReadFile(rc, name, "auto", func(r file.Record) error {
+			if r.Err != nil {
+				errs = append(errs, r.Err.Error())
+			} else {
+				posts = append(posts, r.Post)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return posts, errs
+	}
+	posts, errs := read(pg)
+	if len(errs) != 0 || len(posts) != 1 || posts[0].Text != "这张合影会被记住很久很久。\n完[心]" {
+		t.Errorf("page: %+v %v", posts, errs)
+	}
+	if posts, errs := read(ext); len(posts) != 0 || len(errs) != 0 {
+		t.Errorf("the long-text answer alone: %+v %v, want nothing and no error", posts, errs)
+	}
+}
+
+func TestWrappedAndOtherLists(t *testing.T) {
+	in := `{"favorites":[{"status":{"created_at":"Wed Jul 31 20:15:00 +0800 2024","id":5062000000000001,"text":"收藏的","user":{"id":1,"screen_name":"a"}},"tags":[],"favorited_time":"Thu Aug 01 10:00:00 +0800 2024"}]}
+{"reposts":[{"created_at":"Wed Jul 31 21:15:00 +0800 2024","id":5062000000000009,"text":"转发微博","user":{"id":2,"screen_name":"b"},"retweeted_status":{"created_at":"Wed Jul 31 20:15:00 +0800 2024","id":5062000000000001,"text":"收藏的","user":{"id":1,"screen_name":"a"}}}]}`
+	var posts []chorus.Post
+	err := ReadJSON(strings.NewReader(in), NewConverter(SourceAPI, fetched), func(line int, p chorus.Post, err error) error {
+		if err != nil {
+			t.Errorf("line %d: %v", line, err)
+		}
+		posts = append(posts, p)
+		return nil
+	})
+	if err != nil || len(posts) != 2 || posts[0].ID != "5062000000000001" || posts[1].RepostOf != "5062000000000001" {
+		t.Errorf("posts %+v, %v", posts, err)
+	}
+}
+
+func TestDetailPage(t *testing.T) {
+	r := readFixture(t, "detail_page.html", "weibo-mobile")
+	if len(r.errs) != 0 || len(r.posts) != 1 {
+		t.Fatalf("posts %+v errors %v", r.posts, r.errs)
+	}
+	if p := r.posts[0]; p.Text != "这张合影会被记住很久很久，全文在此[心]" || p.Metrics.Replies != 10000 || r.lines[0] != 6 {
+		t.Errorf("%+v on line %d", p, r.lines[0])
+	}
+}
+
+func TestWeiboSpiderCSV(t *testing.T) {
+	r := readFixture(t, "weibospider.csv", "auto")
+	if len(r.errs) != 0 || len(r.posts) != 1 {
+		t.Fatalf("posts %+v errors %v", r.posts, r.errs)
+	}
+	p := r.posts[0]
+	if p.ID != "IzlVqtp0W" || p.URL != "https://m.weibo.cn/status/IzlVqtp0W" || p.Text != "合影太暖了[心]" || !p.CreatedAt.Equal(cn(2024, 7, 31, 20, 15)) ||
+		p.Metrics.Likes != 12 || p.Metrics.Reposts != 3 || p.Metrics.Replies != 4 || p.Source != "weibo-crawler" {
+		t.Errorf("%+v", p)
 	}
 }

@@ -226,6 +226,7 @@ func (f found) noPosts() string {
 var containers = map[string]string{
 	"statuses": "status", "list": "status", "comments": "comment", "weibo": "crawler",
 	"cards": "card", "card_group": "card", "data": "auto", "mblogs": "status",
+	"reposts": "status", "favorites": "status", "mentions": "status",
 }
 
 // object walks an object whose '{' was just read, at path. Keys naming
@@ -323,9 +324,11 @@ func (w *walker) loose(f *found, path string, line int, fields map[string]json.R
 		}
 	}
 	if _, ok := fields["longTextContent"]; ok {
+		// A long-text answer (statuses/extend, ajax/statuses/longtext)
+		// names neither its post nor its time: no post of its own. It
+		// completes the cut post of a page saved beside it (LongTexts).
 		f.any = true
-		return w.emit(line, chorus.Post{}, &chorus.FieldError{Field: join(path, "longTextContent"),
-			Reason: "a long-text answer (statuses/extend) names neither its post nor its time: import the page the post is on"})
+		return nil
 	}
 	sort.Strings(f.keys)
 	return nil

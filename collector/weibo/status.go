@@ -181,6 +181,8 @@ type status struct {
 	} `json:"visible"`
 
 	Retweeted *status `json:"retweeted_status"`
+	// A wrapper (favorites, some lists) holds the post under mblog.
+	Mblog *status `json:"mblog"`
 	// Comments carry the post they answer (open API) and the comment they
 	// reply to.
 	Status       *status `json:"status"`
@@ -237,7 +239,10 @@ func (s *status) gone() bool {
 type Converter struct {
 	Source string    // chorus.Post.Source
 	Now    time.Time // the fetch time relative dates are read against; zero is time.Now
-	seen   map[string]bool
+	// LongTexts, if set, gives the whole text (HTML) of a post cut short,
+	// by id, or "" (a long-text answer saved beside a page).
+	LongTexts func(id string) string
+	seen      map[string]bool
 }
 
 // NewConverter returns a Converter for source.
@@ -258,6 +263,8 @@ func (c *Converter) posts(s *status, path string, isComment bool) ([]chorus.Post
 	}
 	var out []chorus.Post
 	var origID string
+	c.complete(s)
+	c.complete(s.Retweeted)
 	orig := s.Retweeted
 	if isComment && s.Status != nil {
 		orig = s.Status
@@ -284,7 +291,7 @@ func (c *Converter) posts(s *status, path string, isComment bool) ([]chorus.Post
 			p.QuotedID = origID
 		}
 		if origID != "" {
-			p.URL = "https://m.weibo.cn/detail/" + origID
+			p.URL = postURL(origID)
 		}
 	case s.Retweeted != nil && origID != "" && origID != p.ID:
 		if own := OwnWords(p.Text); own == "" {
@@ -301,6 +308,16 @@ func (c *Converter) posts(s *status, path string, isComment bool) ([]chorus.Post
 	return append(out, p), nil
 }
 
+// complete fills in the long text of a cut post from LongTexts.
+func (c *Converter) complete(s *status) {
+	if s == nil || c.LongTexts == nil || !s.needsLongText() || s.id() == "" {
+		return
+	}
+	if t := c.LongTexts(s.id()); strings.TrimSpace(t) != "" {
+		s.LongText = &longText{LongTextContent: t}
+	}
+}
+
 // post maps one status's own fields.
 func (c *Converter) post(s *status, path string) (chorus.Post, error) {
 	p := chorus.Post{Platform: chorus.Weibo, ID: s.id(), Lang: "zh", Source: c.Source}
@@ -314,7 +331,7 @@ func (c *Converter) post(s *status, path string) (chorus.Post, error) {
 	p.CreatedAt = t
 	p.Text = s.text()
 	p.Author = s.User.author()
-	p.URL = "https://m.weibo.cn/detail/" + p.ID
+	p.URL = postURL(p.ID)
 	likes := s.Attitudes
 	if likes == 0 {
 		likes = max(s.LikeCount, s.LikeCounts)
@@ -324,6 +341,15 @@ func (c *Converter) post(s *status, path string) (chorus.Post, error) {
 		return p, prefix(path, err)
 	}
 	return p, nil
+}
+
+// postURL is a post's page: /detail/<id> for a numeric id, /status/<bid>
+// for the short code weiboSpider keeps instead.
+func postURL(id string) string {
+	if isDigits(id) {
+		return "https://m.weibo.cn/detail/" + id
+	}
+	return "https://m.weibo.cn/status/" + id
 }
 
 func join(path, field string) string {
@@ -341,11 +367,21 @@ func prefix(path string, err error) error {
 	return err
 }
 
-// decodeStatus decodes one status object, naming path in its error.
+// decodeStatus decodes one status object, naming path in its error. A
+// wrapper holding the post under "status" or "mblog" (favorites, cards in
+// a list) is unwrapped.
 func decodeStatus(raw json.RawMessage, path string) (*status, error) {
 	var s status
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, &chorus.FieldError{Field: orDefault(path, "json"), Reason: jsonReason(err)}
+	}
+	if s.id() == "" && s.CreatedAt == "" {
+		if s.Mblog != nil {
+			return s.Mblog, nil
+		}
+		if s.Status != nil {
+			return s.Status, nil
+		}
 	}
 	return &s, nil
 }

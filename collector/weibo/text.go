@@ -28,19 +28,20 @@ func Text(s string) string {
 		if strings.IndexByte(s, '&') >= 0 {
 			s = html.UnescapeString(s)
 		}
-		return tidy(s)
+		return tidy(cutFullTextLink(s))
 	}
 	var b strings.Builder
 	b.Grow(len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0          // inside <script>/<style>: text dropped
+	expand := 0        // inside weibo.com's <span class="expand">: dropped
 	var link []linkRun // open <a> elements: where their text began
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
 			return tidy(b.String())
 		case html.TextToken:
-			if skip == 0 {
+			if skip == 0 && expand == 0 {
 				b.Write(z.Text())
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
@@ -56,6 +57,12 @@ func Text(s string) string {
 				}
 			case atom.Script, atom.Style:
 				skip++
+			case atom.Span:
+				if strings.Contains(attr(z, hasAttr, "class"), "expand") {
+					expand++ // weibo.com's "展开" (expand) marker of a cut post
+				} else if expand > 0 {
+					expand++
+				}
 			case atom.A:
 				link = append(link, linkRun{start: b.Len(), href: attr(z, hasAttr, "href")})
 			}
@@ -65,6 +72,10 @@ func Text(s string) string {
 			case atom.Script, atom.Style:
 				if skip > 0 {
 					skip--
+				}
+			case atom.Span:
+				if expand > 0 {
+					expand--
 				}
 			case atom.P, atom.Div, atom.Li:
 				newline(&b)
@@ -134,6 +145,22 @@ func attr(z *html.Tokenizer, more bool, want string) string {
 func isEmoticon(alt string) bool {
 	return len(alt) >= 3 && alt[0] == '[' && alt[len(alt)-1] == ']' &&
 		utf8.RuneCountInString(alt) <= 16 && !strings.ContainsAny(alt[1:len(alt)-1], "[]\n")
+}
+
+// cutFullTextLink drops the "全文： http://m.weibo.cn/…" that ends a cut
+// post in the open API's plain text.
+func cutFullTextLink(s string) string {
+	i := strings.LastIndex(s, "全文")
+	if i < 0 {
+		return s
+	}
+	rest := strings.TrimLeft(s[i+len("全文"):], " ")
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "："), ":")
+	rest = strings.TrimSpace(rest)
+	if (strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://")) && !strings.ContainsAny(rest, " \n\t") {
+		return strings.TrimRight(s[:i], " ")
+	}
+	return s
 }
 
 // isFullTextLink tells the "全文" link that ends a cut post.

@@ -1,13 +1,15 @@
 package x
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -32,9 +34,13 @@ type note struct {
 // LoadArchive reads the side files found in dir, the archive's data
 // folder: account.js, follower.js and note-tweet.js. Missing or unreadable
 // ones are skipped: posts import without them.
-func LoadArchive(dir string) *Archive {
+func LoadArchive(dir string) *Archive { return LoadArchiveFS(os.DirFS(dir), ".") }
+
+// LoadArchiveFS is LoadArchive for the folder dir of fsys (an archive's
+// zip, say).
+func LoadArchiveFS(fsys fs.FS, dir string) *Archive {
 	a := &Archive{}
-	if acct := readSide(filepath.Join(dir, "account.js"), func(elem []byte, acc *chorus.Author) {
+	if acct := readSide(fsys, path.Join(dir, "account.js"), func(elem []byte, acc *chorus.Author) {
 		var v struct {
 			Account struct {
 				AccountID   id     `json:"accountId"`
@@ -47,14 +53,14 @@ func LoadArchive(dir string) *Archive {
 		}
 	}); acct.ID != "" {
 		a.Owner = &acct
-		files, _ := filepath.Glob(filepath.Join(dir, "follower*.js"))
+		files, _ := fs.Glob(fsys, path.Join(dir, "follower*.js"))
 		for _, f := range files {
-			readSide(f, func([]byte, *chorus.Author) { a.Owner.Followers++ })
+			readSide(fsys, f, func([]byte, *chorus.Author) { a.Owner.Followers++ })
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "note-tweet*.js"))
+	files, _ := fs.Glob(fsys, path.Join(dir, "note-tweet*.js"))
 	for _, f := range files {
-		readSide(f, func(elem []byte, _ *chorus.Author) {
+		readSide(fsys, f, func(elem []byte, _ *chorus.Author) {
 			var v struct {
 				NoteTweet struct {
 					CreatedAt string `json:"createdAt"`
@@ -84,9 +90,9 @@ func LoadArchive(dir string) *Archive {
 }
 
 // readSide calls fn for each element of one side file, ignoring faults.
-func readSide(name string, fn func([]byte, *chorus.Author)) chorus.Author {
+func readSide(fsys fs.FS, name string, fn func([]byte, *chorus.Author)) chorus.Author {
 	var acc chorus.Author
-	f, err := os.Open(name)
+	f, err := fsys.Open(name)
 	if err != nil {
 		return acc
 	}
@@ -354,4 +360,48 @@ func elements(br *bufio.Reader, line int, fn func(line int, elem []byte, size in
 			buf = append(buf, c)
 		}
 	}
+}
+
+// zipMagic starts every zip file.
+const zipMagic = "PK\x03\x04"
+
+// ReadArchiveZip reads the posts of an X archive's zip as it was
+// downloaded: data/tweets.js and any tweets-partN.js (or tweet.js in older
+// archives), with account.js, follower.js and note-tweet.js beside them.
+// A bad record's field names the file inside the zip.
+func ReadArchiveZip(name string, fn func(Record) error) error {
+	zr, err := zip.OpenReader(name)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	defer zr.Close()
+	var parts []string
+	for _, f := range zr.File {
+		base := path.Base(f.Name)
+		if (base == "tweets.js" || base == "tweet.js" || strings.HasPrefix(base, "tweets-part") && strings.HasSuffix(base, ".js")) && !strings.Contains(f.Name, "deleted") {
+			parts = append(parts, f.Name)
+		}
+	}
+	if len(parts) == 0 {
+		return &chorus.FieldError{Field: "format", Reason: "a zip without data/tweets.js: not an X account archive (extract the file and import it by name)"}
+	}
+	sort.Strings(parts)
+	for _, p := range parts {
+		f, err := zr.Open(p)
+		if err != nil {
+			return fmt.Errorf("open %s in %s: %w", p, name, err)
+		}
+		a := LoadArchiveFS(zr, path.Dir(p))
+		err = ReadArchive(f, a, func(r Record) error {
+			if fe, ok := r.Err.(*chorus.FieldError); ok {
+				r.Err = &chorus.FieldError{Field: p + ": " + fe.Field, Reason: fe.Reason}
+			}
+			return fn(r)
+		})
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("read %s in %s: %w", p, name, err)
+		}
+	}
+	return nil
 }

@@ -137,6 +137,7 @@ type classifier struct {
 
 	mu      sync.Mutex
 	no429At time.Duration // the next wait for a 429 without a reset
+	in429   int           // 429s in a row
 }
 
 // noResetWait is where waits for a 429 without a reset start.
@@ -146,7 +147,7 @@ func (c *classifier) classify(resp *http.Response, body []byte) error {
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		c.mu.Lock()
-		c.no429At = 0
+		c.no429At, c.in429 = 0, 0
 		c.mu.Unlock()
 		return nil
 	}
@@ -168,7 +169,13 @@ func (c *classifier) classify(resp *http.Response, body []byte) error {
 		if c.now != nil {
 			now = c.now()
 		}
-		if !rl.reset.IsZero() {
+		c.mu.Lock()
+		c.in429++
+		again := c.in429 > 1
+		c.mu.Unlock()
+		// A reset already past on a 429 that follows a 429 (X's clock and
+		// ours disagree) would have the client hammer: back off instead.
+		if !rl.reset.IsZero() && (rl.reset.After(now) || !again) {
 			wait := max(rl.reset.Sub(now), 0) + jitter()
 			return &collector.RateLimitError{Wait: wait, Reset: rl.reset, Reason: "429 from " + c.endpoint + ", limit resets " + rl.reset.UTC().Format("15:04:05 UTC")}
 		}

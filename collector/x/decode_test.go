@@ -309,7 +309,7 @@ func TestBadLines(t *testing.T) {
 		name, in, field string
 	}{
 		{"cut off", `{"data":[{"id":"1818712345678901234","text":"hel`, "json"},
-		{"array", `[1,2]`, "json"},
+		{"array of no posts", `["not a post"]`, "[0]"},
 		{"not json", `hello`, "json"},
 		{"bad created_at", `{"data":[{"id":"1818712345678901234","text":"x","created_at":"yesterday"}]}`, "data[0].created_at"},
 		{"bad count", `{"id":"1818712345678901234","text":"x","public_metrics":{"like_count":"many"}}`, "public_metrics.like_count"},
@@ -350,4 +350,33 @@ func TestIDsKeepTheirDigits(t *testing.T) {
 func js(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// API answers saved pretty-printed, and arrays of posts, read whole and
+// give what the same data as JSON lines gives.
+func TestPrettyPrintedDocuments(t *testing.T) {
+	raw := posts(t, read(t, "twarc2-raw.jsonl"))
+	pretty := posts(t, read(t, "search-pretty.json"))
+	if len(pretty) != 5 || js(pretty) != js(raw[:5]) {
+		t.Errorf("pretty-printed page gave %d posts:\n%s\nwant the first page's:\n%s", len(pretty), js(pretty), js(raw[:5]))
+	}
+	arr := posts(t, read(t, "flat-array.json"))
+	if js(arr) != js(posts(t, read(t, "twarc2-flat.jsonl"))) {
+		t.Errorf("an array of flattened posts differs from the same as lines")
+	}
+	for _, r := range read(t, "flat-array.json") {
+		if r.Line < 2 {
+			t.Errorf("record on line %d: want the line each element starts on", r.Line)
+		}
+	}
+	// Cut off inside the third element: two kept, one bad record.
+	data, _ := os.ReadFile("testdata/flat-array.json")
+	cut := data[:bytes.Index(data, []byte(`"1818711900000000555"`))]
+	var got []Record
+	if err := ReadTwarc2(bytes.NewReader(cut), func(r Record) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[3].Err == nil || got[2].Err != nil {
+		t.Errorf("cut array: %d records, last %v", len(got), got[len(got)-1].Err)
+	}
 }

@@ -1,11 +1,15 @@
 package x_test
 
 import (
+	"archive/zip"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector/file"
 	"github.com/chorus-news/chorus/collector/x"
 )
@@ -70,5 +74,69 @@ func TestXFormatsAuto(t *testing.T) {
 				t.Errorf("%d posts, %d bad; want %d and %d", posts, bad, tt.posts, tt.bad)
 			}
 		})
+	}
+}
+
+// The archive's zip, as X hands it out, imports whole: every tweets part,
+// the owner from account.js, long text from note-tweet.js.
+func TestArchiveZip(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "twitter-2024-08-01-abc.zip")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	add := func(entry, src string, data []byte) {
+		w, err := zw.Create(entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src != "" {
+			if data, err = os.ReadFile(src); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Write(data)
+	}
+	add("Your archive.html", "", []byte("<html>viewer</html>"))
+	for _, side := range []string{"account.js", "follower.js", "note-tweet.js", "tweets.js"} {
+		add("data/"+side, "testdata/archive/"+side, nil)
+	}
+	add("data/tweets-part1.js", "", []byte("window.YTD.tweets.part1 = [ {\"tweet\": {\"id_str\": \"1818700000000000999\", \"full_text\": \"part one\", \"created_at\": \"Wed Jul 31 18:00:00 +0000 2024\", \"favorite_count\": \"1\"}}, {\"tweet\": {\"id_str\": \"x\"}} ]"))
+	add("data/like.js", "", []byte(`window.YTD.like.part0 = [{"like":{"tweetId":"1","fullText":"not mine"}}]`))
+	zw.Close()
+	f.Close()
+
+	rc, err := file.Open(name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var posts []chorus.Post
+	var bad []string
+	err = file.ReadFile(rc, name, "auto", func(r file.Record) error {
+		if r.Err != nil {
+			bad = append(bad, fmt.Sprintf("%d: %v", r.Line, r.Err))
+			return nil
+		}
+		posts = append(posts, r.Post)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(posts) != 5 || len(bad) != 1 || !strings.Contains(bad[0], "data/tweets-part1.js: tweet.") {
+		t.Fatalf("%d posts, bad %v; want 5 and one naming data/tweets-part1.js", len(posts), bad)
+	}
+	long := false
+	for _, p := range posts {
+		if p.Author.Handle != "desk_reader" || p.Author.Followers != 3 || p.Source != x.SourceArchive {
+			t.Errorf("post %s: author %+v source %s", p.ID, p.Author, p.Source)
+		}
+		long = long || strings.HasSuffix(p.Text, "Thank you, Paris.")
+	}
+	if !long {
+		t.Error("no post took its full text from note-tweet.js")
 	}
 }

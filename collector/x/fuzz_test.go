@@ -93,6 +93,8 @@ func FuzzTwarc2(f *testing.F) {
 	// Seeded a few lines at a time: the whole files make the coverage-guided
 	// engine crawl.
 	addLineSeeds(f, "*.jsonl")
+	f.Add([]byte("[\n{\"id\":\"1818712345678901234\",\n\"text\":\"x\"},\n{\"id\":\"1818712345678901235\",\"text\":\"y\"}\n]\n"))
+	f.Add([]byte("{\n  \"data\": [\n    {\"id\": \"1818712345678901234\", \"text\": \"x\"}\n  ],\n  \"meta\": {\"result_count\": 1}\n}\n"))
 	f.Add([]byte(`{"data":{"id":"1","text":"x"},"matching_rules":[{"id":1,"tag":"t"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var recs []Record

@@ -363,6 +363,15 @@ func TestClassify(t *testing.T) {
 	if !errors.As(err, &rl) || rl.Reset.Unix() != reset.Unix() || rl.Wait < 88*time.Second || rl.Wait > 91*time.Second {
 		t.Errorf("429 with reset: %+v", err)
 	}
+	// A reset already past, twice in a row, backs off instead of hammering.
+	_ = c.classify(resp(200, nil), nil)
+	past := map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": fmt.Sprint(time.Now().Add(-5 * time.Second).Unix())}
+	if err := c.classify(resp(429, past), nil); !errors.As(err, &rl) || rl.Wait > 2*time.Second {
+		t.Errorf("first 429 with a past reset: %v, want a short wait", err)
+	}
+	if err := c.classify(resp(429, past), nil); !errors.As(err, &rl) || rl.Wait < 60*time.Second {
+		t.Errorf("second 429 with a past reset: %v, want 60s", err)
+	}
 	if err := c.classify(resp(503, nil), []byte("upstream")); !collector.IsRetryable(err) {
 		t.Errorf("503: %v, want retryable", err)
 	}
@@ -433,5 +442,72 @@ func TestSearchPoll(t *testing.T) {
 	reqs := srv.Requests("")
 	if reqs[1].Query["since_id"] != tweets[len(tweets)-1].ID {
 		t.Errorf("second poll since_id %q, want %s", reqs[1].Query["since_id"], tweets[len(tweets)-1].ID)
+	}
+}
+
+// stopSink cancels the run once it has taken n pages.
+type stopSink struct {
+	sink
+	pages  int
+	after  int
+	cancel context.CancelFunc
+}
+
+func (s *stopSink) Put(ctx context.Context, posts []chorus.Post) error {
+	if err := s.sink.Put(ctx, posts); err != nil {
+		return err
+	}
+	s.pages++
+	if s.pages == s.after {
+		s.cancel()
+	}
+	return nil
+}
+
+// Stopped mid-round (SIGINT), the run returns nil with the checkpoint at
+// the last page handed over; the next run resumes there and loses nothing.
+func TestSearchStopMidRoundKeepsTheCheckpoint(t *testing.T) {
+	now := time.Now().UTC()
+	users, tweets := corpus(500, now)
+	srv := xtest.New(testToken, users, tweets)
+	defer srv.Close()
+	store := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &stopSink{after: 2, cancel: cancel}
+	s := newSearch(srv, "tt", "q")
+	if err := s.Run(ctx, nil, store, out); err != nil {
+		t.Fatalf("a stopped run returned %v, want nil", err)
+	}
+	cp, _ := store.Checkpoint(context.Background(), "tt", s.Key())
+	if !strings.Contains(cp, `"page":2`) {
+		t.Fatalf("checkpoint %s, want the round at page 2", cp)
+	}
+	rest := &sink{}
+	if err := s.Run(context.Background(), nil, store, rest); err != nil {
+		t.Fatal(err)
+	}
+	for _, tw := range tweets {
+		if !tw.Context && out.keys()[tw.ID]+rest.keys()[tw.ID] != 1 {
+			t.Fatalf("post %s handed over %d+%d times", tw.ID, out.keys()[tw.ID], rest.keys()[tw.ID])
+		}
+	}
+}
+
+// A since_id older than the 7 days recent search covers is dropped (X
+// refuses it) in favour of the window.
+func TestSearchDropsAStaleSinceID(t *testing.T) {
+	srv := xtest.New(testToken, nil, nil)
+	defer srv.Close()
+	store := openStore(t)
+	s := newSearch(srv, "tt", "q")
+	old := xtest.Snowflake(time.Now().Add(-9*24*time.Hour), 1)
+	if err := store.SaveCheckpoint(context.Background(), "tt", s.Key(), `{"since_id":"`+old+`"}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(context.Background(), nil, store, &sink{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := srv.Requests("")[0].Query; q["since_id"] != "" {
+		t.Errorf("sent since_id %s from 9 days ago", q["since_id"])
 	}
 }

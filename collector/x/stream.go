@@ -81,11 +81,7 @@ type Stream struct {
 	Owned func(tag string) bool
 	// Reject is told of each post X sent that cannot be stored; nil logs.
 	Reject func(where string, err error)
-	// Runs, when set, gives the status record of each event's share of
-	// the stream (Run's own run serves the first event). Nil: one is made
-	// per event, saved to the store Run is given.
-	Runs func(event string) *collector.Run
-	Now  func() time.Time
+	Now    func() time.Time
 }
 
 // streamSlot is this process's one stream connection: X allows one per app,
@@ -346,13 +342,8 @@ func (s *Stream) Run(ctx context.Context, run *collector.Run, store collector.St
 		if ev.ID == runs.first {
 			continue
 		}
-		var r *collector.Run
-		if s.Runs != nil {
-			r = s.Runs(ev.ID)
-		}
-		if r == nil {
-			r = collector.NewRun(chorus.CollectorStatus{Event: ev.ID, Name: NameStream, Platform: chorus.X, Query: ev.Query, Mode: "follow"}, collector.RunOptions{Store: store, Logger: s.Logger})
-		}
+		// Each other event's share of the stream has a status of its own.
+		r := run.Child(chorus.CollectorStatus{Event: ev.ID, Name: NameStream, Platform: chorus.X, Query: ev.Query, Mode: "follow"})
 		runs.runs[ev.ID] = r
 		r.Start(ctx)
 	}

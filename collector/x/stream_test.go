@@ -210,3 +210,19 @@ func TestStreamBackoff(t *testing.T) {
 		t.Errorf("401: %v, want a fatal error naming X_BEARER_TOKEN", err)
 	}
 }
+
+// Rule ids pass 2^53: as JSON numbers they keep their digits and still
+// route (some proxies and recorders rewrite them as numbers).
+func TestStreamHugeNumericRuleIDs(t *testing.T) {
+	rt := &router{byRule: map[string][]string{"1819000000000000123": {"tt"}}, byTag: map[string][]string{}}
+	line := []byte(`{"data":{"id":"1819000000000000500","text":"hello","created_at":"2024-07-31T19:05:00.000Z"},"matching_rules":[{"id":1819000000000000123,"tag":"someone-elses-tag"}]}`)
+	var out sink
+	runs := &streamRuns{main: collector.NewRun(chorus.CollectorStatus{Event: "tt"}, collector.RunOptions{}), first: "tt"}
+	s := &Stream{}
+	if _, got, err := s.message(context.Background(), line, rt, runs, &out); err != nil || !got {
+		t.Fatalf("message: got %v, err %v", got, err)
+	}
+	if ids := out.byEvent()["tt"]; len(ids) != 1 || ids[0] != "1819000000000000500" {
+		t.Errorf("routed %v", out.byEvent())
+	}
+}

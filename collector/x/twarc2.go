@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/chorus-news/chorus"
 )
@@ -33,8 +34,16 @@ const MaxLineBytes = 64 << 20
 // page line gives every post it holds, all on that line. A line cut off
 // mid-object (a stream file whose writer was killed) is one bad record;
 // the lines around it are kept.
+//
+// A file that is one JSON document spread over many lines (an API answer
+// saved pretty-printed, a JSON array of pages or posts) is read whole.
 func ReadTwarc2(r io.Reader, fn func(Record) error) error {
 	lr := newLineReader(r, MaxLineBytes)
+	if whole, err := prettyPrinted(lr.br); err != nil {
+		return err
+	} else if whole {
+		return readDocument(lr.br, fn)
+	}
 	for {
 		line, size, err := lr.next()
 		if err == io.EOF {
@@ -75,10 +84,27 @@ type lineShape struct {
 
 // decodeLine decodes one JSON line of any X shape.
 func decodeLine(line []byte, source string, emit func(chorus.Post, error) error) error {
-	if line[0] != '{' {
-		if line[0] == '[' {
-			return emit(chorus.Post{}, &chorus.FieldError{Field: "json", Reason: "a JSON array, want one object per line"})
+	if line[0] == '[' {
+		// An array on one line (a minified answer or list of posts).
+		var items []json.RawMessage
+		if err := json.Unmarshal(line, &items); err != nil {
+			return emit(chorus.Post{}, jsonError("", err))
 		}
+		for i, item := range items {
+			item = bytes.TrimSpace(item)
+			if len(item) == 0 || item[0] != '{' {
+				if err := emit(chorus.Post{}, &chorus.FieldError{Field: fmt.Sprintf("[%d]", i), Reason: "not an object: want a page or a post"}); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := decodeLine(item, source, emit); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if line[0] != '{' {
 		return emit(chorus.Post{}, jsonError("", json.Unmarshal(line, new(struct{}))))
 	}
 	var s lineShape
@@ -156,5 +182,86 @@ func (lr *lineReader) next() ([]byte, int, error) {
 			return nil, size, nil
 		}
 		return line, len(line), nil
+	}
+}
+
+// prettyPrinted tells a document spread over lines from JSON lines by its
+// first line: "[" starts an array; a first line that opens an object or
+// array and does not close it ("{", `{"data": [`) is pretty-printed JSON.
+func prettyPrinted(br *bufio.Reader) (bool, error) {
+	head, err := br.Peek(64 << 10)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return false, fmt.Errorf("read: %w", err)
+	}
+	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(head) == 0 {
+		return false, nil
+	}
+	i := bytes.IndexByte(head, '\n')
+	if head[0] != '{' && head[0] != '[' || i < 0 {
+		return false, nil // one line, or a line longer than the peek: JSON lines
+	}
+	first := bytes.TrimSpace(head[:i])
+	if json.Valid(first) {
+		return false, nil
+	}
+	switch first[len(first)-1] {
+	case '{', '[', ',', ':':
+		return true, nil
+	}
+	return false, nil
+}
+
+// maxDocumentBytes bounds a pretty-printed document, which is read whole.
+const maxDocumentBytes = 256 << 20
+
+// readDocument reads JSON values (pages, stream messages, posts) that
+// follow each other, or one array of them, each spread over any number of
+// lines. A syntax fault ends the read with one bad record: the values
+// before it are kept.
+func readDocument(br *bufio.Reader, fn func(Record) error) error {
+	data, err := io.ReadAll(io.LimitReader(br, maxDocumentBytes+1))
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if len(data) > maxDocumentBytes {
+		return fn(Record{Line: 1, Err: &chorus.FieldError{Field: "record", Reason: fmt.Sprintf("a JSON document over %d bytes: write it as JSON lines (one page per line), as twarc2 does", maxDocumentBytes)}})
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	lineAt := func(off int64) int {
+		off = min(off, int64(len(data)))
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+			off++
+		}
+		return 1 + bytes.Count(data[:off], []byte("\n"))
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	array := bytes.TrimLeft(data, " \t\r\n")[0] == '['
+	if array {
+		if _, err := dec.Token(); err != nil {
+			return fn(Record{Line: 1, Err: jsonError("", err)})
+		}
+	}
+	for {
+		if array && !dec.More() {
+			if _, err := dec.Token(); err != nil {
+				return fn(Record{Line: lineAt(dec.InputOffset()), Err: &chorus.FieldError{Field: "json", Reason: "unexpected end of input: the array is not closed"}})
+			}
+			return nil
+		}
+		line := lineAt(dec.InputOffset())
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fn(Record{Line: line, Err: jsonError("", err)})
+		}
+		raw = bytes.TrimSpace(raw)
+		err := decodeLine(raw, SourceTwarc2, func(p chorus.Post, err error) error {
+			return fn(Record{Line: line, Post: p, Err: err})
+		})
+		if err != nil {
+			return err
+		}
 	}
 }
