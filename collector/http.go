@@ -107,7 +107,7 @@ func (h *HTTP) Do(ctx context.Context, newReq func(ctx context.Context) (*http.R
 		if err != nil {
 			return nil, nil, fmt.Errorf("build request: %w", err)
 		}
-		where := req.Method + " " + RedactURL(req.URL.String())
+		where := req.Method + " " + RedactURL(req.URL.Scheme+"://"+req.URL.Host+req.URL.Path) // the query is long and may hold a token
 		body, resp, err := h.once(req)
 		if err == nil {
 			err = classify(resp, body)

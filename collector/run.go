@@ -181,6 +181,16 @@ func (r *Run) Flush(ctx context.Context) {
 	r.save(ctx, st)
 }
 
+// level is how loud waits and faults are logged: a warning where the log
+// is all there is (serve), debug where the progress output said it already
+// (chorus collect), so that stderr does not say everything twice.
+func (r *Run) level() slog.Level {
+	if r.opts.Progress != nil {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
+
 // Start marks the run running from now.
 func (r *Run) Start(ctx context.Context) {
 	if r == nil {
@@ -240,7 +250,7 @@ func (r *Run) RateLimited(ctx context.Context, wait time.Duration, reason string
 		msg += " (" + reason + ")"
 	}
 	r.opts.Progress.Printf("%s: waiting %s, until %s", msg, Round(wait), until.Format("15:04:05 UTC"))
-	r.log.Warn("rate limited", "reason", reason, "wait", Round(wait).String(), "until", until)
+	r.log.Log(ctx, r.level(), "rate limited", "reason", reason, "wait", Round(wait).String(), "until", until)
 }
 
 // Pausing records a planned wait (between polls): state waiting, not a
@@ -268,7 +278,7 @@ func (r *Run) Retrying(ctx context.Context, err error, wait time.Duration) {
 		st.NextRetryAt = now.Add(wait)
 	})
 	r.opts.Progress.Printf("%s: %v; retrying in %s", r.st.Name, err, Round(wait))
-	r.log.Warn("collector fault; retrying", "err", err, "wait", Round(wait).String())
+	r.log.Log(ctx, r.level(), "collector fault; retrying", "err", err, "wait", Round(wait).String())
 }
 
 // Resume marks the run running again after a wait.

@@ -210,6 +210,9 @@ func (r *Result) posts() []chorus.Post {
 			CreatedAt: r.Date,
 			Source:    "article:" + r.Source,
 		}
+		if !q.date.IsZero() {
+			p.CreatedAt = q.date // an embedded post dates itself
+		}
 		if seen[p.Key()] {
 			q.Skip = skipDuplicate
 			continue

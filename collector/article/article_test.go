@@ -263,3 +263,37 @@ func TestSourceName(t *testing.T) {
 		t.Errorf("a long URL gives a source of %d bytes", len(got))
 	}
 }
+
+// TestHTMLBlockquotes: a block quotation without marks is a quotation; an
+// embedded tweet is a post of its author, dated by its own line.
+func TestHTMLBlockquotes(t *testing.T) {
+	res, err := Parse(readFile(t, "testdata/blockquotes.html"), Options{Source: "blockquotes.html", Now: importTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		platform chorus.Platform
+		text     string
+		author   string
+		date     time.Time
+	}{
+		{chorus.X, "I have watched every Olympic final since 1988.\nThis was the best of them all.", "One user on X", time.Date(2024, 8, 1, 8, 0, 0, 0, time.UTC)},
+		{chorus.X, "Unreal scenes in Paris tonight", "Sports Fan", time.Date(2024, 7, 31, 0, 0, 0, 0, time.UTC)},
+		{chorus.Weibo, "Already in quotation marks", "one Weibo user", time.Date(2024, 8, 1, 8, 0, 0, 0, time.UTC)},
+	}
+	if len(res.Posts) != len(want) {
+		for _, q := range res.Quotes {
+			t.Logf("%s %q skip=%q by=%q how=%q", q.Platform, q.Text, q.Skip, q.Attribution, q.How)
+		}
+		t.Fatalf("%d posts, want %d; text:\n%s", len(res.Posts), len(want), res.Text)
+	}
+	for i, w := range want {
+		p := res.Posts[i]
+		if p.Platform != w.platform || p.Text != w.text || p.Author.Name != w.author || !p.CreatedAt.Equal(w.date) {
+			t.Errorf("post %d = %s %q by %q at %v, want %s %q by %q at %v", i, p.Platform, p.Text, p.Author.Name, p.CreatedAt, w.platform, w.text, w.author, w.date)
+		}
+	}
+	if res.Posts[1].Author.Handle != "sportsfan" {
+		t.Errorf("embedded post handle %q", res.Posts[1].Author.Handle)
+	}
+}

@@ -56,7 +56,7 @@ var (
 )
 
 // sentence ends: a terminal mark followed by white space, or a Chinese one.
-var reSentenceEnd = regexp.MustCompile(`[.!?…]+["”’)\]]*\s+|[。！？]+["”’」』)]*`)
+var reSentenceEnd = regexp.MustCompile(`[.!?…]+["”’)\]]*\s+|[。！？]+["”’」』)]*|;\s+|；`)
 
 // abbreviations that end with a full stop inside a sentence.
 var abbrev = map[string]bool{"mr": true, "mrs": true, "ms": true, "dr": true, "st": true, "no": true, "prof": true,

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,7 +27,8 @@ type Quote struct {
 	How  string `json:"how,omitempty"`
 	Skip string `json:"skipped,omitempty"` // why it is not a post; "" for a post
 
-	pieces []span // byte ranges in the text, one or more
+	pieces []span    // byte ranges in the text, one or more
+	date   time.Time // an embedded post's own date
 }
 
 // Post reports whether q is a post.
@@ -91,6 +93,7 @@ func Extract(doc string) []Quote {
 	for i := range x.raws {
 		x.classify(i)
 	}
+	x.embeds()
 	x.offsets()
 	var out []Quote
 	for i, q := range x.quotes {
@@ -98,7 +101,81 @@ func Extract(doc string) []Quote {
 			out = append(out, q)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out
+}
+
+// reEmbed is the line an embedded tweet ends with, as pages and copies of
+// them show it: "— Name (@handle) July 31, 2024".
+var reEmbed = regexp.MustCompile(`(?:^|\s)[—–-]{1,2}\s*([^()—–\n]{1,80}?)\s*\(@([A-Za-z0-9_]{1,15})\)\s*((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4})\s*$`)
+
+// reTweetLink is a link a tweet's text ends with when copied.
+var reTweetLink = regexp.MustCompile(`(?:\s*(?:pic\.twitter\.com/\S+|https?://t\.co/\S+))+\s*$`)
+
+// embeds finds embedded tweets: the post's words on the line its
+// signature ends, or in the paragraph before the signature.
+func (x *extraction) embeds() {
+	for pi, p := range x.paras {
+		if !strings.Contains(p.text, "(@") {
+			continue
+		}
+		m := reEmbed.FindStringSubmatchIndex(p.text)
+		if m == nil {
+			continue
+		}
+		textSpan := span{p.start, p.start + m[0]}
+		if strings.TrimSpace(p.text[:m[0]]) == "" {
+			if pi == 0 {
+				continue
+			}
+			prev := x.paras[pi-1]
+			if reEmbed.MatchString(prev.text) {
+				continue
+			}
+			textSpan = span{prev.start, prev.end}
+		}
+		words := x.doc[textSpan.start:textSpan.end]
+		if loc := reTweetLink.FindStringIndex(words); loc != nil {
+			textSpan.end = textSpan.start + loc[0]
+			words = words[:loc[0]]
+		}
+		// The words may stand in quotation marks: take them from inside.
+		t := strings.TrimSpace(words)
+		if r, n := utf8.DecodeRuneInString(t); n > 0 && markKind(r) == doubleMark {
+			lead := len(words) - len(strings.TrimLeftFunc(words, unicode.IsSpace)) + n
+			textSpan.start += lead
+			trimmed := strings.TrimRightFunc(x.doc[textSpan.start:textSpan.end], unicode.IsSpace)
+			if r2, n2 := utf8.DecodeLastRuneInString(trimmed); markKind(r2) == doubleMark {
+				textSpan.end = textSpan.start + len(trimmed) - n2
+			}
+		}
+		text := x.text([]span{textSpan})
+		if utf8.RuneCountInString(text) < minQuoteRunes {
+			continue
+		}
+		// A quotation of the same words already read: a post stays as it
+		// is; one without an attribution gives way to the embed.
+		dup := false
+		for i := range x.quotes {
+			q := &x.quotes[i]
+			if x.merged[i] || len(q.pieces) == 0 || q.pieces[0].start < textSpan.start-4 || q.pieces[0].start > textSpan.end {
+				continue
+			}
+			if q.Post() {
+				dup = true
+			} else {
+				x.merged[i] = true
+			}
+		}
+		if dup {
+			continue
+		}
+		name := strings.TrimSpace(p.text[m[2]:m[3]])
+		date, _ := findDate(p.text[m[6]:m[7]])
+		x.quotes = append(x.quotes, Quote{Platform: chorus.X, Text: text, Attribution: name, Handle: p.text[m[4]:m[5]],
+			How: "an embedded post", pieces: []span{textSpan}, date: date})
+		x.merged = append(x.merged, false)
+	}
 }
 
 func (x *extraction) mask() {
@@ -636,6 +713,9 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	clause = maskRelative(clause)
 	vs, ve := verbAt(clause, !after)
 	subj := findSubject(clause, vs, ve, after)
+	if reOnlineFrame.MatchString(clause) {
+		subj.online = true // "said one fan in the comments"
+	}
 	if m := reHandle.FindStringSubmatch(clause); m != nil {
 		out.Handle = m[1]
 	}
@@ -652,7 +732,13 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	c, ok := pickCue(clause, cues, subj, vs, after)
 	defer func() { x.note(i, x.qevOf(*out, q)) }()
 
-	if isNeg(clause) {
+	negClause := clause
+	if i := strings.LastIndex(clause[:max(vs, 0)], "，"); i >= 0 && !after {
+		// 演员的道歉声明发布后，网友写道：the clause before the comma is
+		// background, not how the words were said.
+		negClause = clause[i:]
+	}
+	if isNeg(negClause) {
 		out.Skip = skipNeg
 		out.Attribution = subj.phrase
 		return
@@ -708,6 +794,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 
 // reBackRef starts a sentence that points back at the quotation before.
 var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
+
+// reOnlineFrame places words in a post or a comment ("in the comments",
+// "in a post", "under the video").
+var reOnlineFrame = regexp.MustCompile(`(?i)\b(?:in|under|beneath|below|among)\s+(?:the|a|an|his|her|their|its|one|another)\s+(?:\w+\s+)?(?:comments?|posts?|repl(?:y|ies)|threads?|tweets?|captions?|comment\s+sections?|reposts?)\b`)
 
 // reRelative is a relative clause set off by commas.
 var reRelative = regexp.MustCompile(`(?i),\s*(?:who|whose|which|whom)\b[^,;:]*(?:,|[.!?]?\s*$)`)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
@@ -126,10 +127,16 @@ var block = map[atom.Atom]bool{atom.P: true, atom.Div: true, atom.Li: true, atom
 	atom.Body: true, atom.Html: true}
 
 // textBlocks is the text under n, a paragraph per block element, blocks
-// separated by blank lines. It walks without recursion, so that deep
-// markup costs no stack.
+// separated by blank lines. A block quotation set without quotation marks
+// (a long post, as pages often set one) gets them, a mark opening each of
+// its paragraphs and one closing the last, as a printed quotation over
+// paragraphs has; an embedded tweet is left as the page gives it, its
+// "— Name (@handle) date" line after it. It walks without recursion, so
+// that deep markup costs no stack.
 func textBlocks(n *html.Node, wholeBody bool) string {
 	var out, cur strings.Builder
+	quoting := 0    // depth inside block quotations being marked
+	opened := false // the current marked quotation has a paragraph out
 	flush := func() {
 		t := strings.Join(strings.Fields(cur.String()), " ")
 		cur.Reset()
@@ -137,12 +144,17 @@ func textBlocks(n *html.Node, wholeBody bool) string {
 			if out.Len() > 0 {
 				out.WriteString("\n\n")
 			}
+			if quoting > 0 {
+				out.WriteString("“")
+				opened = true
+			}
 			out.WriteString(t)
 		}
 	}
 	type frame struct {
 		n     *html.Node
 		leave bool
+		quote bool // leaving a marked block quotation
 	}
 	stack := []frame{{n: n}}
 	for len(stack) > 0 {
@@ -151,6 +163,12 @@ func textBlocks(n *html.Node, wholeBody bool) string {
 		n := f.n
 		if f.leave {
 			flush()
+			if f.quote {
+				if quoting--; quoting == 0 && opened {
+					out.WriteString("”")
+					opened = false
+				}
+			}
 			continue
 		}
 		switch n.Type {
@@ -167,7 +185,11 @@ func textBlocks(n *html.Node, wholeBody bool) string {
 			}
 			if block[n.DataAtom] {
 				flush()
-				stack = append(stack, frame{n: n, leave: true})
+				mark := n.DataAtom == atom.Blockquote && quoting == 0 && !embeddedPost(n) && !startsWithMark(n)
+				if mark {
+					quoting++
+				}
+				stack = append(stack, frame{n: n, leave: true, quote: mark})
 			}
 		case html.DocumentNode:
 		default:
@@ -184,6 +206,55 @@ func textBlocks(n *html.Node, wholeBody bool) string {
 	}
 	flush()
 	return out.String()
+}
+
+// embeddedPost tells an embedded tweet (or a platform's embed) from a
+// quotation the writer set as a block.
+func embeddedPost(n *html.Node) bool {
+	class := strings.ToLower(attr(n, "class"))
+	if strings.Contains(class, "tweet") || strings.Contains(class, "twitter") || strings.Contains(class, "instagram") ||
+		strings.Contains(class, "tiktok") || strings.Contains(class, "embed") || attr(n, "data-tweet-id") != "" {
+		return true
+	}
+	// Readability drops classes: an embed still links to its post.
+	return find(n, func(a *html.Node) bool {
+		if a.DataAtom != atom.A {
+			return false
+		}
+		h := strings.ToLower(attr(a, "href"))
+		return strings.Contains(h, "/status/") || strings.Contains(h, "instagram.com/p/") || strings.Contains(h, "tiktok.com/")
+	}) != nil
+}
+
+// startsWithMark reports whether the text under n opens with a quotation
+// mark already.
+func startsWithMark(n *html.Node) bool {
+	var b strings.Builder
+	for c := n; c != nil && b.Len() < 8; {
+		if c.Type == html.TextNode {
+			b.WriteString(strings.TrimSpace(c.Data))
+		}
+		switch {
+		case c.FirstChild != nil:
+			c = c.FirstChild
+		case c == n:
+			c = nil
+		case c.NextSibling != nil:
+			c = c.NextSibling
+		default:
+			for c != nil && c != n && c.NextSibling == nil {
+				c = c.Parent
+			}
+			if c == nil || c == n {
+				c = nil
+			} else {
+				c = c.NextSibling
+			}
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(b.String())
+	k := markKind(r)
+	return k == doubleMark || k == cornerOpen || k == singleMark
 }
 
 func hidden(n *html.Node) bool {

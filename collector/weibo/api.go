@@ -96,6 +96,7 @@ func (c *Collector) fetchAPIPage(ctx context.Context, run *collector.Run, page i
 			c.bad(run, page, err)
 			continue
 		}
+		res.ids = append(res.ids, s.id())
 		if id := s.id(); id != "" && conv.Seen(id) {
 			continue
 		}

@@ -574,6 +574,18 @@ func TestSearchIgnoringTimescopeIsOneQuery(t *testing.T) {
 	}
 }
 
+func TestRepeatedPagesEndTheSearch(t *testing.T) {
+	f, srv := newFake(t)
+	p := ok(page("2", card9(mblog("5062000000000991", "刚刚", "a")), card9(mblog("5062000000000992", "刚刚", "b"))))
+	for i := 1; i <= 60; i++ {
+		f.pages[i] = []answer{p} // a server that serves its last page for ever
+	}
+	sink, _, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
+	if err != nil || len(sink.posts) != 2 || len(f.reqs) != 3 {
+		t.Errorf("posts %d, requests %d, %v; want 2 posts in 3 requests", len(sink.posts), len(f.reqs), err)
+	}
+}
+
 func TestFollowPolls(t *testing.T) {
 	f, srv := newFake(t)
 	f.pages[1] = []answer{ok(page("null", card9(mblog("5062000000000701", "刚刚", "a"))))}
@@ -674,6 +686,16 @@ func TestOpenAPITokenExpired(t *testing.T) {
 	}
 	if strings.Contains(err.Error()+run.Status().LastError, "tok-secret") {
 		t.Errorf("token leaked: %v / %s", err, run.Status().LastError)
+	}
+}
+
+func TestCookieWithALineBreak(t *testing.T) {
+	_, srv := newFake(t)
+	o := testOptions(srv.URL)
+	o.Cookie = NewSecret("SUB=abc\nSUBP=def")
+	_, _, err := runOnce(t, NewMobile(o), nil)
+	if !collector.IsFatal(err) || !strings.Contains(err.Error(), "WEIBO_COOKIE holds a line break") || strings.Contains(err.Error(), "abc") {
+		t.Errorf("err = %v", err)
 	}
 }
 

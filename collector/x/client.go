@@ -156,8 +156,11 @@ func (c *classifier) classify(resp *http.Response, body []byte) error {
 	if said == "" {
 		said = strings.TrimSpace(string(body))
 		if len(said) > 200 {
-			said = said[:200] + "…"
+			said = strings.ToValidUTF8(said[:200], "") + "…"
 		}
+	}
+	if said == "" {
+		said = http.StatusText(code)
 	}
 	switch {
 	case code == http.StatusTooManyRequests:

@@ -316,6 +316,7 @@ func TestBadLines(t *testing.T) {
 		{"id as float", `{"id":1.5e3,"text":"x"}`, "id"},
 		{"user object in data", `{"data":[{"id":"91000001","username":"desk_reader","name":"Desk Reader"}]}`, "data[0].text"},
 		{"v1 without id", `{"full_text":"x","user":{"id_str":"1"}}`, "id_str"},
+		{"bad time beside an odd author", `{"id":"1818712345678901234","text":"x","author":"Alice","created_at":"soon"}`, "created_at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -332,6 +333,20 @@ func TestBadLines(t *testing.T) {
 				t.Errorf("error %v on line %d, want field %s on line 1", got[0].Err, got[0].Line, tt.field)
 			}
 		})
+	}
+}
+
+// Lines rewritten by other tools put odd values where twarc2 writes
+// objects: an author that is a name, entities as an array. The post still
+// reads, its author found by author_id.
+func TestOddFlattenedShapes(t *testing.T) {
+	in := `{"id":"1818712345678901234","text":"Python is really good","author":"Alice","author_id":"123","entities":[],"geo":"The moon","created_at":"2024-07-31T19:05:00.000Z","__twarc":{}}`
+	var got []Record
+	if err := ReadTwarc2(strings.NewReader(in), func(r Record) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Err != nil || got[0].Post.Author.ID != "123" {
+		t.Fatalf("got %+v", got)
 	}
 }
 

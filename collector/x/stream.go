@@ -121,15 +121,39 @@ func (s *Stream) client() *http.Client {
 type router struct {
 	byRule map[string][]string
 	byTag  map[string][]string
+	known  map[string]bool // rule ids X listed at the last sync
+	// single is the one event a stream collects for (chorus collect x
+	// --follow), "" for several: a post matching only rules made since the
+	// sync, or naming none, goes to it.
+	single string
+}
+
+func tagRoutes(events []StreamEvent) map[string][]string {
+	m := map[string][]string{}
+	for _, ev := range events {
+		m[ev.ID] = []string{ev.ID}
+	}
+	return m
+}
+
+func (s *Stream) single() string {
+	if len(s.Events) == 1 {
+		return s.Events[0].ID
+	}
+	return ""
 }
 
 func (r *router) events(m []MatchingRule) []string {
 	var out []string
 	seen := map[string]bool{}
+	unknown := len(m) == 0
 	for _, mr := range m {
 		evs := r.byRule[string(mr.ID)]
 		if evs == nil {
 			evs = r.byTag[mr.Tag]
+		}
+		if evs == nil && !r.known[string(mr.ID)] {
+			unknown = true
 		}
 		for _, e := range evs {
 			if !seen[e] {
@@ -137,6 +161,9 @@ func (r *router) events(m []MatchingRule) []string {
 				out = append(out, e)
 			}
 		}
+	}
+	if len(out) == 0 && unknown && r.single != "" {
+		out = append(out, r.single)
 	}
 	return out
 }
@@ -206,6 +233,13 @@ func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, run *collecto
 
 	have, err := list()
 	if err != nil {
+		if strings.Contains(err.Error(), "HTTP 404") {
+			// A server without the rules endpoints (a stand-in, a proxy):
+			// read the stream as it comes, routing by tag.
+			s.log().Warn("the stream rules endpoint answered 404: streaming without syncing rules")
+			run.Note(ctx, "the stream's rules endpoint answered 404: rules not synced; posts are routed by their rule tags")
+			return &router{byRule: map[string][]string{}, byTag: tagRoutes(s.Events), single: s.single()}, nil
+		}
 		return nil, err
 	}
 	mine := map[string]string{} // tag → query
@@ -284,16 +318,14 @@ func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, run *collecto
 			return nil, err
 		}
 	}
-	rt := &router{byRule: map[string][]string{}, byTag: map[string][]string{}}
+	rt := &router{byRule: map[string][]string{}, byTag: tagRoutes(s.Events), known: map[string]bool{}, single: s.single()}
 	for _, r := range have.Data {
+		rt.known[string(r.ID)] = true
 		for _, ev := range s.Events {
 			if ev.ID == r.Tag || strings.TrimSpace(ev.Query) == r.Value {
 				rt.byRule[string(r.ID)] = append(rt.byRule[string(r.ID)], ev.ID)
 			}
 		}
-	}
-	for _, ev := range s.Events {
-		rt.byTag[ev.ID] = []string{ev.ID}
 	}
 	return rt, nil
 }
@@ -407,7 +439,7 @@ func (s *Stream) run(ctx context.Context, runs *streamRuns, sink collector.Sink)
 			return err
 		case errors.As(err, &se) && se.status == http.StatusTooManyRequests:
 			if !se.reset.IsZero() {
-				wait = max(se.reset.Sub(time.Now()), 0) + jitter()
+				wait = max(time.Until(se.reset), 0) + jitter()
 			} else {
 				if tooManyWait == 0 {
 					tooManyWait = bo.TooManyFirst
@@ -510,6 +542,14 @@ func (s *Stream) connect(ctx context.Context, rt *router, runs *streamRuns, sink
 			if err != nil {
 				if err != io.EOF {
 					readErr <- err
+				}
+				return
+			}
+			if !lr.ended {
+				// The connection dropped mid-message: not a bad post, a
+				// cut one (X sends it again, or it is lost with the drop).
+				if len(bytes.TrimSpace(line)) > 0 {
+					s.log().Info("stream message cut off by the disconnect", "bytes", size)
 				}
 				return
 			}

@@ -226,3 +226,44 @@ func TestStreamHugeNumericRuleIDs(t *testing.T) {
 		t.Errorf("routed %v", out.byEvent())
 	}
 }
+
+// A connection dropped mid-message loses that message quietly (it is not
+// a bad post); a server without the rules endpoints is streamed as it is;
+// with one event, a post matching a rule made since the sync is its.
+func TestStreamCutMessageAndNoRulesEndpoint(t *testing.T) {
+	a, b, c := tw(1, "first", "en"), tw(2, "cut in half", "en"), tw(3, "after the drop", "en")
+	srv := xtest.New(testToken, streamUsers(), nil)
+	defer srv.Close()
+	srv.Script(xtest.Fault{Path: "/2/tweets/search/stream/rules", Status: 404, Body: `{"title":"Not Found Error","type":"about:blank"}`})
+	srv.AddRule("made by the harness", "their-tag")
+	srv.OnConnect(func(cn *xtest.Conn) {
+		cn.Send(a, "their-tag")
+		m := cn.Message(b, "their-tag")
+		cn.Raw(m[:len(m)/2])
+	}, func(cn *xtest.Conn) {
+		cn.Send(c, "their-tag")
+		cn.Wait()
+	})
+	var out sink
+	var rejected []string
+	s := &Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Events: []StreamEvent{{ID: "tt", Query: "q"}},
+		Reject: func(where string, err error) { rejected = append(rejected, where+": "+err.Error()) }}
+	run := collector.NewRun(chorus.CollectorStatus{Event: "tt", Name: NameStream}, collector.RunOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, run, collector.NopStore{}, &out) }()
+	waitFor(t, "the post after the drop", func() bool { return len(out.byEvent()["tt"]) == 2 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := out.byEvent()["tt"]; got[0] != a.ID || got[1] != c.ID {
+		t.Errorf("posts %v, want %s and %s", got, a.ID, c.ID)
+	}
+	if len(rejected) != 0 {
+		t.Errorf("the cut message was rejected: %v", rejected)
+	}
+	if !strings.Contains(run.Status().Note, "404") {
+		t.Errorf("note %q does not say the rules were not synced", run.Status().Note)
+	}
+}

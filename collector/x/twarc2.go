@@ -142,6 +142,7 @@ type lineReader struct {
 	limit int
 	line  int
 	buf   []byte
+	ended bool // the last line ended with a line end (not cut by EOF)
 }
 
 func newLineReader(r io.Reader, limit int) *lineReader {
@@ -176,6 +177,7 @@ func (lr *lineReader) next() ([]byte, int, error) {
 			return nil, 0, fmt.Errorf("read line %d: %w", lr.line+1, err)
 		}
 		lr.line++
+		lr.ended = bytes.HasSuffix(lr.buf, []byte("\n")) || size > lr.limit+2
 		line := bytes.TrimSuffix(lr.buf, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if size > lr.limit+2 {

@@ -16,7 +16,7 @@ type tweet struct {
 	ID               id            `json:"id"`
 	Text             *string       `json:"text"`
 	AuthorID         id            `json:"author_id"`
-	Author           *user         `json:"author"` // twarc2 flatten
+	Author           flatUser      `json:"author"` // twarc2 flatten
 	CreatedAt        string        `json:"created_at"`
 	Lang             string        `json:"lang"`
 	ConversationID   id            `json:"conversation_id"`
@@ -40,6 +40,19 @@ type tweetMetrics struct {
 	Replies  count `json:"reply_count"`
 	Likes    count `json:"like_count"`
 	Quotes   count `json:"quote_count"`
+}
+
+// flatUser is the author twarc2 flatten puts inline: a user object, or
+// {} when the page lacked it; anything else (tools that rewrite lines put
+// a name there) is ignored and the author found by author_id.
+type flatUser struct{ u *user }
+
+func (f *flatUser) UnmarshalJSON(b []byte) error {
+	var u user
+	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &u) == nil {
+		f.u = &u
+	}
+	return nil
 }
 
 // user is an API v2 user object.
@@ -273,8 +286,8 @@ func v2Repost(t *tweet, orig string, c *pageContext, source string) (chorus.Post
 }
 
 func v2Author(t *tweet, c *pageContext) chorus.Author {
-	if t.Author != nil && t.Author.ID != "" {
-		return t.Author.author()
+	if t.Author.u != nil && t.Author.u.ID != "" {
+		return t.Author.u.author()
 	}
 	if u := c.users[string(t.AuthorID)]; u != nil {
 		return u.author()
