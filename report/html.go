@@ -49,8 +49,22 @@ func (rep *Report) HTML(ctx context.Context, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	data := struct {
 		*view
-		Chart chart
-	}{v, timelineChart(rep.Bucket, v.Filled)}
+		Chart          chart
+		PlatformCharts []chart
+	}{view: v, Chart: timelineChart(rep.Bucket, v.Filled, 0, 960, 260)}
+	data.Chart.ID = "chart-all"
+	// The platforms' charts share one scale, so that their bars compare.
+	var top int64
+	for _, p := range v.Platforms {
+		for _, pt := range p.Filled {
+			top = max(top, pointTotal(pt))
+		}
+	}
+	for _, p := range v.Platforms {
+		c := timelineChart(rep.Bucket, p.Filled, top, 480, 200)
+		c.ID, c.Title = "chart-"+string(p.Platform), p.Name+": "+strings.ToLower(c.Title[:1])+c.Title[1:]
+		data.PlatformCharts = append(data.PlatformCharts, c)
+	}
 	if err := page.ExecuteTemplate(bw, "head", data); err != nil {
 		return err
 	}
@@ -107,6 +121,7 @@ func when(t time.Time) string {
 
 // chart is a stacked bar chart of a timeline, laid out for inline SVG.
 type chart struct {
+	ID            string
 	Width, Height int
 	Left, Top     int
 	PlotW, PlotH  int
@@ -135,9 +150,10 @@ type tick struct {
 }
 
 // timelineChart lays the timeline out as stacked bars: positive at the
-// bottom, then neutral, negative and unscored.
-func timelineChart(b chorus.Bucket, points []chorus.Point) chart {
-	c := chart{Width: 960, Height: 260, Left: 48, Top: 12, Title: fmt.Sprintf("Posts per %s by label (UTC)", bucketName(b))}
+// bottom, then neutral, negative and unscored. The scale's top is yMax,
+// or the tallest bar when yMax is 0.
+func timelineChart(b chorus.Bucket, points []chorus.Point, yMax int64, width, height int) chart {
+	c := chart{Width: width, Height: height, Left: 48, Top: 12, Title: fmt.Sprintf("Posts per %s by label (UTC)", bucketName(b)), YMax: yMax}
 	c.PlotW, c.PlotH = c.Width-c.Left-12, c.Height-c.Top-40
 	if len(points) == 0 {
 		c.Empty = true
@@ -145,6 +161,10 @@ func timelineChart(b chorus.Bucket, points []chorus.Point) chart {
 	}
 	for _, p := range points {
 		c.YMax = max(c.YMax, pointTotal(p))
+	}
+	if c.YMax == 0 {
+		c.Empty = true
+		return c
 	}
 	step := float64(c.PlotW) / float64(len(points))
 	gap := math.Min(step*0.15, 2)

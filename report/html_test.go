@@ -114,10 +114,11 @@ func TestHTML(t *testing.T) {
 				t.Errorf("page text lacks %q", want)
 			}
 		}
-		// One bar segment per post here (one post a minute at most), and
-		// a group per minute from the first post to the last.
-		if elements["svg"] != 1 || elements["rect"] != len(posts) || elements["g"] != 126 {
-			t.Errorf("%d svg charts with %d bars in %d minutes, want 1 with %d in 126", elements["svg"], elements["rect"], elements["g"], len(posts))
+		// Three charts (all posts, X, Weibo), one bar segment per post in
+		// the first and in its platform's (one post a minute at most), and
+		// a group per minute from the first post to the last in each.
+		if elements["svg"] != 3 || elements["rect"] != 2*len(posts) || elements["g"] != 3*126 {
+			t.Errorf("%d svg charts with %d bars in %d minutes, want 3 with %d in %d", elements["svg"], elements["rect"], elements["g"], 2*len(posts), 3*126)
 		}
 		golden(t, "report.html", b)
 	})

@@ -28,6 +28,8 @@ type platformJSON struct {
 	ByLang  map[string]int64   `json:"by_lang"`
 	Net     float64            `json:"net"`
 	Reposts int64              `json:"reposts_folded"`
+	// Timeline is the platform's, in the report's bucket.
+	Timeline []chorus.Point `json:"timeline"`
 }
 
 type timelineJSON struct {
@@ -62,11 +64,9 @@ func (rep *Report) JSON(ctx context.Context, w io.Writer) error {
 		head.Shares[l] = Share(rep.Summary.ByLabel.Get(l), scoredOf(rep.Summary.ByLabel))
 	}
 	for _, p := range rep.Platforms {
-		head.Platforms[p.Platform] = platformJSON{Total: p.Summary.Total, ByLabel: p.Summary.ByLabel, ByLang: nonNil(p.Summary.ByLang), Net: p.Summary.Net, Reposts: p.Summary.Reposts}
+		head.Platforms[p.Platform] = platformJSON{Total: p.Summary.Total, ByLabel: p.Summary.ByLabel, ByLang: nonNil(p.Summary.ByLang), Net: p.Summary.Net, Reposts: p.Summary.Reposts, Timeline: nonNilPoints(p.Timeline)}
 	}
-	if head.Timeline.Points == nil {
-		head.Timeline.Points = []chorus.Point{}
-	}
+	head.Timeline.Points = nonNilPoints(head.Timeline.Points)
 	b, err := json.Marshal(head)
 	if err != nil {
 		return err
@@ -101,4 +101,11 @@ func nonNil(m map[string]int64) map[string]int64 {
 		return map[string]int64{}
 	}
 	return m
+}
+
+func nonNilPoints(p []chorus.Point) []chorus.Point {
+	if p == nil {
+		return []chorus.Point{}
+	}
+	return p
 }

@@ -375,7 +375,7 @@ func (d *pdfDoc) platforms(v *view) {
 
 func (d *pdfDoc) chart(v *view) {
 	f := d.f
-	c := timelineChart(v.Bucket, v.Filled)
+	c := timelineChart(v.Bucket, v.Filled, 0, 960, 260)
 	d.section("Timeline")
 	if c.Empty {
 		d.line(5, "No posts yet.")

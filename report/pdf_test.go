@@ -59,9 +59,50 @@ func TestPDF(t *testing.T) {
 				t.Errorf("the PDF's text lacks %q", want)
 			}
 		}
+		// Legible on a machine with no fonts: every font is embedded, with
+		// a Unicode map.
+		fonts := pdfFonts(t, b)
+		if len(fonts) < 2 {
+			t.Errorf("pdffonts lists %d fonts, want the Go and CJK fonts", len(fonts))
+		}
+		for _, f := range fonts {
+			if f.emb != "yes" || f.uni != "yes" {
+				t.Errorf("font %s: embedded %s, unicode map %s; want yes and yes", f.name, f.emb, f.uni)
+			}
+		}
 		if again := write(t, s, report.PDF); !bytes.Equal(again, b) {
 			t.Error("a second PDF of the same data differs")
 		}
 		golden(t, "report.pdf", b)
 	})
+}
+
+type pdfFont struct{ name, emb, uni string }
+
+// pdfFonts lists a PDF's fonts with poppler's pdffonts.
+func pdfFonts(t *testing.T, pdf []byte) []pdfFont {
+	t.Helper()
+	bin, err := exec.LookPath("pdffonts")
+	if err != nil {
+		t.Fatal("pdffonts not found: install poppler-utils (apt-get install poppler-utils; make test does it through scripts/deps)")
+	}
+	path := filepath.Join(t.TempDir(), "report.pdf")
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdffonts: %v\n%s", err, out)
+	}
+	var fonts []pdfFont
+	for _, line := range strings.Split(string(out), "\n")[2:] {
+		f := strings.Fields(line)
+		if len(f) < 7 {
+			continue
+		}
+		// name, type (one or more words), encoding, emb, sub, uni, object, id
+		n := len(f)
+		fonts = append(fonts, pdfFont{name: f[0], emb: f[n-5], uni: f[n-3]})
+	}
+	return fonts
 }

@@ -121,6 +121,7 @@ type Report struct {
 type PlatformPart struct {
 	Platform chorus.Platform
 	Summary  chorus.Summary
+	Timeline []chorus.Point // in the report's bucket
 }
 
 // Stats are what only a walk over every post tells.
@@ -166,6 +167,11 @@ func Load(ctx context.Context, r Reader, event string, opt Options) (*Report, er
 	}
 	if rep.Timeline, err = r.Timeline(ctx, event, rep.Bucket, ""); err != nil {
 		return nil, fmt.Errorf("report of %s: %w", event, err)
+	}
+	for i, p := range rep.Platforms {
+		if rep.Platforms[i].Timeline, err = r.Timeline(ctx, event, rep.Bucket, p.Platform); err != nil {
+			return nil, fmt.Errorf("report of %s: %w", event, err)
+		}
 	}
 	top := opt.Top
 	if top <= 0 {

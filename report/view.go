@@ -40,6 +40,9 @@ type platformRow struct {
 	Net      float64
 	Labels   []labelRow
 	Langs    []LangCount
+	// Filled is the platform's timeline over the span of the whole
+	// event's, empty buckets included, for charts side by side.
+	Filled []chorus.Point
 }
 
 // langRow is one language's posts, in all and per platform (in
@@ -88,11 +91,15 @@ func (rep *Report) view(ctx context.Context) (*view, error) {
 	v := &view{Report: rep, Stats: st, Method: rep.Method(st), Scored: scoredOf(rep.Summary.ByLabel), Labels: labelRows(rep.Summary.ByLabel),
 		Filled: filled(rep.Bucket, rep.Timeline)}
 	for _, p := range rep.Platforms {
-		v.Platforms = append(v.Platforms, platformRow{
+		pr := platformRow{
 			Platform: p.Platform, Name: platformName(p.Platform), Total: p.Summary.Total,
 			Scored: scoredOf(p.Summary.ByLabel), ByLabel: p.Summary.ByLabel, Net: p.Summary.Net,
-			Labels: labelRows(p.Summary.ByLabel), Langs: langs(p.Summary.ByLang),
-		})
+			Labels: labelRows(p.Summary.ByLabel), Langs: langs(p.Summary.ByLang), Filled: p.Timeline,
+		}
+		if n := len(v.Filled); n > 0 && n <= maxFilled {
+			pr.Filled = fillRange(rep.Bucket, p.Timeline, v.Filled[0].T, v.Filled[n-1].T)
+		}
+		v.Platforms = append(v.Platforms, pr)
 	}
 	for _, l := range langs(rep.Summary.ByLang) {
 		row := langRow{Lang: l.Lang, Posts: l.Posts}
@@ -140,7 +147,12 @@ func filled(b chorus.Bucket, points []chorus.Point) []chorus.Point {
 	if len(points) < 2 {
 		return points
 	}
-	first, last := points[0].T, points[len(points)-1].T
+	return fillRange(b, points, points[0].T, points[len(points)-1].T)
+}
+
+// fillRange is points over [first, last], every bucket present; points as
+// they are past maxFilled buckets.
+func fillRange(b chorus.Bucket, points []chorus.Point, first, last time.Time) []chorus.Point {
 	next := func(t time.Time) time.Time {
 		switch b {
 		case chorus.Minute:
@@ -158,6 +170,9 @@ func filled(b chorus.Bucket, points []chorus.Point) []chorus.Point {
 	}
 	out := make([]chorus.Point, 0, n)
 	i := 0
+	for i < len(points) && points[i].T.Before(first) {
+		i++
+	}
 	for t := first; !t.After(last); t = next(t) {
 		if i < len(points) && points[i].T.Equal(t) {
 			out = append(out, points[i])

@@ -70,6 +70,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	st, err := cfg.openStore(ctx, cfg.logger(stderr))
+	if errors.Is(err, chorus.ErrLocked) {
+		return usagef("report: %v; or download the report from the running server: curl -OJ 'http://ADDR/api/v1/events/%s/export?format=%s' (ADDR is its --addr, 127.0.0.1:8080 by default)", err, event, f)
+	}
 	if err != nil {
 		return err
 	}

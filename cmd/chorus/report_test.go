@@ -104,11 +104,17 @@ func TestReportMatchesExport(t *testing.T) {
 					t.Errorf("%s: export route gave %d bytes, chorus report %d: not the same bytes (first difference at %d)", f, len(body), len(cli[f]), diffAt(body, cli[f]))
 				}
 			}
-			if kind == "redis" {
+			r := chorusCmd(t, dir, "", env, "report", "--event", "rep", "--format", "csv")
+			switch kind {
+			case "redis":
 				// With Redis, the command runs beside the server.
-				r := chorusCmd(t, dir, "", env, "report", "--event", "rep", "--format", "csv")
-				if r.stdout != string(cli[report.CSV]) {
-					t.Error("chorus report beside a running serve differs")
+				if r.code != 0 || r.stdout != string(cli[report.CSV]) {
+					t.Errorf("chorus report beside a running serve: exit %d, %d bytes, want 0 and the same bytes\n%s", r.code, len(r.stdout), r.stderr)
+				}
+			case "embedded":
+				// serve holds the data dir: the command says where to ask.
+				if r.code != 2 || !strings.Contains(r.stderr, "/api/v1/events/rep/export?format=csv") {
+					t.Errorf("chorus report while serve holds the data dir: exit %d, stderr %q; want 2 and the export route", r.code, r.stderr)
 				}
 			}
 			stop()

@@ -2,9 +2,11 @@ package weibo
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chorus-news/chorus"
 )
@@ -65,5 +67,38 @@ func FuzzReadCSV(f *testing.F) {
 			}
 			return nil
 		})
+	})
+}
+
+// FuzzMobilePage feeds any answer to the collector's page reading: the
+// classifier, then the cards, as a search run reads them.
+func FuzzMobilePage(f *testing.F) {
+	addFixtures(f, "mobile_*.json")
+	f.Add([]byte(`{"ok":0,"msg":"这里还没有内容"}`))
+	f.Add([]byte(`{"ok":-100,"url":"https://passport.weibo.cn/signin/welcome"}`))
+	f.Add([]byte(`{"ok":0,"errno":"100005","msg":"请求过于频繁,歇歇吧"}`))
+	f.Add([]byte(`<html><title>Sina Visitor System</title></html>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := NewMobile(Options{Event: "e", Query: "q", Base: "http://127.0.0.1:1", Cookie: NewSecret("SUB=x"), Now: func() time.Time { return fetched }})
+		req, _ := http.NewRequest("GET", "http://127.0.0.1:1/api/container/getIndex", nil)
+		resp := &http.Response{StatusCode: 200, Header: http.Header{}, Request: req}
+		if err := c.classifyMobile(resp, body); err != nil {
+			return // refused: a fault, a throttle, a rejected cookie, a malformed page
+		}
+		res, err := c.readPage(body, fetched, slice{}, func(*status) {}, func(error) {})
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, p := range res.posts {
+			checkFuzzPost(t, p)
+			if seen[p.ID] {
+				t.Errorf("post %s handed over twice from one page", p.ID)
+			}
+			seen[p.ID] = true
+			if p.Event != "e" {
+				t.Errorf("post %s: event %q", p.ID, p.Event)
+			}
+		}
 	})
 }

@@ -218,14 +218,20 @@ type pageResult struct {
 
 // fetchPage fetches and reads one search page, expanding long posts.
 func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid string, page int, sl slice) (pageResult, error) {
-	var res pageResult
 	body, resp, err := c.http.Get(ctx, c.searchURL(cid, page), c.mobileHeaders(cid), c.classifyMobile)
 	if err != nil {
-		return res, c.scrub(err)
+		return pageResult{}, c.scrub(err)
 	}
-	fetchedAt := c.fetchTime(resp)
 	c.throttle.Reset()
 	run.Page(ctx)
+	return c.readPage(body, c.fetchTime(resp), sl, func(s *status) { c.expand(ctx, s) }, func(err error) { c.bad(run, page, err) })
+}
+
+// readPage reads a search page's answer (classifyMobile passed it):
+// the posts of its cards, converted as fetched at fetchedAt, each cut
+// post handed to expand first; a bad post goes to bad.
+func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand func(*status), bad func(error)) (pageResult, error) {
+	var res pageResult
 	var p mobilePage
 	_ = json.Unmarshal(body, &p) // classify checked it
 	if p.OK != "1" {
@@ -248,24 +254,24 @@ func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid strin
 		if err := json.Unmarshal(raw, &cd); err != nil {
 			continue // not a card we read
 		}
-		err := cd.each(fmt.Sprintf("cards[%d]", i), func(mblog json.RawMessage, path string) error {
+		_ = cd.each(fmt.Sprintf("cards[%d]", i), func(mblog json.RawMessage, path string) error {
 			res.cards++
 			s, err := decodeStatus(mblog, path)
 			if err != nil {
-				c.bad(run, page, err)
+				bad(err)
 				return nil
 			}
 			res.ids = append(res.ids, s.id())
 			if id := s.id(); id != "" && conv.Seen(id) {
 				return nil // on an earlier page already
 			}
-			c.expand(ctx, s)
+			expand(s)
 			if s.Retweeted != nil {
-				c.expand(ctx, s.Retweeted)
+				expand(s.Retweeted)
 			}
 			posts, err := conv.posts(s, path, false)
 			if err != nil {
-				c.bad(run, page, err)
+				bad(err)
 			}
 			for _, p := range posts {
 				p.Event = c.opts.Event
@@ -284,9 +290,6 @@ func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid strin
 			}
 			return nil
 		})
-		if err != nil {
-			return res, err
-		}
 	}
 	if res.cards == 0 {
 		res.last = true
