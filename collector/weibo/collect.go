@@ -64,6 +64,7 @@ type Collector struct {
 
 	rejected, expanded int
 	capped             []string
+	sink               collector.Sink
 }
 
 // NewMobile returns the mobile web search collector.
@@ -153,6 +154,9 @@ type checkpoint struct {
 	Through time.Time `json:"through"`
 }
 
+// maxSeen bounds the ids a following run remembers.
+const maxSeen = 200_000
+
 // overlap is how far before the checkpoint a rerun looks again: Weibo's
 // search index is not instant.
 const overlap = 10 * time.Minute
@@ -171,8 +175,20 @@ func (c *Collector) Run(ctx context.Context, run *collector.Run, store collector
 	if c.api && !c.opts.Token.Set() {
 		return collector.Fatalf("no token: set WEIBO_ACCESS_TOKEN")
 	}
+	for _, cred := range []struct {
+		name string
+		s    Secret
+	}{{"WEIBO_COOKIE", c.opts.Cookie}, {"WEIBO_ACCESS_TOKEN", c.opts.Token}} {
+		if strings.ContainsFunc(cred.s.Reveal(), func(r rune) bool { return r < ' ' || r == 0x7f }) {
+			return collector.Fatalf("%s holds a line break or another control character: copy it again, on one line", cred.name)
+		}
+	}
 	c.http.Run = run
+	c.sink = sink
 	for {
+		if c.conv.seenCount() > maxSeen {
+			c.conv.forget() // a long follow: what is older than a pass ago is the store's to dedupe
+		}
 		err := c.pass(ctx, run, store, sink)
 		if err != nil && ctx.Err() != nil && c.opts.Follow {
 			return nil

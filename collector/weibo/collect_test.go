@@ -689,6 +689,16 @@ func TestOpenAPITokenExpired(t *testing.T) {
 	}
 }
 
+func TestCookieWithALineBreak(t *testing.T) {
+	_, srv := newFake(t)
+	o := testOptions(srv.URL)
+	o.Cookie = NewSecret("SUB=abc\nSUBP=def")
+	_, _, err := runOnce(t, NewMobile(o), nil)
+	if !collector.IsFatal(err) || !strings.Contains(err.Error(), "WEIBO_COOKIE holds a line break") || strings.Contains(err.Error(), "abc") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 func TestSecretNeverPrints(t *testing.T) {
 	s := NewSecret("SUB=very-secret")
 	b, _ := json.Marshal(struct{ C Secret }{s})

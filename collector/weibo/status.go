@@ -253,6 +253,11 @@ func NewConverter(source string, now time.Time) *Converter {
 // Seen tells whether id was emitted already.
 func (c *Converter) Seen(id string) bool { return c.seen[id] }
 
+func (c *Converter) seenCount() int { return len(c.seen) }
+
+// forget drops the ids emitted so far.
+func (c *Converter) forget() { c.seen = map[string]bool{} }
+
 // posts converts one status (comment when isComment) found at path. It
 // returns every good post it yields (the status itself, or for a plain
 // repost the original plus the repost record) and the error of the status

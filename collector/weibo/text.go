@@ -150,6 +150,13 @@ func isEmoticon(alt string) bool {
 // cutFullTextLink drops the "全文： http://m.weibo.cn/…" that ends a cut
 // post in the open API's plain text.
 func cutFullTextLink(s string) string {
+	// s.weibo.com's expand and collapse links, left at the end of texts
+	// scraped from its pages (weibo-search).
+	for _, tail := range []string{"收起全文d", "展开全文c", "收起d"} {
+		if t, ok := strings.CutSuffix(strings.TrimRight(s, " \n"), tail); ok {
+			return strings.TrimRight(t, " ")
+		}
+	}
 	i := strings.LastIndex(s, "全文")
 	if i < 0 {
 		return s
