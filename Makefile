@@ -29,7 +29,8 @@ test: deps
 # in the same minute, and the ratio of the two; then the dashboard's read
 # routes against /healthz in the same run, and 1,000 live viewers.
 bench: deps
-	$(GO) test -run '^$$' -bench 'BenchmarkIngest' -benchtime $(BENCHTIME) -timeout 30m ./ingest | tee bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkIngest|BenchmarkPush' -benchtime $(BENCHTIME) -timeout 30m ./ingest | tee bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkScaling' -benchtime 1x -timeout 30m ./store/redis | grep posts/s | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkScore' -benchtime 2s ./ingest | grep posts/s | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkDashboard' -benchtime 0.5s -timeout 20m ./web | grep -E '^Benchmark' | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkLive' -benchtime 5x -timeout 20m ./web | grep -E '^Benchmark' | tee -a bench.txt

@@ -9,11 +9,16 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/analysis"
@@ -147,6 +152,10 @@ func BenchmarkIngest(b *testing.B) {
 			st := sc.open(b)
 			ctx := context.Background()
 			b.SetBytes(int64(len(data)))
+			var mem memory
+			if sc.name == "redis" {
+				mem = usedMemory(b, os.Getenv(redistest.EnvURL))
+			}
 			b.ResetTimer()
 			for i := range b.N {
 				event := fmt.Sprintf("bench-%d", i)
@@ -171,8 +180,39 @@ func BenchmarkIngest(b *testing.B) {
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "posts/s")
+			if mem != nil {
+				b.ReportMetric(float64(mem())/float64(n*b.N), "redis-B/post")
+			}
 		})
 	}
+}
+
+// memory returns how many bytes Redis's used_memory grew since the
+// function was made.
+type memory func() int64
+
+func usedMemory(b *testing.B, url string) memory {
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := goredis.NewClient(opts)
+	b.Cleanup(func() { rdb.Close() })
+	read := func() int64 {
+		info, err := rdb.Info(context.Background(), "memory").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for line := range strings.SplitSeq(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				return n
+			}
+		}
+		return 0
+	}
+	start := read()
+	return func() int64 { return read() - start }
 }
 
 // BenchmarkScore is the analysis stage alone over the same sample, on all
@@ -222,11 +262,13 @@ func BenchmarkPush(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := redis.Open(ctx, redistest.URL(b), redis.Options{})
+	url := redistest.URL(b)
+	st, err := redis.Open(ctx, url, redis.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	mem := usedMemory(b, url)
 	h, err := web.New(web.Config{Store: st, Decode: file.DecodePost})
 	if err != nil {
 		b.Fatal(err)
@@ -292,4 +334,5 @@ func BenchmarkPush(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "posts/s")
+	b.ReportMetric(float64(mem())/float64(n*b.N), "redis-B/post")
 }

@@ -51,8 +51,9 @@ type Config struct {
 	EventShards int // CHORUS_EVENT_SHARDS
 }
 
-// DefaultQueueCap is --queue-cap's default: about 1 GB of Redis memory at
-// the ~2 KB a queued post costs there, minutes of work for the workers.
+// DefaultQueueCap is --queue-cap's default: a few hundred MB of Redis
+// memory (a queued post is its JSON in a stream entry), minutes of work
+// for the workers.
 const DefaultQueueCap = 500_000
 
 func env(name, def string) string {

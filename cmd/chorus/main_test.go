@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -380,6 +381,28 @@ func TestEventCreateAndList(t *testing.T) {
 	}
 }
 
+// servers maps a running serve's base URL to its process.
+var servers sync.Map
+
+// killServe kills the serve at base with SIGKILL, as a crash would.
+func killServe(t *testing.T, base string) {
+	t.Helper()
+	v, ok := servers.Load(base)
+	if !ok {
+		t.Fatalf("no serve at %s", base)
+	}
+	v.(*exec.Cmd).Process.Kill()
+	for range 500 { // gone once its port no longer answers
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return
+		}
+		resp.Body.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("serve at %s still answers after SIGKILL", base)
+}
+
 // serve starts `chorus serve` and waits for /healthz.
 func serve(t *testing.T, dir string, env []string, args ...string) (base string, stop func() string) {
 	t.Helper()
@@ -416,6 +439,7 @@ func serve(t *testing.T, dir string, env []string, args ...string) (base string,
 	}
 	t.Cleanup(func() { stop() })
 	base = "http://" + addr
+	servers.Store(base, cmd)
 	for range 200 {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()

@@ -467,7 +467,7 @@ func (x *extraction) classify(i int) {
 	// 5b. The sentence after, pointing back: "That was how one X user
 	// put it."
 	if strings.TrimSpace(preFull) == "" || cut {
-		if s := strings.TrimSpace(post); reBackRef.MatchString(s) && x.namesUser(s) {
+		if s := strings.TrimLeft(strings.TrimSpace(post), "—–- "); reBackRef.MatchString(s) && x.namesUser(s) {
 			x.decide(i, post, q.close, q.lastPara, true, "the sentence after", false)
 			return
 		}
@@ -494,7 +494,7 @@ func (x *extraction) classify(i int) {
 		if whole && q.lastPara+1 < len(x.paras) {
 			np := x.paras[q.lastPara+1]
 			s := headBytes(firstSentence(x.masked[np.start:np.end]), clauseBytes)
-			if x.namesUser(s) {
+			if x.namesUser(s) && x.namesOneSpeaker(s) {
 				x.decide(i, s, np.start, q.lastPara+1, false, "the next paragraph", false)
 				return
 			}
@@ -682,6 +682,22 @@ func (x *extraction) namesUser(s string) bool {
 	return false
 }
 
+// namesOneSpeaker: the sentence points back at a quotation ("That was how
+// one X user put it") or has one user say or call something ("in what an X
+// user called…"), not many users doing something else.
+func (x *extraction) namesOneSpeaker(s string) bool {
+	t := strings.TrimLeft(strings.TrimSpace(s), "—–- ")
+	if reBackRef.MatchString(t) {
+		return true
+	}
+	vs, ve := verbAt(t, true)
+	if vs < 0 {
+		return false
+	}
+	subj := findSubject(t, vs, ve, false)
+	return !subj.plural && (subj.online || subj.pronoun) && subj.phrase != ""
+}
+
 func hanSuffix(s string, words []string) bool {
 	s = strings.TrimRight(s, " ：:")
 	for _, w := range words {
@@ -772,6 +788,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 			}
 		}
 	}
+	subj.phrase = x.unmask(subj.phrase, clause, at)
 	out.Attribution = subj.phrase
 	switch {
 	case !ok:
@@ -798,6 +815,21 @@ var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\
 // reOnlineFrame places words in a post or a comment ("in the comments",
 // "in a post", "under the video").
 var reOnlineFrame = regexp.MustCompile(`(?i)\b(?:in|under|beneath|below|among)\s+(?:the|a|an|his|her|their|its|one|another)\s+(?:\w+\s+)?(?:comments?|posts?|repl(?:y|ies)|threads?|tweets?|captions?|comment\s+sections?|reposts?)\b`)
+
+// unmask gives the words of phrase, found in clause (which starts at doc
+// offset at), as the article has them: a name in quotation marks comes
+// back, white space folded.
+func (x *extraction) unmask(phrase, clause string, at int) string {
+	i := strings.Index(clause, phrase)
+	if phrase == "" || i < 0 || at < 0 || at+i+len(phrase) > len(x.doc) || !strings.ContainsAny(x.masked[at+i:at+i+len(phrase)], "_ ") {
+		return phrase
+	}
+	orig := strings.Join(strings.Fields(x.doc[at+i:at+i+len(phrase)]), " ")
+	if !utf8.ValidString(orig) || strings.Count(orig, " ") > strings.Count(phrase, " ")+8 {
+		return phrase
+	}
+	return orig
+}
 
 // reRelative is a relative clause set off by commas.
 var reRelative = regexp.MustCompile(`(?i),\s*(?:who|whose|which|whom)\b[^,;:]*(?:,|[.!?]?\s*$)`)

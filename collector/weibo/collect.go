@@ -64,6 +64,7 @@ type Collector struct {
 
 	rejected, expanded int
 	capped             []string
+	sink               collector.Sink
 }
 
 // NewMobile returns the mobile web search collector.
@@ -183,6 +184,7 @@ func (c *Collector) Run(ctx context.Context, run *collector.Run, store collector
 		}
 	}
 	c.http.Run = run
+	c.sink = sink
 	for {
 		if c.conv.seenCount() > maxSeen {
 			c.conv.forget() // a long follow: what is older than a pass ago is the store's to dedupe

@@ -300,6 +300,11 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 // bad reports a post that could not be read; the run goes on.
 func (c *Collector) bad(run *collector.Run, page int, err error) {
 	c.rejected++
+	// A sink that counts bad records (chorus collect's) counts it as
+	// rejected, as import does.
+	if r, ok := c.sink.(interface{ Reject(n int) }); ok {
+		r.Reject(1)
+	}
 	c.log.Warn("bad post skipped", "page", page, "err", err)
 	if pr := run.Progress(); pr != nil {
 		pr.Printf("%s: page %d: %v", c.name(), page, err)

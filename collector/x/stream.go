@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chorus-news/chorus"
@@ -82,6 +83,9 @@ type Stream struct {
 	// Reject is told of each post X sent that cannot be stored; nil logs.
 	Reject func(where string, err error)
 	Now    func() time.Time
+
+	mu   sync.Mutex
+	prev map[string]chorus.CollectorStatus // other events' statuses at the end of the last Run
 }
 
 // streamSlot is this process's one stream connection: X allows one per app,
@@ -374,17 +378,30 @@ func (s *Stream) Run(ctx context.Context, run *collector.Run, store collector.St
 		if ev.ID == runs.first {
 			continue
 		}
-		// Each other event's share of the stream has a status of its own.
-		r := run.Child(chorus.CollectorStatus{Event: ev.ID, Name: NameStream, Platform: chorus.X, Query: ev.Query, Mode: "follow"})
+		// Each other event's share of the stream has a status of its own,
+		// its counts carried across restarts as the first event's are.
+		s.mu.Lock()
+		st, ok := s.prev[ev.ID]
+		s.mu.Unlock()
+		if !ok {
+			st = chorus.CollectorStatus{Event: ev.ID, Name: NameStream, Platform: chorus.X, Query: ev.Query, Mode: "follow"}
+		}
+		r := run.Child(st)
 		runs.runs[ev.ID] = r
 		r.Start(ctx)
 	}
 	err := s.run(ctx, runs, sink)
+	s.mu.Lock()
+	if s.prev == nil {
+		s.prev = map[string]chorus.CollectorStatus{}
+	}
 	for e, r := range runs.runs {
 		if e != runs.first {
 			_ = r.Finish(ctx, err)
+			s.prev[e] = r.Status()
 		}
 	}
+	s.mu.Unlock()
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -170,7 +170,7 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (chorus.Ch
 			return nil, err
 		}
 		rep.Posts = want.posts
-		rep.Drifts = compare(have, want)
+		rep.Drifts = append([]chorus.Drift{}, compare(have, want)...)
 		return want, nil
 	}
 	if err := s.db.View(func(tx *bolt.Tx) error { _, err := check(tx); return err }); err != nil {

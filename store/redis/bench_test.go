@@ -86,3 +86,90 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 	}
 	b.ReportMetric(float64(total*b.N)/elapsed.Seconds(), "posts/s")
 }
+
+// BenchmarkScaling is one big event pushed through the queue (Submit, then
+// Read, score and Tally by workers) on one redis-server and on a
+// three-master Cluster with the event spread over six shards, by 1, 2 and
+// 4 workers. Scoring is a fixed label, so that the figure is the store's.
+func BenchmarkScaling(b *testing.B) {
+	const (
+		total = 60_000
+		batch = 1000
+	)
+	topologies := []struct {
+		name   string
+		shards int
+		url    func(b *testing.B) string
+	}{
+		{"node", 1, func(b *testing.B) string { return redistest.URL(b) }},
+		{"cluster3", 6, func(b *testing.B) string { return redistest.StartCluster(b) }},
+	}
+	for _, tp := range topologies {
+		b.Run(tp.name, func(b *testing.B) {
+			url := tp.url(b)
+			for _, workers := range []int{1, 2, 4} {
+				b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+					ctx := context.Background()
+					s := open(b, url, redis.Options{Shards: tp.shards})
+					var elapsed time.Duration
+					for i := range b.N {
+						event := fmt.Sprintf("scale-%d-%d", workers, i)
+						createEvent(b, s, event)
+						posts := makePosts(event, total, base, false)
+						for j := range posts {
+							posts[j].Text = "Congratulations to all three, what a moment! The true Olympic spirit."
+						}
+						start := time.Now()
+						var tallied atomic.Int64
+						var wg sync.WaitGroup
+						errs := make(chan error, workers+2)
+						for sub := range 2 {
+							wg.Go(func() {
+								for k := sub * batch; k < total; k += 2 * batch {
+									if _, err := s.Submit(ctx, event, posts[k:k+batch]); err != nil {
+										errs <- err
+										return
+									}
+								}
+							})
+						}
+						for w := range workers {
+							wg.Go(func() {
+								consumer := fmt.Sprintf("scale-%d", w)
+								for tallied.Load() < total {
+									es, err := s.Read(ctx, consumer, batch, 50*time.Millisecond)
+									if err != nil {
+										errs <- err
+										return
+									}
+									for k := range es {
+										p := &es[k].Post
+										p.Lang = "en"
+										p.Sentiment = &chorus.Sentiment{Label: chorus.Labels[k%3], Score: 0.5, Confidence: 0.8, Model: "bench"}
+									}
+									n, err := s.Tally(ctx, es)
+									if err != nil {
+										errs <- err
+										return
+									}
+									tallied.Add(int64(n))
+								}
+							})
+						}
+						wg.Wait()
+						elapsed += time.Since(start)
+						close(errs)
+						for err := range errs {
+							b.Fatal(err)
+						}
+						if sum, err := s.Summary(ctx, event, ""); err != nil || sum.Total != total {
+							b.Fatalf("Summary total = %d, %v; want %d", sum.Total, err, total)
+						}
+					}
+					b.ReportMetric(float64(total*b.N)/elapsed.Seconds(), "posts/s")
+					b.ReportMetric(0, "ns/op")
+				})
+			}
+		})
+	}
+}

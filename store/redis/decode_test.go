@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -51,6 +52,23 @@ func TestDecodePostMatchesStd(t *testing.T) {
 				t.Errorf("sentiment %+v, want %+v", *fast.Sentiment, *std.Sentiment)
 			}
 		})
+	}
+	// What the fast encoder writes, encoding/json reads back as the post
+	// (the bytes differ only in how an exponent is spelled: 1e-07, 1e-7).
+	for _, tt := range tests {
+		b, err := redis.EncodePostForTest(&tt.post)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back chorus.Post
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: encodePost wrote %s: %v", tt.name, b, err)
+		}
+		want := tt.post
+		want.CreatedAt = want.CreatedAt.UTC()
+		if !reflect.DeepEqual(back, want) && fmt.Sprint(back) != fmt.Sprint(want) {
+			t.Errorf("%s: encodePost then encoding/json = %+v, want %+v", tt.name, back, want)
+		}
 	}
 	var p chorus.Post
 	if err := redis.DecodePostForTest(`{"platform":"x","id":`, &p); err == nil {

@@ -22,3 +22,6 @@ func (s *Store) IsCluster() bool { return s.cluster }
 
 // DecodePostForTest is decodePost.
 func DecodePostForTest(s string, p *chorus.Post) error { return decodePost(s, p) }
+
+// EncodePostForTest is encodePost.
+func EncodePostForTest(p *chorus.Post) ([]byte, error) { return encodePost(p) }

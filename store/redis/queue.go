@@ -99,7 +99,7 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	for i := range posts {
 		p := posts[i] // a copy: the caller's slice stays as it was
 		p.Event = event
-		b, err := json.Marshal(&p)
+		b, err := encodePost(&p)
 		if err != nil {
 			return res, fmt.Errorf("submit to %s: post %s: %w", event, p.Key(), err)
 		}
@@ -625,6 +625,11 @@ func (s *Store) repairGroups(ctx context.Context, streams []stream) error {
 func decodePost(s string, p *chorus.Post) error {
 	return gojson.Unmarshal([]byte(s), p)
 }
+
+// encodePost writes a post's JSON with goccy/go-json, which encoding/json
+// reads back as the same post (TestDecodePostMatchesStd), in a fraction of
+// the time, on the path every submitted and tallied post takes.
+func encodePost(p *chorus.Post) ([]byte, error) { return gojson.Marshal(p) }
 
 // ref names post i of the n in queue entry id of a shard: what Tally
 // acknowledges once all n are tallied.

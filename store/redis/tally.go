@@ -230,7 +230,7 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 		if li < 0 {
 			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), &chorus.FieldError{Field: "sentiment.label", Reason: fmt.Sprintf("unknown label %q", p.Sentiment.Label)})
 		}
-		b, err := json.Marshal(&p)
+		b, err := encodePost(&p)
 		if err != nil {
 			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), err)
 		}

@@ -268,14 +268,66 @@ func Flush(t testing.TB, url string) {
 // nodes stop when the test ends.
 func StartCluster(t testing.TB) string {
 	t.Helper()
+	return StartClusterWith(t).URL
+}
+
+// Cluster is a running three-master Redis Cluster.
+type Cluster struct {
+	URL   string    // redis://h1:p1,h2:p2,h3:p3
+	Nodes []*Server // Kill and Restart one to take it down and back
+}
+
+// WaitOK waits until every node says cluster_state:ok with every slot
+// served.
+func (c *Cluster) WaitOK(d time.Duration) error {
+	for _, s := range c.Nodes {
+		if err := waitClusterOK(s.Addr, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NodeOf is the node serving key (its hash tag's slot).
+func (c *Cluster) NodeOf(key string) (*Server, error) {
+	rdb := goredis.NewClient(&goredis.Options{Addr: c.Nodes[0].Addr, DisableIdentity: true})
+	defer rdb.Close()
+	ctx := context.Background()
+	slot, err := rdb.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		return nil, err
+	}
+	slots, err := rdb.ClusterSlots(ctx).Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range slots {
+		if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 {
+			for _, s := range c.Nodes {
+				if s.Addr == r.Nodes[0].Addr {
+					return s, nil
+				}
+			}
+		}
+	}
+	return nil, fmt.Errorf("no node serves slot %d of %q", slot, key)
+}
+
+// StartClusterWith is StartCluster with extra redis-server arguments for
+// every node (for example "--appendonly", "yes", "--appendfsync",
+// "always", so that a node SIGKILLed and restarted keeps what it
+// acknowledged).
+func StartClusterWith(t testing.TB, extra ...string) *Cluster {
+	t.Helper()
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
 		t.Fatalf("redistest: redis-cli is needed for a cluster and was not found on PATH: apt-get install -y redis-server")
 	}
 	var nodes []*Server
 	for i := range 3 {
-		s, err := start(true, "--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", i),
-			"--cluster-node-timeout", "5000")
+		args := append([]string{"--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", i),
+			"--cluster-node-timeout", "5000"}, extra...)
+		s, err := start(true, args...)
 		if err != nil {
 			t.Fatalf("redistest: cluster node %d: %v", i, err)
 		}
@@ -292,12 +344,11 @@ func StartCluster(t testing.TB) string {
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("redistest: redis-cli %s: %v\n%s", strings.Join(args, " "), err, lastLines(string(out), 10))
 	}
-	for _, s := range nodes {
-		if err := waitClusterOK(s.Addr, 20*time.Second); err != nil {
-			t.Fatalf("redistest: %v", err)
-		}
+	c := &Cluster{URL: "redis://" + strings.Join(addrs, ","), Nodes: nodes}
+	if err := c.WaitOK(20 * time.Second); err != nil {
+		t.Fatalf("redistest: %v", err)
 	}
-	return "redis://" + strings.Join(addrs, ",")
+	return c
 }
 
 func waitClusterOK(addr string, d time.Duration) error {
