@@ -127,9 +127,14 @@ type Store struct {
 }
 
 type claim struct {
-	consumer string
-	until    time.Time
+	consumer   string
+	until      time.Time
+	deliveries int // how many times the entry was handed out without a tally
 }
+
+// maxDeliveries is how many times a queued post is handed out without a
+// tally before it moves to its event's dead letters (deadletter.go).
+const maxDeliveries = 5
 
 // Open opens (creating it if needed) the store in dir. When another process
 // holds dir it fails within a fraction of a second with a *LockedError
