@@ -14,7 +14,7 @@ import (
 	"github.com/chorus-news/chorus"
 )
 
-// Dead letters: a queued post handed out maxDeliveries times without a
+// Dead letters: a queued post handed out MaxDeliveries times without a
 // tally leaves the queue for its event's dead bucket, so that it no
 // longer comes back with every read:
 //
@@ -53,7 +53,7 @@ func (s *Store) bury(seqs []uint64) error {
 			if err != nil {
 				return err
 			}
-			rec, _ := json.Marshal(deadRecord{Key: string(key), Reason: fmt.Sprintf("delivered %d times without a tally", maxDeliveries), At: time.Now().UTC()})
+			rec, _ := json.Marshal(deadRecord{Key: string(key), Reason: fmt.Sprintf("delivered %d times without a tally", s.maxDel), At: time.Now().UTC()})
 			if err := db.Put(queueKey(seq), rec); err != nil {
 				return err
 			}
@@ -76,7 +76,7 @@ func (s *Store) bury(seqs []uint64) error {
 	}
 	s.mu.Unlock()
 	if len(moved) > 0 {
-		s.log.Warn("posts moved to the dead letters", "posts", len(moved), "reason", fmt.Sprintf("delivered %d times without a tally", maxDeliveries))
+		s.log.Warn("posts moved to the dead letters", "posts", len(moved), "reason", fmt.Sprintf("delivered %d times without a tally", s.maxDel))
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ func (s *Store) Read(ctx context.Context, consumer string, max int, block time.D
 
 // readLocked does one pass of Read with s.mu held. It also returns when the
 // earliest claim still running expires (zero when none runs), and the
-// entries handed out maxDeliveries times without a tally, for bury. An
+// entries handed out MaxDeliveries times without a tally, for bury. An
 // entry handed out twice without a tally is suspect: it goes out alone, so
 // that one post no worker gets through fails by itself.
 func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.Entry, time.Time, []uint64, error) {
@@ -212,7 +212,7 @@ func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.En
 				continue
 			}
 			d := s.pending[seq].deliveries
-			if d >= maxDeliveries {
+			if d >= s.maxDel {
 				dead = append(dead, seq)
 				continue
 			}
