@@ -641,6 +641,10 @@ func (s *Stream) message(ctx context.Context, line []byte, rt *router, runs *str
 			s.reject("filtered stream message", jsonError("", err))
 			return false, false, nil
 		}
+		if m, err = lenientPage(line); err != nil {
+			s.reject("filtered stream message", err)
+			return false, false, nil
+		}
 	}
 	if len(m.Data) == 0 {
 		for _, e := range m.Errors {
