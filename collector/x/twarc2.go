@@ -137,12 +137,12 @@ func decodeLine(line []byte, source string, emit func(chorus.Post, error) error)
 // field at fault.
 func decodeOddLine(line []byte, te *json.UnmarshalTypeError, source string, emit func(chorus.Post, error) error) error {
 	var raw struct {
-		Data          json.RawMessage `json:"data"`
-		ID            json.RawMessage `json:"id"`
-		Text          json.RawMessage `json:"text"`
-		IDStr         json.RawMessage `json:"id_str"`
-		FullText      json.RawMessage `json:"full_text"`
-		User          json.RawMessage `json:"user"`
+		Data     json.RawMessage `json:"data"`
+		ID       json.RawMessage `json:"id"`
+		Text     json.RawMessage `json:"text"`
+		IDStr    json.RawMessage `json:"id_str"`
+		FullText json.RawMessage `json:"full_text"`
+		User     json.RawMessage `json:"user"`
 	}
 	if err := json.Unmarshal(line, &raw); err != nil {
 		return emit(chorus.Post{}, jsonError("", err))
