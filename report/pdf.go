@@ -266,6 +266,9 @@ func (d *pdfDoc) heading(v *view) {
 		s += " · window " + when(v.Event.Start) + " – " + when(v.Event.End)
 	}
 	d.line(5, s)
+	if q := queries(v.Event); q != "" {
+		d.line(5, "Searched: "+q)
+	}
 	d.line(5, "Posts from "+when(v.Stats.First)+" to "+when(v.Stats.Last)+" · data as of the newest post")
 	d.ink()
 }

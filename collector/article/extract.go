@@ -494,7 +494,7 @@ func (x *extraction) classify(i int) {
 		if whole && q.lastPara+1 < len(x.paras) {
 			np := x.paras[q.lastPara+1]
 			s := headBytes(firstSentence(x.masked[np.start:np.end]), clauseBytes)
-			if x.namesUser(s) {
+			if x.namesUser(s) && x.namesOneSpeaker(s) {
 				x.decide(i, s, np.start, q.lastPara+1, false, "the next paragraph", false)
 				return
 			}
@@ -680,6 +680,22 @@ func (x *extraction) namesUser(s string) bool {
 		}
 	}
 	return false
+}
+
+// namesOneSpeaker: the sentence points back at a quotation ("That was how
+// one X user put it") or has one user say or call something ("in what an X
+// user called…"), not many users doing something else.
+func (x *extraction) namesOneSpeaker(s string) bool {
+	t := strings.TrimLeft(strings.TrimSpace(s), "—–- ")
+	if reBackRef.MatchString(t) {
+		return true
+	}
+	vs, ve := verbAt(t, true)
+	if vs < 0 {
+		return false
+	}
+	subj := findSubject(t, vs, ve, false)
+	return !subj.plural && (subj.online || subj.pronoun) && subj.phrase != ""
 }
 
 func hanSuffix(s string, words []string) bool {

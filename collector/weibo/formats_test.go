@@ -296,6 +296,11 @@ func TestSearchCSV(t *testing.T) {
 }
 
 func TestSniff(t *testing.T) {
+	for _, in := range []string{`{"data":{"cards":[{"card_type":9}]}}`, `{"data":{"list":[]},"ok":1}`, `{"data":{"cardlistInfo":{},"cards":[]}}`} {
+		if got, err := file.Sniff([]byte(in)); got != "weibo-mobile" || err != nil {
+			t.Errorf("Sniff(%s) = %q, %v", in, got, err)
+		}
+	}
 	for _, tc := range []struct{ name, want string }{
 		{"mobile_search.json", "weibo-mobile"}, {"api_statuses.json", "weibo-api"}, {"api_comments.json", "weibo-api"},
 		{"crawler.json", "weibo-crawler"}, {"crawler_2019.csv", "weibo-crawler"}, {"weibo/体育迷小张/7700000003.csv", "weibo-crawler"},
