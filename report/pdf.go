@@ -40,7 +40,7 @@ var fonts = sync.OnceValues(func() (*fontSet, error) {
 	}
 	fs := &fontSet{cjk: cjk}
 	if fs.latin, err = sfnt.Parse(goregular.TTF); err != nil {
-		return nil, fmt.Errorf("Go font: %w", err)
+		return nil, fmt.Errorf("load the Go font: %w", err)
 	}
 	if fs.cjkFont, err = sfnt.Parse(cjk); err != nil {
 		return nil, fmt.Errorf("CJK font: %w", err)
