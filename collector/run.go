@@ -77,6 +77,9 @@ func (r *Run) Progress() *Progress {
 func (r *Run) Line() string {
 	st := r.Status()
 	s := fmt.Sprintf("%s: %s posts, %s pages", st.Name, thousands(st.Posts), thousands(st.Pages))
+	if took := r.opts.Now().Sub(st.StartedAt); !st.StartedAt.IsZero() && took >= time.Second && st.Posts > 0 {
+		s += fmt.Sprintf(", %s posts/s", thousands(int64(float64(st.Posts)/took.Seconds()+0.5)))
+	}
 	if st.RateLimitWaits > 0 {
 		s += fmt.Sprintf(", %d rate-limit wait%s", st.RateLimitWaits, plural(st.RateLimitWaits))
 	}

@@ -224,3 +224,19 @@ func TestRunChild(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestRunLineRate: the progress line gives the rate once a second has passed.
+func TestRunLineRate(t *testing.T) {
+	now := time.Date(2024, 7, 31, 19, 0, 0, 0, time.UTC)
+	run := collector.NewRun(chorus.CollectorStatus{Name: "x-search"}, collector.RunOptions{Now: func() time.Time { return now }})
+	ctx := context.Background()
+	run.Start(ctx)
+	run.Posted(ctx, 2500, now)
+	if line := run.Line(); line != "x-search: 2,500 posts, 0 pages" {
+		t.Errorf("Line at the start = %q", line)
+	}
+	now = now.Add(2 * time.Second)
+	if line := run.Line(); line != "x-search: 2,500 posts, 0 pages, 1,250 posts/s" {
+		t.Errorf("Line = %q", line)
+	}
+}

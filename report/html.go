@@ -29,6 +29,7 @@ var page = template.Must(template.New("report.html").Funcs(template.FuncMap{
 	"sent":       func(p chorus.Post) chorus.Sentiment { return sentimentOf(&p) },
 	"score":      num,
 	"bucket":     bucketName,
+	"queries":    queries,
 	"plus":       func(a, b int) int { return a + b },
 	"minus":      func(a, b int) int { return a - b },
 	"plotBottom": func(c chart) int { return c.Top + c.PlotH },

@@ -105,6 +105,7 @@ func TestHTML(t *testing.T) {
 		}
 		for _, want := range []string{
 			"Paris 2024: the podium selfie <3", // the title, as text
+			"Searched: X “selfie”",
 			"62.5%", "5 of 8 scored", "+0.38",
 			"an ad, but praised", "en-linear/2", "zh-linear/2",
 			"not counted as posts: 3.", "Labels corrected by hand: 1.",

@@ -40,7 +40,7 @@ var fonts = sync.OnceValues(func() (*fontSet, error) {
 	}
 	fs := &fontSet{cjk: cjk}
 	if fs.latin, err = sfnt.Parse(goregular.TTF); err != nil {
-		return nil, fmt.Errorf("Go font: %w", err)
+		return nil, fmt.Errorf("load the Go font: %w", err)
 	}
 	if fs.cjkFont, err = sfnt.Parse(cjk); err != nil {
 		return nil, fmt.Errorf("CJK font: %w", err)
@@ -266,6 +266,9 @@ func (d *pdfDoc) heading(v *view) {
 		s += " · window " + when(v.Event.Start) + " – " + when(v.Event.End)
 	}
 	d.line(5, s)
+	if q := queries(v.Event); q != "" {
+		d.line(5, "Searched: "+q)
+	}
 	d.line(5, "Posts from "+when(v.Stats.First)+" to "+when(v.Stats.Last)+" · data as of the newest post")
 	d.ink()
 }

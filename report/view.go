@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/chorus-news/chorus"
@@ -182,4 +183,16 @@ func fillRange(b chorus.Bucket, points []chorus.Point, first, last time.Time) []
 		out = append(out, chorus.Point{T: t})
 	}
 	return out
+}
+
+// queries says what the collectors searched for, "" when nothing.
+func queries(ev chorus.Event) string {
+	var parts []string
+	if ev.QueryX != "" {
+		parts = append(parts, "X “"+ev.QueryX+"”")
+	}
+	if ev.QueryWeibo != "" {
+		parts = append(parts, "Weibo “"+ev.QueryWeibo+"”")
+	}
+	return strings.Join(parts, ", ")
 }

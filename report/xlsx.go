@@ -163,6 +163,9 @@ func (x *xlsx) summary(v *view) error {
 	s.add(styled{v.Event.Title, x.h1})
 	s.add("Event", v.Event.ID)
 	s.add("Window", v.Method.Window.Start, v.Method.Window.End)
+	if q := queries(v.Event); q != "" {
+		s.add("Searched", q)
+	}
 	s.add("Posts from", v.Method.Window.FirstPost, v.Method.Window.LastPost)
 	s.add("As of (newest post)", v.AsOf(v.Stats))
 	s.add()
@@ -235,7 +238,10 @@ func (x *xlsx) summary(v *view) error {
 	if err := f.SetColWidth(sheetSummary, "A", "A", 26); err != nil {
 		return err
 	}
-	return f.SetColWidth(sheetSummary, "B", "L", 14)
+	if err := f.SetColWidth(sheetSummary, "B", "C", 20); err != nil { // dates fit
+		return err
+	}
+	return f.SetColWidth(sheetSummary, "D", "L", 14)
 }
 
 func (x *xlsx) timeline(v *view) error {

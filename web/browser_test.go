@@ -184,6 +184,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	if hidden := eval[bool](b, `document.querySelector('li.post .tools').hidden`); hidden {
 		t.Errorf("the script did not enhance the quote cards (tools still hidden)")
 	}
+	// Copy quote puts the text and its attribution on the clipboard (the
+	// browser's clipboard is stood in for, to read back what was written).
+	eval[bool](b, `navigator.clipboard.writeText = function (t) { window.__copied = t; return Promise.resolve(); }, true`)
+	card := `#quotes li.post[data-platform="x"][data-id="1"]`
+	b.do("copy", chromedp.Click(chromedp.CSS(card+` button.copy`)))
+	b.waitFor("the copy", `document.querySelector('`+card+` .status').textContent === "Quote copied."`, 5*time.Second)
+	if got, want := eval[string](b, `window.__copied`), "“This is the true Olympic spirit! So happy” — unknown author on X, 2024-07-31 19:05 UTC"; got != want {
+		t.Errorf("copied %q, want %q", got, want)
+	}
 	b.do("settle", chromedp.Sleep(300*time.Millisecond)) // time for an injected handler to fire
 	if b.dialogs.Load() != 0 {
 		t.Errorf("the page opened %d dialogs; want none", b.dialogs.Load())

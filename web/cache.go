@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/sync/singleflight"
 )
 
 // The read routes and pages answer from a cache of finished responses
@@ -24,7 +24,7 @@ import (
 // any other writing to the same Redis (Store.Version). A request costs one
 // version read (in memory for the embedded store, one GET for Redis) and a
 // copy of bytes, not the store reads and rendering behind them. Requests
-// that miss together share one build (singleflight), so a burst of viewers
+// that miss together share one build, so a burst of viewers
 // after a tally costs one rebuild. The version is read before the data:
 // what a build reads is at least as new as the version it is filed under,
 // so a write that returned is seen by the next read.
@@ -41,7 +41,17 @@ const gzipMin = 1024
 
 type cache struct {
 	entries *lru.Cache[string, *response]
-	flight  singleflight.Group
+
+	mu       sync.Mutex
+	inflight map[string]*flight // the build under way, per key
+}
+
+// flight is one build under way; done is closed when r or err is set.
+type flight struct {
+	version uint64
+	done    chan struct{}
+	r       *response
+	err     error
 }
 
 func newCache() *cache {
@@ -49,7 +59,7 @@ func newCache() *cache {
 	if err != nil {
 		panic(err) // only for a size <= 0
 	}
-	return &cache{entries: entries}
+	return &cache{entries: entries, inflight: map[string]*flight{}}
 }
 
 // response is one finished response, never changed once built.
@@ -64,8 +74,10 @@ type response struct {
 	maxAge  time.Duration
 }
 
+// fresh says whether r may answer a request that read version: built at
+// that version or a later one, and young enough.
 func (r *response) fresh(version uint64, now time.Time) bool {
-	return r.version == version && now.Sub(r.built) < r.maxAge
+	return r.version >= version && now.Sub(r.built) < r.maxAge
 }
 
 // build renders a response; it runs under a context detached from the
@@ -86,35 +98,67 @@ func (s *server) cached(c *gin.Context, event, key string, maxAge time.Duration,
 	return nil
 }
 
-// lookup returns the fresh entry key, building it with b when needed.
+// lookup returns the fresh entry key, building it with b when needed. At
+// most one build of a key runs at a time: a request waits for the build
+// under way when that build read a version at least as new as its own
+// (what it reads is then new enough), and otherwise for it to end, then
+// starts the next one, which all the requests that waited meanwhile share.
+// So a burst of tallies costs a rebuild after another, never a pile of
+// them competing for the CPU.
 func (s *server) lookup(ctx context.Context, event, key string, maxAge time.Duration, b build) (*response, error) {
 	v, err := s.cfg.Store.Version(ctx, event)
 	if err != nil {
 		return nil, fmt.Errorf("version of %s: %w", event, err)
 	}
-	if r, ok := s.cache.entries.Get(key); ok && r.fresh(v, time.Now()) {
-		return r, nil
+	c := s.cache
+	for {
+		if r, ok := c.entries.Get(key); ok && r.fresh(v, time.Now()) {
+			return r, nil
+		}
+		c.mu.Lock()
+		f := c.inflight[key]
+		if f != nil {
+			c.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if f.version >= v {
+				return f.r, f.err
+			}
+			// It was building an older version. Build the newest (it may
+			// have moved meanwhile), or join whoever starts it first.
+			if nv, err := s.cfg.Store.Version(ctx, event); err == nil {
+				v = max(v, nv)
+			}
+			continue
+		}
+		f = &flight{version: v, done: make(chan struct{})}
+		c.inflight[key] = f
+		c.mu.Unlock()
+		f.r, f.err = s.build(ctx, key, f, maxAge, b)
+		c.mu.Lock()
+		delete(c.inflight, key)
+		c.mu.Unlock()
+		close(f.done)
+		return f.r, f.err
 	}
-	res, err, _ := s.cache.flight.Do(key+"\x00"+strconv.FormatUint(v, 10), func() (any, error) {
-		if r, ok := s.cache.entries.Get(key); ok && r.fresh(v, time.Now()) {
-			return r, nil // built while this caller waited for the flight
-		}
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), buildTimeout)
-		defer cancel()
-		r, err := b(bctx)
-		if err != nil {
-			return nil, err
-		}
-		r.seal(v, maxAge)
-		if old, ok := s.cache.entries.Peek(key); !ok || old.version <= v {
-			s.cache.entries.Add(key, r)
-		}
-		return r, nil
-	})
+}
+
+// build runs b under a context of its own (others may wait for it).
+func (s *server) build(ctx context.Context, key string, f *flight, maxAge time.Duration, b build) (*response, error) {
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), buildTimeout)
+	defer cancel()
+	r, err := b(bctx)
 	if err != nil {
 		return nil, err
 	}
-	return res.(*response), nil
+	r.seal(f.version, maxAge)
+	if old, ok := s.cache.entries.Peek(key); !ok || old.version <= f.version {
+		s.cache.entries.Add(key, r)
+	}
+	return r, nil
 }
 
 // seal fills in what write needs: version, time, ETag, the gzip'd body.

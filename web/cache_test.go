@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,5 +260,131 @@ func TestLiveStreamIsShared(t *testing.T) {
 	}
 	if v := viewers(); v != "0" {
 		t.Errorf("chorus_live_viewers = %s after both clients went, want 0", v)
+	}
+}
+
+// TestCacheUnderConcurrentWrites: while posts arrive one by one, readers
+// hammering the summary and the page never see a total go back, and the
+// writer always reads its own write.
+func TestCacheUnderConcurrentWrites(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) {
+		f := newFixture(t, "")
+		concurrentWrites(t, f.store, f.an)
+	})
+	t.Run("redis", func(t *testing.T) {
+		srv, err := redistest.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Stop()
+		st, err := redis.Open(context.Background(), srv.URL(), redis.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := st.CreateEvent(context.Background(), chorus.Event{ID: "ev", Title: "Ev"}); err != nil {
+			t.Fatal(err)
+		}
+		an, err := analysis.New(analysis.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		concurrentWrites(t, st, an)
+	})
+}
+
+type sourceStore interface {
+	web.Store
+	ingest.Source
+}
+
+func concurrentWrites(t *testing.T, st sourceStore, an *analysis.Engine) {
+	h, err := web.New(web.Config{Store: st, Decode: file.DecodePost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	workers := make(chan struct{})
+	go func() {
+		ingest.RunWorkers(ctx, 2, "test", ingest.Worker{Source: st, Analyzer: an, Block: 10 * time.Millisecond})
+		close(workers)
+	}()
+	defer func() { cancel(); <-workers }()
+	total := func(body string) int {
+		_, rest, ok := strings.Cut(body, `"total":`)
+		if !ok {
+			return -1
+		}
+		n := 0
+		for _, c := range rest {
+			if c < '0' || c > '9' {
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	pageTotal := func(body string) int {
+		_, rest, ok := strings.Cut(body, `data-field="total">`)
+		if !ok {
+			return -1
+		}
+		return total(`"total":` + rest)
+	}
+	done := make(chan struct{})
+	errs := make(chan string, 100)
+	var readers sync.WaitGroup
+	for r := range 6 {
+		readers.Go(func() {
+			last := 0
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				var n int
+				if r%2 == 0 {
+					_, body := get(t, ts.URL+"/api/v1/events/ev/summary")
+					n = total(body)
+				} else {
+					_, body := get(t, ts.URL+"/events/ev")
+					n = pageTotal(body)
+				}
+				if n < last {
+					errs <- fmt.Sprintf("reader %d saw the total go from %d back to %d", r, last, n)
+					return
+				}
+				last = n
+			}
+		})
+	}
+	for i := 1; i <= 25; i++ {
+		// Through ts, whose POST waits for the tally (read your writes).
+		resp, err := http.Post(ts.URL+"/api/v1/events/ev/posts", "application/json", strings.NewReader("["+postJSON("x", fmt.Sprint(i), "so happy")+"]"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST %d = %s", i, resp.Status)
+		}
+		_, body := get(t, ts.URL+"/api/v1/events/ev/summary")
+		if n := total(body); n < i {
+			t.Errorf("after post %d was tallied, the summary says %d", i, n)
+		}
+		_, page := get(t, ts.URL+"/events/ev")
+		if n := pageTotal(page); n < i {
+			t.Errorf("after post %d was tallied, the page says %d", i, n)
+		}
+	}
+	close(done)
+	readers.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

@@ -113,7 +113,7 @@ func newTimelineChart(event string, b chorus.Bucket, pl chorus.Platform, points 
 	for _, s := range alert.Spikes(all) {
 		sp[s.Index-skip] = s
 	}
-	w := (chartW - chartLeft) / float64(len(points))
+	w := min((chartW-chartLeft)/float64(len(points)), 48) // a few buckets stay bars, not blocks
 	gap := min(2, w/5)
 	scale := (chartBottom - chartTop) / float64(top)
 	for i, p := range points {

@@ -166,6 +166,9 @@ func (s *server) submitPosts(c *gin.Context) error {
 		posts = append(posts, p)
 		index = append(index, i)
 	}
+	// The version before: the reply waits for the tally of what it queued
+	// to bump it, so that a read right after misses the cache (awaitTally).
+	before, _ := s.cfg.Store.Version(c.Request.Context(), ev.ID)
 	res, err := ingest.Submit(c.Request.Context(), s.cfg.Store, ev.ID, posts)
 	if err != nil {
 		return err
@@ -175,7 +178,7 @@ func (s *server) submitPosts(c *gin.Context) error {
 	}
 	resp.Accepted, resp.Duplicates = res.Accepted, res.Duplicates
 	if res.Accepted > 0 {
-		s.awaitTally(c.Request.Context(), ev.ID, res.Tickets)
+		s.awaitTally(c.Request.Context(), ev.ID, res.Tickets, before)
 	}
 	c.JSON(http.StatusOK, resp)
 	return nil
@@ -190,10 +193,12 @@ type TallyWaiter interface {
 }
 
 // awaitTally waits, up to Config.TallyWait, until what this request queued
-// is tallied (or, for a store without tickets, nothing of event is queued).
-// The posts are accepted either way; the wait only lets a client that
-// reads the summary next see them counted.
-func (s *server) awaitTally(ctx context.Context, event string, tickets []string) {
+// is tallied (or, for a store without tickets, nothing of event is queued)
+// and the event's version moved past before. The posts are accepted either
+// way; the wait only lets a client that reads the summary next see them
+// counted (Redis bumps the version just after the tally's Lua step: a read
+// between the two would still be answered from the cache).
+func (s *server) awaitTally(ctx context.Context, event string, tickets []string, before uint64) {
 	wait := s.cfg.TallyWait
 	if wait == 0 {
 		wait = 2 * time.Second
@@ -226,7 +231,9 @@ func (s *server) awaitTally(ctx context.Context, event string, tickets []string)
 			done = n == 0
 		}
 		if done {
-			return
+			if v, err := s.cfg.Store.Version(ctx, event); err != nil || v != before {
+				return
+			}
 		}
 		select {
 		case <-ctx.Done():

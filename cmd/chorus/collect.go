@@ -263,6 +263,14 @@ type postSink struct {
 	read, accepted, duplicates, rejected atomic.Int64
 }
 
+// Reject counts n records a collector read but could not make a post of
+// (it names them on the progress output): they are read and rejected in
+// the summary, as import counts its bad records.
+func (s *postSink) Reject(n int) {
+	s.read.Add(int64(n))
+	s.rejected.Add(int64(n))
+}
+
 func (s *postSink) summary() importSummary {
 	return importSummary{s.read.Load(), s.accepted.Load(), s.duplicates.Load(), s.rejected.Load()}
 }

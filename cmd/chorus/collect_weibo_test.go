@@ -220,6 +220,26 @@ func getRaw(t *testing.T, url string) string {
 	return string(b)
 }
 
+// TestCollectWeiboBadPost: a post that cannot be read is named and counted
+// as rejected (exit 2), the others stored.
+func TestCollectWeiboBadPost(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") != "1" {
+			fmt.Fprint(w, `{"ok":0,"msg":"这里还没有内容"}`)
+			return
+		}
+		fmt.Fprint(w, `{"ok":1,"data":{"cards":[{"card_type":9,"mblog":{"id":"5062000000000001","created_at":"某天","text":"坏的","user":{"id":1}}},`+
+			`{"card_type":9,"mblog":{"id":"5062000000000002","created_at":"刚刚","text":"好的","user":{"id":2}}}]}}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	env := []string{"CHORUS_DATA_DIR=" + filepath.Join(dir, "data"), "WEIBO_COOKIE=" + weiboTestCookie}
+	r := chorusCmd(t, dir, "", env, "collect", "weibo", "--event", "e", "--query", "q", "--api-base", srv.URL)
+	if r.code != 2 || r.lastLine() != `{"read":2,"accepted":1,"duplicates":0,"rejected":1}` || !strings.Contains(r.stderr, `cards[0].mblog.created_at: not a Weibo time: "某天"`) {
+		t.Errorf("exit %d, summary %s; stderr:\n%s", r.code, r.lastLine(), r.stderr)
+	}
+}
+
 func TestServeCollectsWeibo(t *testing.T) {
 	ws := &weiboServer{}
 	srv := httptest.NewServer(ws)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -26,9 +27,29 @@ func (imp *importer) isArticle(name string) bool {
 		switch strings.ToLower(filepath.Ext(strings.TrimSuffix(name, ".gz"))) {
 		case ".html", ".htm", ".xhtml":
 			return !weibo.IsDetailPage(name) // a saved m.weibo.cn post page is Weibo's
+		case ".txt", ".text", ".md":
+			// A text file that is no other format is an article.
+			return !sniffsAsRecords(name, imp.stdin)
 		}
 	}
 	return false
+}
+
+// sniffsAsRecords reports whether the file's first bytes are a format of
+// posts (JSON, CSV, a platform's export) rather than prose.
+func sniffsAsRecords(name string, stdin io.Reader) bool {
+	if name == "-" {
+		return true // stdin cannot be read twice: --format article says it
+	}
+	rc, err := file.Open(name, stdin)
+	if err != nil {
+		return true // let the ordinary path name the error
+	}
+	defer rc.Close()
+	head := make([]byte, 16<<10)
+	n, _ := io.ReadFull(rc, head)
+	_, err = file.Sniff(head[:n])
+	return err == nil
 }
 
 // articleInfo is what --dry-run adds to a post from an article.

@@ -37,14 +37,14 @@ func TestImportArticle(t *testing.T) {
 				redistest.Flush(t, redisURL)
 				env = append(env, "CHORUS_REDIS_URL="+redisURL)
 			}
-			r := chorusCmd(t, dir, "", env, "import", "--event", "selfie", "--format", "article", "story.txt")
+			r := chorusCmd(t, dir, "", env, "import", "--event", "selfie", "story.txt") // a .txt that is no other format is an article
 			if r.code != 0 || r.lastLine() != `{"read":5,"accepted":5,"duplicates":0,"rejected":0}` {
 				t.Fatalf("exit %d, summary %s; stderr:\n%s", r.code, r.lastLine(), r.stderr)
 			}
 			if !strings.Contains(r.stderr, "story.txt: 5 posts from 7 quotations (2 skipped); the article states no date: posts dated at import time") {
 				t.Errorf("stderr does not say the posts are dated at import time:\n%s", r.stderr)
 			}
-			again := chorusCmd(t, dir, "", env, "import", "--event", "selfie", "--format", "article", "story.txt")
+			again := chorusCmd(t, dir, "", env, "import", "--event", "selfie", "story.txt") // a .txt that is no other format is an article
 			if again.code != 0 || again.lastLine() != `{"read":5,"accepted":0,"duplicates":5,"rejected":0}` {
 				t.Errorf("re-import: exit %d, summary %s", again.code, again.lastLine())
 			}

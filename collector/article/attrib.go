@@ -22,7 +22,7 @@ var (
 	reNaming = regexp.MustCompile(`(?i)\b(?:called|calls|calling|dubbed|dubs|dubbing|termed|labell?ed|branded|described|describing|hailed|deemed|nicknamed|praised|mocked|slammed)\b`)
 	// reNeg: quotations from interviews, statements, briefings and
 	// remarks to reporters.
-	reNeg = regexp.MustCompile(`(?i)\b(?:told\s+(?:reporters|journalists|the\s+press|the\s+media|media|a\s+(?:news|press)\s+conference|a\s+briefing|(?-i:[A-Z])\S*|the\s+(?-i:[A-Z])\S*|this\s+(?:newspaper|paper|website|outlet|reporter|publication))|in\s+(?:an?|his|her|their|its|the)\s+(?:(?:exclusive|recent|televised|phone|telephone|video|radio|tv|joint|written|weekly|daily|new|latest|own)\s+)?(?:interview|statement|speech|press\s+release|news\s+conference|press\s+conference|letter|e-?mail|video|podcast|broadcast|briefing|op-?ed|column|essay|editorial|memo|report|documentary|address|newsletter|book|memoir|article|blog\s+post|piece|paper|testimony|remarks)|(?:an|the|his|her|their|its|during|exclusive|after|joint)\s+interview|interviewed|(?:a|the|its|his|her|their|joint|official|written|brief)\s+statement|statement\s+(?:said|read|posted|released|issued|published)|press\s+(?:conference|briefing|release)|news\s+(?:conference|briefing)|briefing|spokes(?:man|woman|person|people)|speaking\s+(?:to|at|with|on|during|after|before)|said\s+at\s+a|reporters|journalists|testified|testimony|(?:the\s+)?(?:ministry|embassy|police|government|department|agency|commission|committee|office|club|federation|league|company|firm)\s+said|according\s+to\s+(?:a|the)\s+(?:report|statement|ministry|police|official|spokes\w+|transcript|document))\b`)
+	reNeg = regexp.MustCompile(`(?i)\b(?:told\s+(?:reporters|journalists|the\s+press|the\s+media|media|a\s+(?:news|press)\s+conference|a\s+briefing|(?-i:[A-Z])\S*|the\s+(?-i:[A-Z])\S*|this\s+(?:newspaper|paper|website|outlet|reporter|publication))|in\s+(?:an?|his|her|their|its|the)\s+(?:(?:exclusive|recent|televised|phone|telephone|video|radio|tv|joint|written|weekly|daily|new|latest|own)\s+)?(?:interview|statement|speech|press\s+release|news\s+conference|press\s+conference|letter|e-?mail|video|podcast|broadcast|briefing|op-?ed|column|essay|editorial|memo|report|documentary|address|newsletter|book|memoir|article|blog\s+post|piece|paper|testimony|remarks)|(?:an|the|his|her|their|its|during|exclusive|after|joint)\s+interview|interviewed|(?:a|the|its|his|her|their|joint|official|written|brief|\w+['’]s)\s+(?:official\s+)?statement|statement\s+(?:said|read|posted|released|issued|published)|press\s+(?:conference|briefing|release)|news\s+(?:conference|briefing)|briefing|spokes(?:man|woman|person|people)|speaking\s+(?:to|at|with|on|during|after|before)|said\s+at\s+a|reporters|journalists|testified|testimony|(?:the\s+)?(?:ministry|embassy|police|government|department|agency|commission|committee|office|club|federation|league|company|firm)\s+said|according\s+to\s+(?:a|the)\s+(?:report|statement|ministry|police|official|spokes\w+|transcript|document)|(?:internal|leaked|private)\s+(?:message|memo|e-?mail|letter|notice|document|chat)s?|(?:memo|notice|letter|e-?mail|text\s+message|sign|placard|banner|leaflet|flyer)\s+(?:read|reads|said|says|stated))\b`)
 	// hanNeg: the same, Chinese.
 	hanNeg = []string{"接受采访", "采访时", "受访", "记者", "声明", "发布会", "通报", "答记者问", "接受本报", "告诉本报", "对本报",
 		"接受採訪", "採訪時", "受訪", "記者", "聲明", "發布會", "發佈會", "通報"}
@@ -39,7 +39,7 @@ var (
 
 	// rePostVerb: verbs of posting, which let a named person's words
 	// inherit the platform of the sentences before.
-	rePostVerb   = regexp.MustCompile(`(?i)\b(?:posted|posting|posts|tweeted|tweeting|re-?tweeted|commented|commenting|replied|replying|captioned|shared|sharing|wrote|writing|writes|read|reads|typed|messaged)\b`)
+	rePostVerb   = regexp.MustCompile(`(?i)\b(?:posted|posting|posts|tweeted|tweeting|re-?tweeted|commented|commenting|replied|replying|responded|responds|answered|captioned|shared|sharing|wrote|writing|writes|read|reads|typed|messaged)\b`)
 	hanPostVerbs = []string{"发文", "发帖", "发博", "留言", "评论", "回复", "转发", "配文", "写道", "晒出", "写", "發文", "發帖", "評論", "回覆", "轉發", "寫道", "寫"}
 
 	// reHashtagBefore / reHashtagAfter: a quotation naming a hashtag or a
@@ -72,7 +72,7 @@ func sentenceBreaks(t string) []int {
 	for _, m := range reSentenceEnd.FindAllStringIndex(t, -1) {
 		if t[m[0]] == '.' && m[1]-m[0] >= 1 {
 			w := strings.ToLower(lastWord(t[:m[0]]))
-			if abbrev[w] || utf8.RuneCountInString(w) == 1 && w != "" && unicode.IsLetter([]rune(w)[0]) {
+			if abbrev[w] || utf8.RuneCountInString(w) == 1 && w != "" && w != "x" && unicode.IsLetter([]rune(w)[0]) {
 				continue // Mr. Li, No. 1, initials
 			}
 		}
@@ -154,7 +154,7 @@ var (
 		demanded questioned suggested suggests warned cheered announced stated continued sneered scoffed teased
 		vented marvelled marveled enthused bemoaned cried screamed begged pleaded protested conceded admitted
 		confessed rejoiced celebrated applauded criticised criticized blasted ranted mused speculated predicted
-		recalled explained told tells typed messaged included includes include including`)
+		recalled explained told tells typed messaged quote-tweeted quote-tweets quote-tweeting included includes include including`)
 	verbPairs = setOf(`put_it puts_it pointed_out went_on weighed_in summed_up chimed_in shot_back fired_back hit_back such_as`)
 )
 
@@ -240,8 +240,11 @@ func verbAt(clause string, last bool) (int, int) {
 		if i < 0 {
 			continue
 		}
-		if best[0] < 0 || last && i > best[0] || !last && i < best[0] || i == best[0] && i+len(v) > best[1] {
-			best = []int{i, i + len(v)}
+		// The last verb is the one ending last, the longest of those (写道
+		// over 道); the first the one starting first, the longest too.
+		end := i + len(v)
+		if best[0] < 0 || last && (end > best[1] || end == best[1] && i < best[0]) || !last && (i < best[0] || i == best[0] && end > best[1]) {
+			best = []int{i, end}
 		}
 	}
 	return best[0], best[1]
@@ -257,7 +260,7 @@ func hasAny(s string, words []string) bool {
 }
 
 // negWords are words one of which every reNeg match holds.
-var negWords = []string{"told", "interview", "statement", "press", "news", "briefing", "spokes", "speaking", "said", "reporter",
+var negWords = []string{"told", "internal", "leaked", "private", "memo", "notice", "letter", "mail", "message", "sign", "placard", "banner", "leaflet", "flyer", "interview", "statement", "press", "news", "briefing", "spokes", "speaking", "said", "reporter",
 	"journalist", "testif", "testimon", "according", "in a", "in an", "in his", "in her", "in their", "in its", "in the"}
 
 // negIndex lists where speech cues start in t.
@@ -300,9 +303,17 @@ type subject struct {
 
 var rePersonal = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhile|still)\s+)?(?:he|she|they|it|this|that|him|her)$|^[他她它]们?$`)
 
+var (
+	reCopula        = regexp.MustCompile(`(?i)\s(?:is|was|were|are|seemed|seems|appeared|appears|remained|had|has|took|takes|got|gets|went|goes)\s`)
+	reLeadCopula    = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+`)
+	reTrailingPlace = regexp.MustCompile(`\s+(?:on|of|in|from|at|under)\s+.*$`)
+	reSamePlatform  = regexp.MustCompile(`(?i)\b(?:the\s+same\s+(?:platform|site|app|network)|the\s+platform|that\s+platform)\b`)
+	reTimestamp     = regexp.MustCompile(`(?i)^\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?\s*(?:[A-Z]{2,4}\s*)?[:—–-]?\s*`)
+)
+
 var reParticiple = regexp.MustCompile(`(?i)^(?:adding|writing|saying|asking|commenting|replying|responding|noting|declaring|calling|sharing|posting|tweeting|joking|quipping)$`)
 
-var leadWords = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhile|still|then|in\s+what|what|in|which|where|when|after|with|though|although|even\s+as|one\s+day|later|earlier|also|too|however|instead|indeed|similarly|likewise|others?\s+like|according\s+to|per|from|by)\s+|[,;:—–\-]\s*)+`)
+var leadWords = regexp.MustCompile(`(?i)^(?:(?:that\s+was\s+how|this\s+was\s+how|that\s+is\s+how|and|but|while|as|yet|so|meanwhile|still|then|in\s+what|what|in|which|where|when|after|with|though|although|even\s+as|one\s+day|later|earlier|also|too|however|instead|indeed|similarly|likewise|others?\s+like|according\s+to|per|from|by)\s+|[,;:—–\-]\s*)+`)
 
 var subjectStop = regexp.MustCompile(`(?i)[,;:—–()]|\s(?:who|which|whose|adding|after|before|when|while|as|because|since|in\s+(?:a|an|the|his|her|their|response|reply|reference)\b|under|alongside|with|that|referring|apparently|citing|sharing|posting|writing|echoing|calling|tagging|mentioning|and\s+(?:then|added|said|wrote))\b`)
 
@@ -324,7 +335,20 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 	var phrase string
 	switch {
 	case vs < 0:
-		phrase = clause
+		// "Another on the same platform is less happy:": up to the verb
+		// of being.
+		phrase = reTimestamp.ReplaceAllString(clause, "")
+		if loc := reLeadCopula.FindStringIndex(phrase); loc != nil {
+			phrase = phrase[loc[1]:] // "…," was the top-voted reply
+		} else if loc := reCopula.FindStringIndex(phrase); loc != nil {
+			phrase = phrase[:loc[0]]
+		}
+		if loc := subjectStop.FindStringIndex(phrase); loc != nil && loc[0] > 0 {
+			phrase = phrase[:loc[0]]
+		}
+		if w := strings.Fields(phrase); len(w) > 6 {
+			phrase = strings.Join(w[:6], " ")
+		}
 	case after && strings.TrimSpace(leadWords.ReplaceAllString(clause[:vs], "")) == "":
 		// "…," wrote another user on X: the subject follows the verb.
 		phrase = clause[ve:]
@@ -343,11 +367,18 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 			}
 		}
 	}
+	phrase = reTimestamp.ReplaceAllString(phrase, "") // a live blog's "12.05pm:"
 	phrase = strings.TrimSpace(leadWords.ReplaceAllString(strings.TrimSpace(phrase), ""))
 	phrase = strings.TrimRight(phrase, " ,.:;：，")
 	for _, p := range []string{"还有", "也有", "更有", "另有", "其中", "有", "但", "而", "则", "并"} {
 		if strings.HasPrefix(phrase, p) && len(phrase) > len(p) {
 			phrase = phrase[len(p):]
+			break
+		}
+	}
+	for _, p := range []string{"则", "也", "还", "更", "都", "却", "随后", "纷纷"} {
+		if t := strings.TrimSpace(strings.TrimSuffix(phrase, p)); t != phrase && t != "" {
+			phrase = t
 			break
 		}
 	}
@@ -361,7 +392,10 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 	phrase = headBytes(phrase, 160)
 	s.phrase = phrase
 	low := strings.ToLower(phrase)
-	s.pronoun = rePronoun.MatchString(low) || hasAny(phrase, hanPronoun) && !hasAny(phrase, hanOnline)
+	s.pronoun = rePronoun.MatchString(low) || rePronoun.MatchString(reTrailingPlace.ReplaceAllString(low, "")) || hasAny(phrase, hanPronoun) && !hasAny(phrase, hanOnline)
+	if reSamePlatform.MatchString(low) {
+		s.online = true // "on the same platform": the one named before
+	}
 	s.personal = rePersonal.MatchString(low)
 	s.online = reOnline.MatchString(phrase) || hasAny(phrase, hanOnline)
 	s.plural = rePlural.MatchString(low) || hasAny(phrase, hanPlural)

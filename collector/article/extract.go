@@ -316,6 +316,12 @@ func (x *extraction) lastRune(q rawQuote) rune {
 // named "Lao Zhang"", "nicknamed "The Rocket"").
 var reNameBefore = regexp.MustCompile(`(?i)(?:\b(?:named|nicknamed|known\s+as|goes\s+by|going\s+by|username|user\s+name|screen\s+name|handle|alias|pseudonym|pen\s+name)|网名|昵称|名为|名叫|ID为|id为|用户名)\s*[:：]?\s*["“「]?\s*$`)
 
+// reWasThe: an attribution by a copula ("was the top-voted reply").
+var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(?:the|one|a|an|another)\b`)
+
+// reListedLike: posts given as examples ("comments like", "tweets such as").
+var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
+
 var rePreposition = regexp.MustCompile(`(?i)^(?:from|of|in|on|at|for|to|by|with|and|or|but|as|than|that|which|is|was|were|are|has|had|have)\b`)
 
 func isTerminal(r rune) bool { return strings.ContainsRune(".!?…。！？", r) }
@@ -467,7 +473,7 @@ func (x *extraction) classify(i int) {
 	// 5b. The sentence after, pointing back: "That was how one X user
 	// put it."
 	if strings.TrimSpace(preFull) == "" || cut {
-		if s := strings.TrimSpace(post); reBackRef.MatchString(s) && x.namesUser(s) {
+		if s := strings.TrimLeft(strings.TrimSpace(post), "—–- "); reBackRef.MatchString(s) && x.namesUser(s) {
 			x.decide(i, post, q.close, q.lastPara, true, "the sentence after", false)
 			return
 		}
@@ -494,7 +500,7 @@ func (x *extraction) classify(i int) {
 		if whole && q.lastPara+1 < len(x.paras) {
 			np := x.paras[q.lastPara+1]
 			s := headBytes(firstSentence(x.masked[np.start:np.end]), clauseBytes)
-			if x.namesUser(s) {
+			if x.namesUser(s) && x.namesOneSpeaker(s) {
 				x.decide(i, s, np.start, q.lastPara+1, false, "the next paragraph", false)
 				return
 			}
@@ -582,6 +588,9 @@ func (x *extraction) attributiveAfter(post string, last rune) bool {
 		return false // it leads into the next quotation
 	}
 	vs, _ := verbAt(t, false)
+	if vs < 0 && reWasThe.MatchString(t) && (reOnline.MatchString(t) || hasAny(t, hanOnline)) {
+		return true // "…," was the top-voted reply
+	}
 	if vs < 0 {
 		// "…" — an X user; "…" (@handle)
 		if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "–") || strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "(") {
@@ -621,6 +630,9 @@ func introduces(pre string) bool {
 	}
 	if vs, ve := verbAt(t, true); vs >= 0 && strings.TrimSpace(t[ve:]) == "" {
 		return true
+	}
+	if reListedLike.MatchString(t) {
+		return true // "comments like", "posts such as"
 	}
 	low := strings.ToLower(t)
 	for _, w := range []string{" read", " reads", " reading", " saying", " writing", " caption", " captioned", " put it", " post", " tweet", " comment"} {
@@ -680,6 +692,22 @@ func (x *extraction) namesUser(s string) bool {
 		}
 	}
 	return false
+}
+
+// namesOneSpeaker: the sentence points back at a quotation ("That was how
+// one X user put it") or has one user say or call something ("in what an X
+// user called…"), not many users doing something else.
+func (x *extraction) namesOneSpeaker(s string) bool {
+	t := strings.TrimLeft(strings.TrimSpace(s), "—–- ")
+	if reBackRef.MatchString(t) {
+		return true
+	}
+	vs, ve := verbAt(t, true)
+	if vs < 0 {
+		return false
+	}
+	subj := findSubject(t, vs, ve, false)
+	return !subj.plural && (subj.online || subj.pronoun) && subj.phrase != ""
 }
 
 func hanSuffix(s string, words []string) bool {
@@ -772,6 +800,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 			}
 		}
 	}
+	subj.phrase = x.unmask(subj.phrase, clause, at)
 	out.Attribution = subj.phrase
 	switch {
 	case !ok:
@@ -798,6 +827,21 @@ var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\
 // reOnlineFrame places words in a post or a comment ("in the comments",
 // "in a post", "under the video").
 var reOnlineFrame = regexp.MustCompile(`(?i)\b(?:in|under|beneath|below|among)\s+(?:the|a|an|his|her|their|its|one|another)\s+(?:\w+\s+)?(?:comments?|posts?|repl(?:y|ies)|threads?|tweets?|captions?|comment\s+sections?|reposts?)\b`)
+
+// unmask gives the words of phrase, found in clause (which starts at doc
+// offset at), as the article has them: a name in quotation marks comes
+// back, white space folded.
+func (x *extraction) unmask(phrase, clause string, at int) string {
+	i := strings.Index(clause, phrase)
+	if phrase == "" || i < 0 || at < 0 || at+i+len(phrase) > len(x.doc) || !strings.ContainsAny(x.masked[at+i:at+i+len(phrase)], "_ ") {
+		return phrase
+	}
+	orig := strings.Join(strings.Fields(x.doc[at+i:at+i+len(phrase)]), " ")
+	if !utf8.ValidString(orig) || strings.Count(orig, " ") > strings.Count(phrase, " ")+8 {
+		return phrase
+	}
+	return orig
+}
 
 // reRelative is a relative clause set off by commas.
 var reRelative = regexp.MustCompile(`(?i),\s*(?:who|whose|which|whom)\b[^,;:]*(?:,|[.!?]?\s*$)`)

@@ -98,6 +98,13 @@ func sniffObject(head []byte) string {
 	first := true
 	stop := errors.New("stop")
 	_ = d.object(func(key []byte) error {
+		if first && string(key) == "data" && d.pos < len(d.data) && d.data[d.pos] == '{' {
+			// Weibo's answers wrap their lists in a data object too
+			// (m.weibo.cn, weibo.com/ajax): its keys tell.
+			if weiboData(d.data[d.pos:]) {
+				found, first = "weibo-mobile", false
+			}
+		}
 		if f := objectFormat(string(key)); f != "" {
 			if f == NDJSON {
 				found = NDJSON
@@ -110,4 +117,20 @@ func sniffObject(head []byte) string {
 		return d.skipValue()
 	})
 	return found
+}
+
+// weiboData tells a data object of a Weibo answer by its keys.
+func weiboData(obj []byte) bool {
+	d := decoder{data: obj}
+	is := false
+	stop := errors.New("stop")
+	_ = d.object(func(key []byte) error {
+		switch string(key) {
+		case "cards", "cardlistInfo", "longTextContent", "mblog", "statuses", "list", "isLongText", "mblogid", "card_group":
+			is = true
+			return stop
+		}
+		return d.skipValue()
+	})
+	return is
 }

@@ -1,6 +1,7 @@
 package weibo
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -171,6 +172,7 @@ func weiboColumn(name string) (int, bool) {
 func IsWeiboCSVHeader(line string) (ok, search bool) {
 	r := csv.NewReader(strings.NewReader(line))
 	r.LazyQuotes = true
+	r.Comma = separator(line)
 	names, err := r.Read()
 	if err != nil {
 		return false, false
@@ -208,7 +210,14 @@ type CSVOwner struct {
 // file or any row (appended by Python 2 runs). owner fills in the author
 // when the rows do not name one.
 func ReadCSV(r io.Reader, c *Converter, owner CSVOwner, emit emitFunc) error {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(4096)
+	line := string(head)
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = separator(line)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
@@ -262,6 +271,18 @@ func ReadCSV(r io.Reader, c *Converter, owner CSVOwner, emit emitFunc) error {
 			return err
 		}
 	}
+}
+
+// separator tells the header's separator: a comma, or a tab (Excel's
+// "Unicode text") or a semicolon (European Excel) when they outnumber it.
+func separator(header string) rune {
+	sep, most := ',', strings.Count(header, ",")
+	for _, c := range []rune{'\t', ';'} {
+		if n := strings.Count(header, string(c)); n > most {
+			sep, most = c, n
+		}
+	}
+	return sep
 }
 
 func isHeaderRow(rec []string) bool {

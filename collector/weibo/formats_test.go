@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector/file"
@@ -293,6 +296,11 @@ func TestSearchCSV(t *testing.T) {
 }
 
 func TestSniff(t *testing.T) {
+	for _, in := range []string{`{"data":{"cards":[{"card_type":9}]}}`, `{"data":{"list":[]},"ok":1}`, `{"data":{"cardlistInfo":{},"cards":[]}}`} {
+		if got, err := file.Sniff([]byte(in)); got != "weibo-mobile" || err != nil {
+			t.Errorf("Sniff(%s) = %q, %v", in, got, err)
+		}
+	}
 	for _, tc := range []struct{ name, want string }{
 		{"mobile_search.json", "weibo-mobile"}, {"api_statuses.json", "weibo-api"}, {"api_comments.json", "weibo-api"},
 		{"crawler.json", "weibo-crawler"}, {"crawler_2019.csv", "weibo-crawler"}, {"weibo/体育迷小张/7700000003.csv", "weibo-crawler"},
@@ -437,5 +445,56 @@ func TestWeiboSpiderCSV(t *testing.T) {
 	if p.ID != "IzlVqtp0W" || p.URL != "https://m.weibo.cn/status/IzlVqtp0W" || p.Text != "合影太暖了[心]" || !p.CreatedAt.Equal(cn(2024, 7, 31, 20, 15)) ||
 		p.Metrics.Likes != 12 || p.Metrics.Reposts != 3 || p.Metrics.Replies != 4 || p.Source != "weibo-crawler" {
 		t.Errorf("%+v", p)
+	}
+}
+
+// TestCrawlerCSVSavedByExcel: the crawler's CSV re-saved by Excel as
+// "Unicode text" (UTF-16, tab-separated) and as GBK.
+func TestCrawlerCSVSavedByExcel(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "weibo", "体育迷小张", "7700000003.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	// Tab-separated: only the header and the first row, which hold no
+	// quoted commas.
+	lines := strings.SplitN(text, "\r\n", 3)
+	// (Excel drops the tab the crawler puts after an id.)
+	tsv := strings.ReplaceAll(strings.ReplaceAll(lines[0]+"\r\n"+lines[1]+"\r\n", "\t,", ","), ",", "\t")
+	u16 := []byte{0xff, 0xfe}
+	for _, r := range utf16.Encode([]rune(tsv)) {
+		u16 = append(u16, byte(r), byte(r>>8))
+	}
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"utf16.txt": u16, "gbk.csv": []byte(gbk)} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name)
+			if err := os.WriteFile(path, content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rc, err := file.Open(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			var posts []chorus.Post
+			err = file.ReadFile(rc, path, "auto", func(r file.Record) error {
+				if r.Err != nil {
+					t.Errorf("line %d: %v", r.Line, r.Err)
+				} else {
+					posts = append(posts, r.Post)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(posts) == 0 || posts[0].ID != "5062000000000003" || posts[0].Text != "这张合影太珍贵了" || posts[0].Metrics.Likes != 41 {
+				t.Errorf("posts %+v", posts)
+			}
+		})
 	}
 }

@@ -273,6 +273,12 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 			if err != nil {
 				bad(err)
 			}
+			late := false // the card's post is after the window: none of it is kept
+			for _, p := range posts {
+				if p.ID == s.id() && c.outsideWindow(p.CreatedAt) {
+					late = true
+				}
+			}
 			for _, p := range posts {
 				p.Event = c.opts.Event
 				if p.ID == s.id() { // the card's own post (an original carried along may be old)
@@ -286,7 +292,9 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 						res.outside++
 					}
 				}
-				res.posts = append(res.posts, p)
+				if !late {
+					res.posts = append(res.posts, p)
+				}
 			}
 			return nil
 		})
@@ -300,6 +308,11 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 // bad reports a post that could not be read; the run goes on.
 func (c *Collector) bad(run *collector.Run, page int, err error) {
 	c.rejected++
+	// A sink that counts bad records (chorus collect's) counts it as
+	// rejected, as import does.
+	if r, ok := c.sink.(interface{ Reject(n int) }); ok {
+		r.Reject(1)
+	}
 	c.log.Warn("bad post skipped", "page", page, "err", err)
 	if pr := run.Progress(); pr != nil {
 		pr.Printf("%s: page %d: %v", c.name(), page, err)

@@ -27,7 +27,7 @@ func TestText(t *testing.T) {
 		{"open API cut post, no space", "长文开头...全文：https://m.weibo.cn/1/x", "长文开头..."},
 		{"全文 in words is kept", "我读了全文：很好", "我读了全文：很好"},
 		{"s.weibo.com collapse link", "长文的全部内容。收起全文d", "长文的全部内容。"},
-		{"s.weibo.com expand link", "长文开头​展开全文c", "长文开头"},
+		{"s.weibo.com expand link", "长文开头\u200b展开全文c", "长文开头"},
 		{"weibo.com expand marker", `长文开头...<span class="expand">展开</span>`, "长文开头..."},
 		{"script dropped", `好<script>alert(1)</script>的`, "好的"},
 		{"zero-width spaces", "开\u200b心", "开心"},

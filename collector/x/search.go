@@ -265,8 +265,15 @@ func (s *Search) round(ctx context.Context, run *collector.Run, store collector.
 		run.Page(ctx)
 		run.Posted(ctx, len(posts), newest)
 		rd.Page = n
-		if n == 1 || rd.Newest == "" {
-			rd.Newest = info.NewestID
+		// The newest id of the round: meta.newest_id of its first page, as
+		// X documents, or the largest result id seen in the round when a
+		// server leaves newest_id out or orders its pages otherwise.
+		if n == 1 {
+			rd.Newest = maxID(rd.Newest, info.NewestID)
+		}
+		rd.Newest = maxID(rd.Newest, info.MaxID)
+		if info.NextToken != "" && info.NextToken == rd.NextToken {
+			return fmt.Errorf("x-search page %d: X sent the same next_token as for the page before (%q): stopping rather than loop", n, info.NextToken)
 		}
 		if info.NextToken == "" {
 			// The round is complete: the next asks for what is newer than

@@ -511,3 +511,40 @@ func TestSearchDropsAStaleSinceID(t *testing.T) {
 		t.Errorf("sent since_id %s from 9 days ago", q["since_id"])
 	}
 }
+
+// A server that leaves newest_id out and pages oldest first still gets a
+// rerun that asks only for newer posts: the cursor is the largest result
+// id of the round.
+func TestSearchSparseMeta(t *testing.T) {
+	now := time.Now().UTC()
+	users, tweets := corpus(250, now)
+	srv := xtest.New(testToken, users, tweets)
+	srv.Sparse = true
+	defer srv.Close()
+	store := openStore(t)
+	s := newSearch(srv, "tt", "q")
+	if err := s.Run(context.Background(), nil, store, &sink{}); err != nil {
+		t.Fatal(err)
+	}
+	newest := tweets[len(tweets)-1].ID
+	if cp, _ := store.Checkpoint(context.Background(), "tt", s.Key()); cp != `{"since_id":"`+newest+`"}` {
+		t.Errorf("checkpoint %s, want since_id %s", cp, newest)
+	}
+}
+
+// A server that hands back the same next_token forever is not followed
+// round and round.
+func TestSearchRepeatedNextToken(t *testing.T) {
+	at := time.Now().UTC().Add(-time.Hour)
+	srv := xtest.New(testToken, nil, nil)
+	defer srv.Close()
+	body := `{"data":[{"id":"` + xtest.Snowflake(at, 1) + `","text":"again"}],"meta":{"result_count":1,"next_token":"same"}}`
+	srv.Script(xtest.Fault{Path: "/2/tweets/search/recent", Status: 200, Body: body, Times: 5})
+	err := newSearch(srv, "tt", "q").Run(context.Background(), nil, collector.NopStore{}, &sink{})
+	if err == nil || !strings.Contains(err.Error(), "same next_token") {
+		t.Fatalf("error %v, want one about the repeated next_token", err)
+	}
+	if n := len(srv.Requests("")); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}

@@ -263,7 +263,36 @@ func TestStreamCutMessageAndNoRulesEndpoint(t *testing.T) {
 	if len(rejected) != 0 {
 		t.Errorf("the cut message was rejected: %v", rejected)
 	}
-	if !strings.Contains(run.Status().Note, "404") {
+	if !strings.Contains(run.Status().Note, "rules not synced") {
 		t.Errorf("note %q does not say the rules were not synced", run.Status().Note)
+	}
+}
+
+// Run again (the supervisor restarting it), the stream carries each other
+// event's counts on, as the supervisor does for the first event's.
+func TestStreamChildCountsCarryAcrossRuns(t *testing.T) {
+	a := tw(1, "for both", "en")
+	srv := xtest.New(testToken, streamUsers(), nil)
+	defer srv.Close()
+	srv.OnConnect(func(cn *xtest.Conn) { cn.Send(a, "e1", "e2"); cn.Wait() })
+	s := &Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Events: []StreamEvent{{ID: "e1", Query: "q1"}, {ID: "e2", Query: "q2"}}}
+	var out sink
+	for round := 1; round <= 2; round++ {
+		run := collector.NewRun(chorus.CollectorStatus{Event: "e1", Name: NameStream}, collector.RunOptions{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx, run, collector.NopStore{}, &out) }()
+		if round == 1 {
+			waitFor(t, "the post", func() bool { return len(out.byEvent()["e2"]) == 1 })
+		} else {
+			waitFor(t, "the second run's child", func() bool { return len(run.Children()) == 1 })
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := run.Children()[0].Status().Posts; got != 1 {
+			t.Errorf("round %d: e2's share shows %d posts, want 1", round, got)
+		}
 	}
 }

@@ -178,12 +178,19 @@ func decodeData(data json.RawMessage) ([]json.RawMessage, error) {
 // or bad post (err names data[i].field). Authors come from includes.users,
 // retweeted originals from includes.tweets.
 func pagePosts(p *page, source string, emit func(chorus.Post, error) error) error {
+	_, err := pageResults(p, source, emit)
+	return err
+}
+
+// pageResults is pagePosts that also returns the largest id among the
+// page's results (not its includes).
+func pageResults(p *page, source string, emit func(chorus.Post, error) error) (maxResult string, err error) {
 	items, err := decodeData(p.Data)
 	if err != nil {
-		return emit(chorus.Post{}, err)
+		return "", emit(chorus.Post{}, err)
 	}
 	if len(items) == 0 {
-		return nil
+		return "", nil
 	}
 	c := newContext(p)
 	array := bytes.TrimSpace(p.Data)[0] == '['
@@ -194,16 +201,26 @@ func pagePosts(p *page, source string, emit func(chorus.Post, error) error) erro
 		}
 		var t tweet
 		if err := json.Unmarshal(raw, &t); err != nil {
+			// A bad post still moves the cursor past itself.
+			var probe struct {
+				ID id `json:"id"`
+			}
+			if json.Unmarshal(raw, &probe) == nil && digits([]byte(probe.ID)) {
+				maxResult = maxID(maxResult, string(probe.ID))
+			}
 			if err := emit(chorus.Post{}, jsonError(prefix, err)); err != nil {
-				return err
+				return maxResult, err
 			}
 			continue
 		}
+		if digits([]byte(t.ID)) {
+			maxResult = maxID(maxResult, string(t.ID))
+		}
 		if err := tweetPosts(&t, c, source, prefix, emit); err != nil {
-			return err
+			return maxResult, err
 		}
 	}
-	return nil
+	return maxResult, nil
 }
 
 // tweetPosts emits what one result post stands for: itself, or for a plain
@@ -302,6 +319,7 @@ type PageInfo struct {
 	NextToken   string
 	ResultCount int
 	Results     int      // posts in data (the page's own results, not includes)
+	MaxID       string   // the largest id among the results ("" for none)
 	Errors      []string // partial errors beside data, as text
 }
 
@@ -320,8 +338,13 @@ func DecodePage(body []byte, source string, emit func(chorus.Post, error) error)
 	var p page
 	if err := json.Unmarshal(body, &p); err != nil {
 		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) || te.Field == "data" {
+		if !errors.As(err, &te) {
 			return PageInfo{}, jsonError("", err)
+		}
+		// A field of an unexpected type stops the decoding: read the page
+		// part by part so that it costs only its part.
+		if p, err = lenientPage(body); err != nil {
+			return PageInfo{}, err
 		}
 	}
 	info := PageInfo{NewestID: string(p.Meta.NewestID), OldestID: string(p.Meta.OldestID), NextToken: p.Meta.NextToken, ResultCount: int(p.Meta.ResultCount)}
@@ -333,5 +356,6 @@ func DecodePage(body []byte, source string, emit func(chorus.Post, error) error)
 		return info, err
 	}
 	info.Results = len(items)
-	return info, pagePosts(&p, source, emit)
+	info.MaxID, err = pageResults(&p, source, emit)
+	return info, err
 }

@@ -94,7 +94,7 @@ func (s *Store) recount(tx *bolt.Tx, event string, eb *bolt.Bucket) (*recount, e
 func stored(eb *bolt.Bucket) (*recount, error) {
 	r := &recount{counters: map[string]int64{}, rows: map[string][4]int64{}, indexes: map[string]map[string]bool{}, tops: map[string][][]byte{}}
 	if err := eb.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
-		if string(k) != ckPending.name() {
+		if string(k) != ckPending.name() && string(k) != ckVersion.name() { // bookkeeping, not tallies
 			r.counters[string(k)] = decodeInt(v)
 		}
 		return nil
@@ -184,7 +184,18 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (chorus.Ch
 		if err != nil {
 			return err
 		}
-		return rebuild(tx.Bucket(eventBucketName(event)), want)
+		eb := tx.Bucket(eventBucketName(event))
+		version := eb.Bucket(bucketCounters).Get([]byte(ckVersion.name()))
+		if err := rebuild(eb, want); err != nil {
+			return err
+		}
+		// The version survives the rebuild and moves: readers' caches
+		// hold the drifted tallies.
+		c := eb.Bucket(bucketCounters)
+		if err := c.Put([]byte(ckVersion.name()), encodeInt(decodeInt(version))); err != nil {
+			return err
+		}
+		return bumpVersion(tx, c)
 	})
 	if err != nil {
 		return rep, fmt.Errorf("repair event %s: %w", event, err)

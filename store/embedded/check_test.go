@@ -84,8 +84,12 @@ func TestCheckFindsAndRepairsDrift(t *testing.T) {
 			t.Errorf("drifts do not name %q:\n%s", w, got)
 		}
 	}
+	before, _ := s.Version(ctx, "drift")
 	if rep, err = s.Check(ctx, "drift", true); err != nil || !rep.Repaired {
 		t.Fatalf("repair = %+v, %v", rep, err)
+	}
+	if after, _ := s.Version(ctx, "drift"); after <= before {
+		t.Errorf("a repair left the version at %d (was %d): caches would keep the drifted tallies", after, before)
 	}
 	if rep, err := s.Check(ctx, "drift", false); err != nil || len(rep.Drifts) != 0 {
 		t.Errorf("check after repair = %+v, %v; want clean", rep, err)

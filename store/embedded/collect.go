@@ -72,6 +72,9 @@ func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Po
 			return nil
 		}
 		c := eb.Bucket(bucketCounters)
+		if err := bumpVersion(tx, c); err != nil {
+			return err
+		}
 		if err := addCounter(c, reposts(), int64(res.Accepted)); err != nil {
 			return err
 		}
@@ -84,9 +87,6 @@ func (s *Store) FoldReposts(ctx context.Context, event string, posts []chorus.Po
 	})
 	if err != nil {
 		return chorus.SubmitResult{}, fmt.Errorf("fold %d reposts into event %s: %w", len(posts), event, err)
-	}
-	if res.Accepted > 0 {
-		s.versions.bump(event)
 	}
 	return res, nil
 }

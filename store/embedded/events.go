@@ -59,13 +59,10 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (bool, error) 
 			}
 		}
 		created = true
-		return nil
+		return bumpVersion(tx, nil)
 	})
 	if err != nil {
 		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
-	}
-	if created {
-		s.versions.bump(ev.ID)
 	}
 	return created, nil
 }

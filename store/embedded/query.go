@@ -421,6 +421,9 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		if err := t.flush(math.MaxInt); err != nil {
 			return err
 		}
+		if err := bumpVersion(tx, t.counters); err != nil {
+			return err
+		}
 		sent := *p.Sentiment
 		sent.Label, sent.Corrected, sent.Note = label, true, note
 		p.Sentiment = &sent
@@ -429,6 +432,5 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 	if err != nil {
 		return chorus.Post{}, fmt.Errorf("correct post %s:%s of event %s: %w", platform, id, event, err)
 	}
-	s.versions.bump(event)
 	return p, nil
 }

@@ -310,11 +310,17 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 			if err := ev.add(&prep[i]); err != nil {
 				return err
 			}
+			ev.changed = true
 			newly++
 		}
 		for _, ev := range events {
 			if err := ev.flush(s.flushAt); err != nil {
 				return err
+			}
+			if ev.changed {
+				if err := bumpVersion(tx, ev.counters); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -327,9 +333,6 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (int, error) {
 		delete(s.pending, seq)
 	}
 	s.mu.Unlock()
-	if newly > 0 {
-		s.bumpItems(items)
-	}
 	return newly, nil
 }
 

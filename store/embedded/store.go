@@ -127,7 +127,6 @@ type Store struct {
 	batches    atomic.Int64 // Submit and Tally batches in them
 	closed     chan struct{}
 	once       sync.Once
-	versions   versions // what readers see, per event (version.go)
 }
 
 type claim struct {

@@ -102,6 +102,7 @@ type tallyTx struct {
 	deltas                  map[counterKey]int64 // besides groups
 	indexes                 map[string]*bolt.Bucket
 	candidates              map[chorus.Platform][][]byte // top-N keys by platform
+	changed                 bool                         // something was counted: bump the version
 }
 
 func newTallyTx(eb *bolt.Bucket, topN int) *tallyTx {

@@ -2,61 +2,61 @@ package embedded
 
 import (
 	"context"
-	"slices"
-	"sync"
 
-	"github.com/chorus-news/chorus"
+	bolt "go.etcd.io/bbolt"
 )
 
-// versions count the changes readers can see, per event and in all: a
-// tally that counted something, a correction, a new event. Readers that
-// cache what they read (the dashboard) compare versions instead of reading
-// again. The file lock makes this process the only writer of the data dir,
-// so the counts live in memory: they start at zero with the process, as
-// such a reader's cache does.
-type versions struct {
-	mu  sync.RWMutex
-	all uint64
-	ev  map[string]uint64
-}
+// Versions count the changes readers can see, per event and in all: a
+// tally that counted something, a correction, a folded repost, a new event.
+// Readers that cache what they read (the dashboard) compare versions
+// instead of reading again. Each is a counter written in the same
+// transaction as the change it counts, so a reader that sees the change
+// (a drained queue, a new total) sees the new version too, and one that
+// reads the version before the data never files old data under a new
+// version. Reading one costs a read transaction and two lookups, nothing
+// of the data.
+var (
+	ckVersion      = counterKey{kind: "version"}
+	ckAllVersion   = counterKey{kind: "all"}
+	bucketVersions = []byte("versions") // top level: "all" → int64
+)
 
-// bump records a change of each event, after it is committed: a reader
-// that reads the version and then the data never caches data older than
-// the version it read.
-func (v *versions) bump(events ...string) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.ev == nil {
-		v.ev = map[string]uint64{}
+// bumpVersion counts one change in tx: of the event whose counters are
+// given (none for a new event) and of all events.
+func bumpVersion(tx *bolt.Tx, counters *bolt.Bucket) error {
+	if counters != nil {
+		if err := addCounter(counters, ckVersion, 1); err != nil {
+			return err
+		}
 	}
-	for _, e := range events {
-		v.ev[e]++
+	vb, err := tx.CreateBucketIfNotExists(bucketVersions)
+	if err != nil {
+		return err
 	}
-	v.all++
+	return addCounter(vb, ckAllVersion, 1)
 }
 
 // Version is a number that changes whenever what the readers of event see
-// changes (tallies, corrections, the event's definition), and of every
-// event's when event is "". It does not touch the data file.
+// changes (0 while the event does not exist), and of every event's when
+// event is "".
 func (s *Store) Version(ctx context.Context, event string) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.versions.mu.RLock()
-	defer s.versions.mu.RUnlock()
-	if event == "" {
-		return s.versions.all, nil
-	}
-	return s.versions.ev[event], nil
-}
-
-// bumpItems bumps the version of each event the items belong to.
-func (s *Store) bumpItems(items []chorus.Entry) {
-	var events []string
-	for i := range items {
-		if e := items[i].Post.Event; !slices.Contains(events, e) {
-			events = append(events, e)
+	var v uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if event == "" {
+			if vb := tx.Bucket(bucketVersions); vb != nil {
+				v = uint64(decodeInt(vb.Get([]byte(ckAllVersion.name()))))
+			}
+			return nil
 		}
-	}
-	s.versions.bump(events...)
+		eb := tx.Bucket(eventBucketName(event))
+		if eb == nil {
+			return nil
+		}
+		v = 1 + uint64(decodeInt(eb.Bucket(bucketCounters).Get([]byte(ckVersion.name()))))
+		return nil
+	})
+	return v, err
 }

@@ -66,6 +66,10 @@
   }
 
   var live = document.querySelector("[data-live]");
+  function setNote(text) {
+    var note = live && live.querySelector(".live-note");
+    if (note) note.textContent = text;
+  }
   if (live && window.EventSource) {
     var source = new EventSource(live.getAttribute("data-live"));
     var first = true;
@@ -80,16 +84,27 @@
       setField("net", (s.net >= 0 ? "+" : "") + s.net.toFixed(2));
       Object.keys(s.by_platform || {}).forEach(function (p) { setField(p + "-total", s.by_platform[p].total); });
       live.setAttribute("data-updated", new Date().toISOString());
-      live.removeAttribute("data-state");
+      if (live.getAttribute("data-state")) {
+        live.removeAttribute("data-state");
+        setNote(" Live: they update by themselves.");
+      }
       if (!first) schedule();
       first = false;
     });
-    source.addEventListener("error", function () { live.setAttribute("data-state", "reconnecting"); });
+    source.addEventListener("error", function () {
+      live.setAttribute("data-state", "reconnecting");
+      setNote(" Connection lost: reconnecting…");
+    });
   }
 
   // --- copy a quote ---
   function copy(text) {
-    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return copyByCommand(text); });
+    }
+    return copyByCommand(text);
+  }
+  function copyByCommand(text) {
     return new Promise(function (resolve, reject) {
       var ta = document.createElement("textarea");
       ta.value = text;
@@ -135,7 +150,7 @@
     var card = e.target.closest && e.target.closest("li.post");
     if (!card) return;
     if (e.target.closest("button.copy")) {
-      var text = "“" + card.querySelector("blockquote").textContent + "” " + card.querySelector(".cite").getAttribute("data-cite");
+      var text = "“" + card.querySelector("blockquote").textContent + "” " + card.querySelector(".cite").getAttribute("data-attribution");
       copy(text).then(function () { setStatus(card, "Quote copied."); }, function () { setStatus(card, "Copy failed: select the text instead.", true); });
     } else if (e.target.closest("button.save")) {
       correct(card);

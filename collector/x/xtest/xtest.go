@@ -84,6 +84,9 @@ type Server struct {
 	// Overlap repeats the last Overlap posts of a page at the top of the
 	// next, as X does when posts shift under a search.
 	Overlap int
+	// Sparse leaves newest_id and oldest_id out of meta and sends the
+	// results oldest first, as some stand-ins and proxies do.
+	Sparse bool
 
 	stream streamState
 }
@@ -308,6 +311,13 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, truncate boo
 		}
 		matched = append(matched, t)
 	}
+	if s.Sparse {
+		rev := make([]Tweet, len(matched))
+		for i, t := range matched {
+			rev[len(matched)-1-i] = t
+		}
+		matched = rev
+	}
 	var pageT []Tweet
 	if offset < len(matched) {
 		pageT = matched[offset:min(offset+max, len(matched))]
@@ -321,7 +331,9 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, truncate boo
 		if len(errs) > 0 {
 			body["errors"] = errs
 		}
-		meta["newest_id"], meta["oldest_id"] = pageT[0].ID, pageT[len(pageT)-1].ID
+		if !s.Sparse {
+			meta["newest_id"], meta["oldest_id"] = pageT[0].ID, pageT[len(pageT)-1].ID
+		}
 		if offset+max < len(matched) {
 			b, _ := json.Marshal(searchToken{Offset: offset + max - min(s.Overlap, max-1)})
 			meta["next_token"] = base64.RawURLEncoding.EncodeToString(b)
