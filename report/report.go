@@ -131,7 +131,6 @@ type Stats struct {
 	Models    []ModelCount // models that scored posts, most posts first
 	First     time.Time    // oldest post's created_at
 	Last      time.Time    // newest post's created_at
-	Unscored  int64        // posts listed without a model's label
 }
 
 // ModelCount is how many posts one model scored.
@@ -317,10 +316,7 @@ func (rep *Report) Stats(ctx context.Context) (Stats, error) {
 			st.First = p.CreatedAt
 		}
 		s := p.Sentiment
-		switch {
-		case s == nil || s.Label == chorus.Unscored:
-			st.Unscored++
-		case s.Model != "":
+		if s != nil && s.Label != chorus.Unscored && s.Model != "" {
 			byModel[s.Model]++
 		}
 		if s != nil && s.Corrected {

@@ -395,3 +395,32 @@ func TestPrettyPrintedDocuments(t *testing.T) {
 		t.Errorf("cut array: %d records, last %v", len(got), got[len(got)-1].Err)
 	}
 }
+
+// A page whose meta or includes hold a value of an unexpected type still
+// gives its posts (decoding stops at the first such value, so the page is
+// read part by part).
+func TestPageWithOddFields(t *testing.T) {
+	body := `{"meta":{"result_count":"two","newest_id":1818712345678901235},"includes":{"users":[{"id":"1","username":"a"},{"id":{}}]},"errors":"none","data":[{"id":"1818712345678901234","text":"one","author_id":"1","created_at":"2024-07-31T19:04:12.000Z"},{"id":"1818712345678901235","text":"two","created_at":"2024-07-31T19:04:13.000Z","public_metrics":{"like_count":"x"}}]}`
+	var got []Record
+	info, err := DecodePage([]byte(body), SourceSearch, func(p chorus.Post, err error) error {
+		got = append(got, Record{Post: p, Err: err})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Err != nil || got[0].Post.Author.Handle != "a" || got[1].Err == nil || !strings.Contains(got[1].Err.Error(), "data[1].public_metrics.like_count") {
+		t.Errorf("records %+v", got)
+	}
+	if info.NewestID != "1818712345678901235" || info.MaxID != "1818712345678901235" {
+		t.Errorf("info %+v", info)
+	}
+	// The same as a twarc2 line.
+	got = nil
+	if err := ReadTwarc2(strings.NewReader(body), func(r Record) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Err != nil || got[1].Err == nil {
+		t.Errorf("twarc2 records %+v", got)
+	}
+}

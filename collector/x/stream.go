@@ -235,16 +235,20 @@ func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, run *collecto
 		return rl, nil
 	}
 
+	// A server without the rules endpoints (a stand-in, a proxy) is read
+	// as it comes, posts routed by their rules' tags.
+	unsynced := func(err error) (*router, error) {
+		msg := err.Error()
+		if !strings.Contains(msg, "HTTP 404") && !strings.Contains(msg, "HTTP 405") {
+			return nil, err
+		}
+		s.log().Warn("stream rules not synced: streaming as the server sends", "err", err)
+		run.Note(ctx, "the stream's rules endpoint is missing ("+msg+"): rules not synced; posts are routed by their rule tags")
+		return &router{byRule: map[string][]string{}, byTag: tagRoutes(s.Events), single: s.single()}, nil
+	}
 	have, err := list()
 	if err != nil {
-		if strings.Contains(err.Error(), "HTTP 404") {
-			// A server without the rules endpoints (a stand-in, a proxy):
-			// read the stream as it comes, routing by tag.
-			s.log().Warn("the stream rules endpoint answered 404: streaming without syncing rules")
-			run.Note(ctx, "the stream's rules endpoint answered 404: rules not synced; posts are routed by their rule tags")
-			return &router{byRule: map[string][]string{}, byTag: tagRoutes(s.Events), single: s.single()}, nil
-		}
-		return nil, err
+		return unsynced(err)
 	}
 	mine := map[string]string{} // tag → query
 	for _, ev := range s.Events {
@@ -278,7 +282,7 @@ func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, run *collecto
 	}
 	if len(stale) > 0 {
 		if _, err := post(map[string]any{"delete": map[string]any{"ids": stale}}); err != nil {
-			return nil, err
+			return unsynced(err)
 		}
 		s.log().Info("stale stream rules deleted", "rules", len(stale))
 	}
@@ -286,7 +290,7 @@ func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, run *collecto
 	if len(adds) > 0 {
 		res, err := post(map[string]any{"add": adds})
 		if err != nil {
-			return nil, err
+			return unsynced(err)
 		}
 		for _, e := range res.Errors {
 			kind := e.Type
@@ -635,6 +639,10 @@ func (s *Stream) message(ctx context.Context, line []byte, rt *router, runs *str
 		var te *json.UnmarshalTypeError
 		if !errors.As(err, &te) {
 			s.reject("filtered stream message", jsonError("", err))
+			return false, false, nil
+		}
+		if m, err = lenientPage(line); err != nil {
+			s.reject("filtered stream message", err)
 			return false, false, nil
 		}
 	}

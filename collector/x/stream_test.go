@@ -263,7 +263,7 @@ func TestStreamCutMessageAndNoRulesEndpoint(t *testing.T) {
 	if len(rejected) != 0 {
 		t.Errorf("the cut message was rejected: %v", rejected)
 	}
-	if !strings.Contains(run.Status().Note, "404") {
+	if !strings.Contains(run.Status().Note, "rules not synced") {
 		t.Errorf("note %q does not say the rules were not synced", run.Status().Note)
 	}
 }

@@ -72,11 +72,12 @@ func ReadTwarc2(r io.Reader, fn func(Record) error) error {
 	}
 }
 
-// lineShape holds a line's top-level keys that tell its shape, beside a
-// page's own fields.
+// lineShape is a line decoded once as every shape at the same time: a
+// page's fields, a v2 post's (flattened lines), and the keys that tell a
+// v1.1 post.
 type lineShape struct {
 	page
-	ID       json.RawMessage `json:"id"`
+	tweet
 	IDStr    json.RawMessage `json:"id_str"`
 	FullText json.RawMessage `json:"full_text"`
 	User     json.RawMessage `json:"user"`
@@ -113,8 +114,7 @@ func decodeLine(line []byte, source string, emit func(chorus.Post, error) error)
 		if !errors.As(err, &te) {
 			return emit(chorus.Post{}, jsonError("", err))
 		}
-		// A field of an unexpected type: the shape is still told by
-		// what did decode, and the post decoder names the field.
+		return decodeOddLine(line, te, source, emit)
 	}
 	switch {
 	case len(s.Data) > 0:
@@ -125,14 +125,46 @@ func decodeLine(line []byte, source string, emit func(chorus.Post, error) error)
 			return emit(chorus.Post{}, jsonError("", err))
 		}
 		return v1Posts(&t, nil, source, "", emit)
-	case len(s.ID) > 0:
-		var t tweet
+	case s.tweet.ID != "" || s.tweet.Text != nil:
+		return tweetPosts(&s.tweet, &pageContext{}, source, "", emit)
+	}
+	return nil // keep-alive object, errors-only page, or something that holds no post
+}
+
+// decodeOddLine reads a line in which some field has an unexpected type
+// (decoding stops at the first): a page keeps every post that still
+// decodes, its includes read as far as they go; a post is named by the
+// field at fault.
+func decodeOddLine(line []byte, te *json.UnmarshalTypeError, source string, emit func(chorus.Post, error) error) error {
+	var raw struct {
+		Data     json.RawMessage `json:"data"`
+		ID       json.RawMessage `json:"id"`
+		Text     json.RawMessage `json:"text"`
+		IDStr    json.RawMessage `json:"id_str"`
+		FullText json.RawMessage `json:"full_text"`
+		User     json.RawMessage `json:"user"`
+	}
+	if err := json.Unmarshal(line, &raw); err != nil {
+		return emit(chorus.Post{}, jsonError("", err))
+	}
+	switch {
+	case len(raw.Data) > 0:
+		p, err := lenientPage(line)
+		if err != nil {
+			return emit(chorus.Post{}, err)
+		}
+		return pagePosts(&p, source, emit)
+	case len(raw.IDStr) > 0 || len(raw.FullText) > 0 || len(raw.User) > 0:
+		var t v1Tweet
 		if err := json.Unmarshal(line, &t); err != nil {
 			return emit(chorus.Post{}, jsonError("", err))
 		}
-		return tweetPosts(&t, &pageContext{}, source, "", emit)
+		return v1Posts(&t, nil, source, "", emit)
+	case len(raw.ID) > 0 || len(raw.Text) > 0:
+		f := strings.TrimPrefix(te.Field, "tweet.")
+		return emit(chorus.Post{}, jsonError("", &json.UnmarshalTypeError{Value: te.Value, Type: te.Type, Field: f}))
 	}
-	return nil // keep-alive object, errors-only page, or something that holds no post
+	return nil
 }
 
 // lineReader splits a stream into lines, counting them; a line over limit
@@ -266,4 +298,64 @@ func readDocument(br *bufio.Reader, fn func(Record) error) error {
 			return err
 		}
 	}
+}
+
+// lenientPage decodes a page part by part, so that a field of an
+// unexpected type (decoding stops at the first) costs only its part: data
+// is kept whole for the posts to be decoded one by one; includes, errors,
+// meta and matching_rules are read as far as they go. The error is a
+// *chorus.FieldError when b is not a JSON object.
+func lenientPage(b []byte) (page, error) {
+	var raw struct {
+		Data          json.RawMessage `json:"data"`
+		Includes      json.RawMessage `json:"includes"`
+		Errors        json.RawMessage `json:"errors"`
+		Meta          json.RawMessage `json:"meta"`
+		MatchingRules json.RawMessage `json:"matching_rules"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return page{}, jsonError("", err)
+	}
+	p := page{Data: raw.Data}
+	if len(raw.Includes) > 0 {
+		var inc struct {
+			Users  json.RawMessage `json:"users"`
+			Tweets json.RawMessage `json:"tweets"`
+		}
+		if json.Unmarshal(raw.Includes, &inc) == nil {
+			_ = json.Unmarshal(inc.Users, &p.Includes.Users)
+			_ = json.Unmarshal(inc.Tweets, &p.Includes.Tweets)
+		}
+	}
+	var errs []json.RawMessage
+	if json.Unmarshal(raw.Errors, &errs) == nil {
+		for _, e := range errs {
+			var ae apiError
+			if json.Unmarshal(e, &ae) == nil {
+				p.Errors = append(p.Errors, ae)
+			}
+		}
+	}
+	var m struct {
+		NewestID    json.RawMessage `json:"newest_id"`
+		OldestID    json.RawMessage `json:"oldest_id"`
+		ResultCount json.RawMessage `json:"result_count"`
+		NextToken   json.RawMessage `json:"next_token"`
+	}
+	if json.Unmarshal(raw.Meta, &m) == nil {
+		_ = json.Unmarshal(m.NewestID, &p.Meta.NewestID)
+		_ = json.Unmarshal(m.OldestID, &p.Meta.OldestID)
+		_ = json.Unmarshal(m.ResultCount, &p.Meta.ResultCount)
+		_ = json.Unmarshal(m.NextToken, &p.Meta.NextToken)
+	}
+	var rules []json.RawMessage
+	if json.Unmarshal(raw.MatchingRules, &rules) == nil {
+		for _, r := range rules {
+			var mr MatchingRule
+			if json.Unmarshal(r, &mr) == nil {
+				p.MatchingRules = append(p.MatchingRules, mr)
+			}
+		}
+	}
+	return p, nil
 }

@@ -201,6 +201,13 @@ func pageResults(p *page, source string, emit func(chorus.Post, error) error) (m
 		}
 		var t tweet
 		if err := json.Unmarshal(raw, &t); err != nil {
+			// A bad post still moves the cursor past itself.
+			var probe struct {
+				ID id `json:"id"`
+			}
+			if json.Unmarshal(raw, &probe) == nil && digits([]byte(probe.ID)) {
+				maxResult = maxID(maxResult, string(probe.ID))
+			}
 			if err := emit(chorus.Post{}, jsonError(prefix, err)); err != nil {
 				return maxResult, err
 			}
@@ -331,8 +338,13 @@ func DecodePage(body []byte, source string, emit func(chorus.Post, error) error)
 	var p page
 	if err := json.Unmarshal(body, &p); err != nil {
 		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) || te.Field == "data" {
+		if !errors.As(err, &te) {
 			return PageInfo{}, jsonError("", err)
+		}
+		// A field of an unexpected type stops the decoding: read the page
+		// part by part so that it costs only its part.
+		if p, err = lenientPage(body); err != nil {
+			return PageInfo{}, err
 		}
 	}
 	info := PageInfo{NewestID: string(p.Meta.NewestID), OldestID: string(p.Meta.OldestID), NextToken: p.Meta.NextToken, ResultCount: int(p.Meta.ResultCount)}
