@@ -305,6 +305,7 @@ var rePersonal = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhil
 
 var (
 	reCopula        = regexp.MustCompile(`(?i)\s(?:is|was|were|are|seemed|seems|appeared|appears|remained|had|has|took|takes|got|gets|went|goes)\s`)
+	reTrailingConj  = regexp.MustCompile(`(?i)(?:\s+(?:and|but|then|or|also|quickly|later|soon))+$`)
 	reLeadCopula    = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+`)
 	reTrailingPlace = regexp.MustCompile(`\s+(?:on|of|in|from|at|under)\s+.*$`)
 	reSamePlatform  = regexp.MustCompile(`(?i)\b(?:the\s+same\s+(?:platform|site|app|network)|the\s+platform|that\s+platform)\b`)
@@ -370,6 +371,7 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 	phrase = reTimestamp.ReplaceAllString(phrase, "") // a live blog's "12.05pm:"
 	phrase = strings.TrimSpace(leadWords.ReplaceAllString(strings.TrimSpace(phrase), ""))
 	phrase = strings.TrimRight(phrase, " ,.:;：，")
+	phrase = reTrailingConj.ReplaceAllString(phrase, "") // "Uber stepped in and tweeted"
 	for _, p := range []string{"还有", "也有", "更有", "另有", "其中", "有", "但", "而", "则", "并"} {
 		if strings.HasPrefix(phrase, p) && len(phrase) > len(p) {
 			phrase = phrase[len(p):]
