@@ -154,7 +154,8 @@ var (
 		demanded questioned suggested suggests warned cheered announced stated continued sneered scoffed teased
 		vented marvelled marveled enthused bemoaned cried screamed begged pleaded protested conceded admitted
 		confessed rejoiced celebrated applauded criticised criticized blasted ranted mused speculated predicted
-		recalled explained told tells typed messaged quote-tweeted quote-tweets quote-tweeting included includes include including`)
+		recalled explained explains told tells typed messaged states stating insists argued observes continues
+		concludes concluded answers answered retweets retweeting reposted reposts reposting quote-tweeted quote-tweets quote-tweeting included includes include including`)
 	verbPairs = setOf(`put_it puts_it pointed_out went_on weighed_in summed_up chimed_in shot_back fired_back hit_back such_as`)
 )
 
@@ -365,6 +366,13 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 			_, n := utf8.DecodeRuneInString(phrase[i:])
 			if strings.TrimSpace(phrase[i+n:]) != "" {
 				phrase = phrase[i+n:]
+			}
+		}
+		if i := strings.LastIndex(strings.TrimRight(phrase, " "), "    "); i >= 0 {
+			// A blanked relative clause is a break too: "In another tweet
+			// (in which…), Emery states".
+			if t := strings.TrimSpace(phrase[i:]); t != "" {
+				phrase = t
 			}
 		}
 	}
