@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +12,10 @@ import (
 	"time"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/analysis"
 	"github.com/chorus-news/chorus/collector/file"
+	"github.com/chorus-news/chorus/ingest"
+	"github.com/chorus-news/chorus/store/embedded"
 	"github.com/chorus-news/chorus/store/redis"
 	"github.com/chorus-news/chorus/store/redis/redistest"
 	"github.com/chorus-news/chorus/web"
@@ -103,5 +107,58 @@ func TestOutageAnswers503(t *testing.T) {
 	}
 	if code, _, body := do("GET", "/healthz", ""); code != 200 {
 		t.Errorf("healthz after restart = %d %s", code, body)
+	}
+}
+
+// TestQueueCapAnswers429: past an event's queue cap a push answers 429
+// with Retry-After and the reason, stores nothing, and is taken once the
+// workers have drained the queue.
+func TestQueueCapAnswers429(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{QueueCap: 5, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	st.CreateEvent(ctx, chorus.Event{ID: "ev", Title: "ev"})
+	h, err := web.New(web.Config{Store: st, Decode: file.DecodePost, TallyWait: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	push := func(from int) (int, string, string) {
+		var b strings.Builder
+		for i := from; i < from+5; i++ {
+			fmt.Fprintf(&b, `{"platform":"x","id":"%d","text":"so happy","created_at":"2024-07-31T19:00:00Z"}`+"\n", i)
+		}
+		resp, err := http.Post(ts.URL+"/api/v1/events/ev/posts", "application/x-ndjson", strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Retry-After"), string(body)
+	}
+	if code, _, body := push(0); code != 200 {
+		t.Fatalf("first push = %d %s", code, body)
+	}
+	code, retry, body := push(5)
+	if code != 429 || retry == "" || !strings.Contains(body, "cap") {
+		t.Fatalf("push past the cap = %d (Retry-After %q) %s; want 429 with Retry-After naming the cap", code, retry, body)
+	}
+	if q, _ := st.Queued(ctx, "ev"); q != 5 {
+		t.Errorf("queued after the refusal = %d, want 5 (nothing of it stored)", q)
+	}
+	an, err := analysis.New(analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := ingest.Worker{Source: st, Analyzer: an, Name: "w", Block: 10 * time.Millisecond}
+	if _, err := w.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, body := push(5); code != 200 {
+		t.Errorf("push after the drain = %d %s", code, body)
 	}
 }

@@ -238,7 +238,7 @@ func (s *server) awaitTally(ctx context.Context, event string, tickets []string,
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(2 * time.Millisecond):
 		}
 	}
 }

@@ -36,7 +36,7 @@ Usage:
   chorus event list
   chorus report --event ID --format csv|json|xlsx|html|pdf [-o FILE]
   chorus check --event ID [--repair] recount an event's posts against its tallies
-  chorus dlq list|retry|drop --event ID [--id ID…]  posts that failed scoring or tallying (Redis)
+  chorus dlq list|retry|drop --event ID [--id ID…]  posts that failed scoring or tallying 5 times
   chorus version
 
 Settings (flag, environment): --redis CHORUS_REDIS_URL, --data-dir CHORUS_DATA_DIR,

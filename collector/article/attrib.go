@@ -305,6 +305,7 @@ var rePersonal = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhil
 
 var (
 	reCopula        = regexp.MustCompile(`(?i)\s(?:is|was|were|are|seemed|seems|appeared|appears|remained|had|has|took|takes|got|gets|went|goes)\s`)
+	reLeadCopula    = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+`)
 	reTrailingPlace = regexp.MustCompile(`\s+(?:on|of|in|from|at|under)\s+.*$`)
 	reSamePlatform  = regexp.MustCompile(`(?i)\b(?:the\s+same\s+(?:platform|site|app|network)|the\s+platform|that\s+platform)\b`)
 	reTimestamp     = regexp.MustCompile(`(?i)^\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?\s*(?:[A-Z]{2,4}\s*)?[:—–-]?\s*`)
@@ -337,7 +338,9 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 		// "Another on the same platform is less happy:": up to the verb
 		// of being.
 		phrase = reTimestamp.ReplaceAllString(clause, "")
-		if loc := reCopula.FindStringIndex(phrase); loc != nil {
+		if loc := reLeadCopula.FindStringIndex(phrase); loc != nil {
+			phrase = phrase[loc[1]:] // "…," was the top-voted reply
+		} else if loc := reCopula.FindStringIndex(phrase); loc != nil {
 			phrase = phrase[:loc[0]]
 		}
 		if loc := subjectStop.FindStringIndex(phrase); loc != nil && loc[0] > 0 {

@@ -316,6 +316,12 @@ func (x *extraction) lastRune(q rawQuote) rune {
 // named "Lao Zhang"", "nicknamed "The Rocket"").
 var reNameBefore = regexp.MustCompile(`(?i)(?:\b(?:named|nicknamed|known\s+as|goes\s+by|going\s+by|username|user\s+name|screen\s+name|handle|alias|pseudonym|pen\s+name)|网名|昵称|名为|名叫|ID为|id为|用户名)\s*[:：]?\s*["“「]?\s*$`)
 
+// reWasThe: an attribution by a copula ("was the top-voted reply").
+var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(?:the|one|a|an|another)\b`)
+
+// reListedLike: posts given as examples ("comments like", "tweets such as").
+var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
+
 var rePreposition = regexp.MustCompile(`(?i)^(?:from|of|in|on|at|for|to|by|with|and|or|but|as|than|that|which|is|was|were|are|has|had|have)\b`)
 
 func isTerminal(r rune) bool { return strings.ContainsRune(".!?…。！？", r) }
@@ -582,6 +588,9 @@ func (x *extraction) attributiveAfter(post string, last rune) bool {
 		return false // it leads into the next quotation
 	}
 	vs, _ := verbAt(t, false)
+	if vs < 0 && reWasThe.MatchString(t) && (reOnline.MatchString(t) || hasAny(t, hanOnline)) {
+		return true // "…," was the top-voted reply
+	}
 	if vs < 0 {
 		// "…" — an X user; "…" (@handle)
 		if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "–") || strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "(") {
@@ -621,6 +630,9 @@ func introduces(pre string) bool {
 	}
 	if vs, ve := verbAt(t, true); vs >= 0 && strings.TrimSpace(t[ve:]) == "" {
 		return true
+	}
+	if reListedLike.MatchString(t) {
+		return true // "comments like", "posts such as"
 	}
 	low := strings.ToLower(t)
 	for _, w := range []string{" read", " reads", " reading", " saying", " writing", " caption", " captioned", " put it", " post", " tweet", " comment"} {

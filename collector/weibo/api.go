@@ -104,7 +104,16 @@ func (c *Collector) fetchAPIPage(ctx context.Context, run *collector.Run, page i
 		if err != nil {
 			c.bad(run, page, err)
 		}
+		late := false
 		for _, p := range posts {
+			if p.ID == s.id() && c.outsideWindow(p.CreatedAt) {
+				late = true
+			}
+		}
+		for _, p := range posts {
+			if late {
+				break // after the window: none of it is kept
+			}
 			p.Event = c.opts.Event
 			if p.ID == s.id() && (res.oldest.IsZero() || p.CreatedAt.Before(res.oldest)) {
 				res.oldest = p.CreatedAt

@@ -134,6 +134,14 @@ func (c *Collector) Expanded() int    { return c.expanded }
 func (c *Collector) Capped() []string { return c.capped }
 func (c *Collector) now() time.Time   { return c.opts.Now() }
 
+// outsideWindow tells a post created before the window's start or after
+// its end (a minute's grace): its card is not kept. (An original a repost
+// in the window carries is kept however old.)
+func (c *Collector) outsideWindow(t time.Time) bool {
+	return !c.opts.End.IsZero() && t.After(c.opts.End.Add(time.Minute)) ||
+		!c.opts.Start.IsZero() && t.Before(c.opts.Start.Add(-time.Minute))
+}
+
 // fetchTime is when an answer was made: its Date header (the server's
 // clock, against which it wrote "5分钟前"), else the local clock.
 func (c *Collector) fetchTime(resp *http.Response) time.Time {
@@ -258,8 +266,17 @@ func (c *Collector) pass(ctx context.Context, run *collector.Run, store collecto
 		return nil
 	}
 	// One query first, newest first, down to what the last run had (or the
-	// window's start). Most searches end there.
-	res, err := c.search(ctx, run, sink, slice{}, from)
+	// window's start). Most searches end there. A window that ended is
+	// asked as a time range, so the pages do not start with what came
+	// after it.
+	first := slice{}
+	if !c.api && !from.IsZero() && !c.opts.End.IsZero() && c.opts.End.Before(started) && from.Before(c.opts.End) {
+		first = slice{from, c.opts.End}
+	}
+	res, err := c.search(ctx, run, sink, first, from)
+	if err == nil && res.ignoresTime {
+		res, err = c.search(ctx, run, sink, slice{}, from)
+	}
 	if err != nil {
 		return err
 	}

@@ -556,6 +556,30 @@ func TestSlicesAndThePageCap(t *testing.T) {
 	}
 }
 
+func TestPastWindow(t *testing.T) {
+	f, srv := newFake(t)
+	// The server ignores timescope: newest first, a post after the
+	// window's end on top.
+	f.pages[1] = []answer{ok(page("2",
+		card9(mblog("5062000000001001", "刚刚", "after the window")),
+		card9(mblog("5062000000001002", "Wed Jul 31 20:00:00 +0800 2024", "in it")),
+	))}
+	f.pages[2] = []answer{ok(page("null", card9(mblog("5062000000001003", "Tue Jul 30 20:00:00 +0800 2024", "before it"))))}
+	o := testOptions(srv.URL)
+	o.Start, o.End = cn(2024, 7, 31, 0, 0), cn(2024, 7, 31, 23, 0)
+	sink, _, err := runOnce(t, NewMobile(o), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sink.byID()
+	if _, ok := got["5062000000001002"]; !ok || len(got) != 1 {
+		t.Errorf("posts %v: only the one inside the window is kept", got)
+	}
+	if ts := f.reqs[0].URL.Query().Get("containerid"); !strings.Contains(ts, "timescope=custom:2024-07-31-00:2024-07-31-23") {
+		t.Errorf("a past window is asked as a time range: %s", ts)
+	}
+}
+
 func TestSearchIgnoringTimescopeIsOneQuery(t *testing.T) {
 	f, srv := newFake(t)
 	f.pages[1] = []answer{ok(page("2", card9(mblog("5062000000000601", "刚刚", "a"))))}

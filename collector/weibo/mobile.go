@@ -273,6 +273,12 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 			if err != nil {
 				bad(err)
 			}
+			late := false // the card's post is after the window: none of it is kept
+			for _, p := range posts {
+				if p.ID == s.id() && c.outsideWindow(p.CreatedAt) {
+					late = true
+				}
+			}
 			for _, p := range posts {
 				p.Event = c.opts.Event
 				if p.ID == s.id() { // the card's own post (an original carried along may be old)
@@ -286,7 +292,9 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 						res.outside++
 					}
 				}
-				res.posts = append(res.posts, p)
+				if !late {
+					res.posts = append(res.posts, p)
+				}
 			}
 			return nil
 		})

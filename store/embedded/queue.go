@@ -120,8 +120,13 @@ func (s *Store) Read(ctx context.Context, consumer string, max int, block time.D
 		s.mu.Lock()
 		wake := s.wake
 		now := time.Now()
-		entries, nextExpiry, err := s.readLocked(consumer, max, now)
+		entries, nextExpiry, dead, err := s.readLocked(consumer, max, now)
 		s.mu.Unlock()
+		if len(dead) > 0 {
+			if err := s.bury(dead); err != nil {
+				return nil, err
+			}
+		}
 		if err != nil || len(entries) > 0 {
 			return entries, err
 		}
@@ -148,10 +153,14 @@ func (s *Store) Read(ctx context.Context, consumer string, max int, block time.D
 }
 
 // readLocked does one pass of Read with s.mu held. It also returns when the
-// earliest claim still running expires (zero when none runs).
-func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.Entry, time.Time, error) {
+// earliest claim still running expires (zero when none runs), and the
+// entries handed out MaxDeliveries times without a tally, for bury. An
+// entry handed out twice without a tally is suspect: it goes out alone, so
+// that one post no worker gets through fails by itself.
+func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.Entry, time.Time, []uint64, error) {
 	var out []chorus.Entry
 	var nextExpiry time.Time
+	var dead []uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		queue := tx.Bucket(bucketQueue)
 		posts := map[string]*bolt.Cursor{}
@@ -178,7 +187,7 @@ func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.En
 				return false
 			}
 			out = append(out, chorus.Entry{Ref: strconv.FormatUint(seq, 10), Post: p})
-			s.pending[seq] = claim{consumer: consumer, until: now.Add(s.claim)}
+			s.pending[seq] = claim{consumer: consumer, until: now.Add(s.claim), deliveries: s.pending[seq].deliveries + 1}
 			return true
 		}
 
@@ -202,6 +211,20 @@ func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.En
 				delete(s.pending, seq)
 				continue
 			}
+			d := s.pending[seq].deliveries
+			if d >= s.maxDel {
+				dead = append(dead, seq)
+				continue
+			}
+			if d >= 2 {
+				if len(out) > 0 {
+					continue // a suspect goes alone, at a later Read
+				}
+				if !load(seq, v) {
+					delete(s.pending, seq)
+				}
+				return nil
+			}
 			if !load(seq, v) {
 				delete(s.pending, seq)
 			}
@@ -216,9 +239,9 @@ func (s *Store) readLocked(consumer string, max int, now time.Time) ([]chorus.En
 		return nil
 	})
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("read queue: %w", err)
+		return nil, time.Time{}, nil, fmt.Errorf("read queue: %w", err)
 	}
-	return out, nextExpiry, nil
+	return out, nextExpiry, dead, nil
 }
 
 // Tally records the scored posts and acknowledges their queue entries, in

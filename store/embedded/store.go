@@ -78,6 +78,9 @@ type Options struct {
 	// QueueCap bounds how many posts of one event may wait in the queue; a
 	// Submit beyond it fails with a *chorus.BusyError. 0: no cap.
 	QueueCap int64
+	// MaxDeliveries is how many times a queued post is handed out without
+	// a tally before it moves to its event's dead letters; 5 by default.
+	MaxDeliveries int
 }
 
 // Defaults.
@@ -110,6 +113,7 @@ type Store struct {
 	topN    int
 	claim   time.Duration
 	cap     int64 // Options.QueueCap
+	maxDel  int   // Options.MaxDeliveries
 	flushAt int   // pending index entries moved at once (pending.go)
 
 	mu      sync.Mutex
@@ -126,9 +130,13 @@ type Store struct {
 }
 
 type claim struct {
-	consumer string
-	until    time.Time
+	consumer   string
+	until      time.Time
+	deliveries int // how many times the entry was handed out without a tally
 }
+
+// DefaultMaxDeliveries is Options.MaxDeliveries's default (deadletter.go).
+const DefaultMaxDeliveries = 5
 
 // Open opens (creating it if needed) the store in dir. When another process
 // holds dir it fails within a fraction of a second with a *LockedError
@@ -144,6 +152,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	log = log.With("component", "store", "store", "embedded")
 	if opts.TopN <= 0 {
 		opts.TopN = DefaultTopN
+	}
+	if opts.MaxDeliveries <= 0 {
+		opts.MaxDeliveries = DefaultMaxDeliveries
 	}
 	if opts.ClaimTimeout <= 0 {
 		opts.ClaimTimeout = DefaultClaimTimeout
@@ -197,6 +208,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		flushAt: defaultFlushAt,
 		claim:   opts.ClaimTimeout,
 		cap:     opts.QueueCap,
+		maxDel:  opts.MaxDeliveries,
 		pending: make(map[uint64]claim),
 		wake:    make(chan struct{}),
 

@@ -553,25 +553,46 @@ func (s *Store) readAll(ctx context.Context, consumer string, streams []stream, 
 	return out, nil
 }
 
-// readEach reads stream by stream (Cluster: streams live in different
-// slots), starting at a rotating stream so that no event starves, blocking
-// on one stream only when a round found nothing.
+// readEach reads the streams of a Cluster (they live in different slots,
+// so on different nodes): one XREADGROUP per stream without blocking, sent
+// together in a pipeline that go-redis splits by node, starting at a
+// rotating stream so that no event starves; it blocks on one stream only
+// when a round found nothing.
 func (s *Store) readEach(ctx context.Context, consumer string, streams []stream, max int, wait time.Duration) ([]chorus.Entry, error) {
 	s.mu.Lock()
 	first := s.rotate % len(streams)
 	s.rotate++
 	s.mu.Unlock()
+	count := s.count(max)
+	cmds := make([]*goredis.XStreamSliceCmd, len(streams))
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i := range streams {
+			st := streams[(first+i)%len(streams)]
+			cmds[i] = p.XReadGroup(ctx, &goredis.XReadGroupArgs{
+				Group: group, Consumer: consumer, Streams: []string{st.key, ">"}, Count: count, Block: -1,
+			})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) && !goredis.HasErrorPrefix(err, "NOGROUP") {
+		return nil, fmt.Errorf("read queues: %w", err)
+	}
 	var out []chorus.Entry
-	for i := range streams {
-		if len(out) >= max {
-			break
-		}
+	for i, c := range cmds {
 		st := streams[(first+i)%len(streams)]
-		msgs, err := s.readOne(ctx, consumer, st, max-len(out), -1)
-		if err != nil {
-			return out, err
+		res, err := c.Result()
+		if goredis.HasErrorPrefix(err, "NOGROUP") {
+			if err := s.repairGroups(ctx, []stream{st}); err != nil {
+				return out, err
+			}
+			continue
 		}
-		out = append(out, msgs...)
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return out, fmt.Errorf("read queue %s: %w", st.key, err)
+		}
+		for _, r := range res {
+			out = append(out, s.entries(ctx, st, r.Messages)...)
+		}
 	}
 	if len(out) > 0 || wait <= 0 {
 		return out, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/chorus-news/chorus"
 )
@@ -49,15 +50,26 @@ func (s *Store) Tally(ctx context.Context, items []chorus.Entry) (_ int, err err
 		}
 		byPart[pt] = append(byPart[pt], i)
 	}
-	total := 0
-	for _, pt := range order {
-		n, err := s.tallyShard(ctx, pt.event, pt.shard, items, byPart[pt], group)
-		total += n
-		if err != nil {
-			return total, err
-		}
+	if len(order) == 1 {
+		return s.tallyShard(ctx, order[0].event, order[0].shard, items, byPart[order[0]], group)
 	}
-	return total, nil
+	// Shards live in different slots (on a Cluster, on different nodes):
+	// their steps run at once.
+	counts := make([]int, len(order))
+	var g errgroup.Group
+	for i, pt := range order {
+		g.Go(func() error {
+			n, err := s.tallyShard(ctx, pt.event, pt.shard, items, byPart[pt], group)
+			counts[i] = n
+			return err
+		})
+	}
+	err = g.Wait()
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return total, err
 }
 
 // partialEntry is a queue entry some of whose posts this process has
@@ -184,14 +196,22 @@ func (s *Store) SubmitScored(ctx context.Context, event string, posts []chorus.P
 		sh := shardOf(posts[i].Key(), shards)
 		byShard[sh] = append(byShard[sh], i)
 	}
+	counts := make([]int, shards)
+	var g errgroup.Group
 	for sh, idx := range byShard {
 		if len(idx) == 0 {
 			continue
 		}
-		n, err := s.tallyShard(ctx, event, sh, items, idx, "")
-		if err != nil {
-			return res, err
-		}
+		g.Go(func() error {
+			n, err := s.tallyShard(ctx, event, sh, items, idx, "")
+			counts[sh] = n
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	for _, n := range counts {
 		res.Accepted += n
 	}
 	res.Duplicates = len(posts) - res.Accepted
