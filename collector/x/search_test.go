@@ -548,3 +548,22 @@ func TestSearchRepeatedNextToken(t *testing.T) {
 		t.Errorf("%d requests, want 2", n)
 	}
 }
+
+// A round cut short and resumed after its start_time left the 7 days is
+// dropped for a new round rather than refused by X for ever.
+func TestSearchStaleRoundStartsOver(t *testing.T) {
+	srv := xtest.New(testToken, nil, nil)
+	defer srv.Close()
+	store := openStore(t)
+	s := newSearch(srv, "tt", "q")
+	old := time.Now().UTC().Add(-8 * 24 * time.Hour).Format(time.RFC3339)
+	if err := store.SaveCheckpoint(context.Background(), "tt", s.Key(), `{"round":{"next_token":"abc","start_time":"`+old+`","page":3}}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(context.Background(), nil, store, &sink{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := srv.Requests("")[0].Query; q["next_token"] != "" || q["start_time"] == old {
+		t.Errorf("the stale round was resumed: %+v", q)
+	}
+}
