@@ -363,6 +363,10 @@ func TestClassify(t *testing.T) {
 	if !errors.As(err, &rl) || rl.Reset.Unix() != reset.Unix() || rl.Wait < 88*time.Second || rl.Wait > 91*time.Second {
 		t.Errorf("429 with reset: %+v", err)
 	}
+	// Retry-After, when there is no reset, is honoured.
+	if err := c.classify(resp(429, map[string]string{"Retry-After": "7"}), nil); !errors.As(err, &rl) || rl.Wait < 7*time.Second || rl.Wait > 8*time.Second {
+		t.Errorf("429 with Retry-After: %v", err)
+	}
 	// A reset already past, twice in a row, backs off instead of hammering.
 	_ = c.classify(resp(200, nil), nil)
 	past := map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": fmt.Sprint(time.Now().Add(-5 * time.Second).Unix())}
