@@ -154,7 +154,8 @@ var (
 		demanded questioned suggested suggests warned cheered announced stated continued sneered scoffed teased
 		vented marvelled marveled enthused bemoaned cried screamed begged pleaded protested conceded admitted
 		confessed rejoiced celebrated applauded criticised criticized blasted ranted mused speculated predicted
-		recalled explained told tells typed messaged quote-tweeted quote-tweets quote-tweeting included includes include including`)
+		recalled explained explains told tells typed messaged states stating insists argued observes continues
+		concludes concluded answers answered retweets retweeting reposted reposts reposting quote-tweeted quote-tweets quote-tweeting included includes include including`)
 	verbPairs = setOf(`put_it puts_it pointed_out went_on weighed_in summed_up chimed_in shot_back fired_back hit_back such_as`)
 )
 
@@ -305,6 +306,7 @@ var rePersonal = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhil
 
 var (
 	reCopula        = regexp.MustCompile(`(?i)\s(?:is|was|were|are|seemed|seems|appeared|appears|remained|had|has|took|takes|got|gets|went|goes)\s`)
+	reTrailingConj  = regexp.MustCompile(`(?i)(?:\s+(?:and|but|then|or|also|quickly|later|soon))+$`)
 	reLeadCopula    = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+`)
 	reTrailingPlace = regexp.MustCompile(`\s+(?:on|of|in|from|at|under)\s+.*$`)
 	reSamePlatform  = regexp.MustCompile(`(?i)\b(?:the\s+same\s+(?:platform|site|app|network)|the\s+platform|that\s+platform)\b`)
@@ -366,10 +368,18 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 				phrase = phrase[i+n:]
 			}
 		}
+		if i := strings.LastIndex(strings.TrimRight(phrase, " "), "    "); i >= 0 {
+			// A blanked relative clause is a break too: "In another tweet
+			// (in which…), Emery states".
+			if t := strings.TrimSpace(phrase[i:]); t != "" {
+				phrase = t
+			}
+		}
 	}
 	phrase = reTimestamp.ReplaceAllString(phrase, "") // a live blog's "12.05pm:"
 	phrase = strings.TrimSpace(leadWords.ReplaceAllString(strings.TrimSpace(phrase), ""))
 	phrase = strings.TrimRight(phrase, " ,.:;：，")
+	phrase = reTrailingConj.ReplaceAllString(phrase, "") // "Uber stepped in and tweeted"
 	for _, p := range []string{"还有", "也有", "更有", "另有", "其中", "有", "但", "而", "则", "并"} {
 		if strings.HasPrefix(phrase, p) && len(phrase) > len(p) {
 			phrase = phrase[len(p):]

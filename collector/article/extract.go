@@ -322,6 +322,42 @@ var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(
 // reListedLike: posts given as examples ("comments like", "tweets such as").
 var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
 
+// introducedBySpeaker: the words before a quotation name who says it and
+// lead into it ("One user wrote:", "The tweet reads,").
+func introducedBySpeaker(pre string) bool {
+	t := strings.TrimSpace(pre)
+	if t == "" || isSeparators(t) || !introduces(pre) {
+		return false
+	}
+	vs, _ := verbAt(t, true)
+	return vs >= 0 && len(strings.Fields(t)) >= 2
+}
+
+// verbJustBefore: a speech verb among the last two words before a
+// quotation ("the magazine reads, "…"") makes what follows words said,
+// not a title.
+func verbJustBefore(pre string) bool {
+	w := strings.Fields(pre)
+	if len(w) > 2 {
+		w = w[len(w)-2:]
+	}
+	return len(englishVerbs(strings.Join(w, " "))) > 0
+}
+
+// isHashtag: the words are hashtags only ("#JusticeForJohnny", "#郑州暴雨#"),
+// not a post that opens with one ("#Hamilton show interrupted…").
+func isHashtag(s string) bool {
+	if !strings.HasPrefix(s, "#") && !strings.HasPrefix(s, "＃") {
+		return false
+	}
+	for _, w := range strings.Fields(s) {
+		if !strings.HasPrefix(w, "#") && !strings.HasPrefix(w, "＃") {
+			return false
+		}
+	}
+	return true
+}
+
 var rePreposition = regexp.MustCompile(`(?i)^(?:from|of|in|on|at|for|to|by|with|and|or|but|as|than|that|which|is|was|were|are|has|had|have)\b`)
 
 func isTerminal(r rune) bool { return strings.ContainsRune(".!?…。！？", r) }
@@ -390,7 +426,7 @@ func (x *extraction) classify(i int) {
 
 	// Hashtags, trending topics and titles, by the words around.
 	preT := strings.TrimRight(pre, " ")
-	if strings.HasPrefix(out.Text, "#") || strings.HasPrefix(out.Text, "＃") ||
+	if isHashtag(out.Text) ||
 		reHashtagBefore.MatchString(tailBytes(preT, 60)) || hanSuffix(preT, hanHashtagBefore) ||
 		reHashtagAfter.MatchString(post) || hanPrefix(post, hanHashtagAfter) {
 		out.Skip = skipHashtag
@@ -401,7 +437,7 @@ func (x *extraction) classify(i int) {
 		out.Skip = skipName
 		return
 	}
-	if !strings.HasSuffix(preT, ":") && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
+	if !strings.HasSuffix(preT, ":") && !verbJustBefore(preT) && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
 		out.Skip = skipTitle
 		return
 	}
@@ -411,8 +447,10 @@ func (x *extraction) classify(i int) {
 	woven := strings.TrimSpace(pre) != "" && !isSeparators(strings.TrimSpace(pre)) && !introduces(pre)
 
 	// 1. An attribution right after the quotation: "…," wrote one user;
-	// "…," one X user posted, while another wrote: "…".
-	if !woven {
+	// "…," one X user posted, while another wrote: "…". Not when the words
+	// before lead into it already ("The tweet reads, "…" Emery retweeted
+	// the story, saying, "…"": the second sentence is the next quote's).
+	if !woven && !introducedBySpeaker(pre) {
 		if own := ownPart(post); x.attributiveAfter(own, last) {
 			x.attrAfter[i] = true
 			x.attrEnd[i] = q.close + len(own)
@@ -844,7 +882,7 @@ func (x *extraction) unmask(phrase, clause string, at int) string {
 }
 
 // reRelative is a relative clause set off by commas.
-var reRelative = regexp.MustCompile(`(?i),\s*(?:who|whose|which|whom)\b[^,;:]*(?:,|[.!?]?\s*$)`)
+var reRelative = regexp.MustCompile(`(?i)(?:,\s*(?:who|whose|which|whom)|\s(?:in|on|of|by|with|under)\s+which)\b[^,;:]*(?:,|[.!?]?\s*$)`)
 
 // maskRelative blanks relative clauses, keeping every offset.
 func maskRelative(s string) string {

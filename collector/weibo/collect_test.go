@@ -339,6 +339,16 @@ func TestLongTextFallbacks(t *testing.T) {
 	}
 }
 
+func TestAnswerWithoutOK(t *testing.T) {
+	f, srv := newFake(t)
+	f.pages[1] = []answer{ok(`{"data":{"cards":[` + card9(mblog("5062000000000961", "刚刚", "a")) + `]}}`)}
+	f.pages[2] = []answer{ok(`{"ok":true,"data":{"cards":[` + card9(mblog("5062000000000962", "刚刚", "b")) + `]}}`)}
+	sink, _, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
+	if err != nil || len(sink.posts) != 2 {
+		t.Errorf("posts %d, %v", len(sink.posts), err)
+	}
+}
+
 func TestThrottleIsWaitedOut(t *testing.T) {
 	f, srv := newFake(t)
 	f.pages[1] = []answer{

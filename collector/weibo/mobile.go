@@ -36,6 +36,24 @@ type mobilePage struct {
 	Data  json.RawMessage `json:"data"`
 }
 
+// okay is the answer's ok: "1" also for true, and for an answer with
+// data but no ok at all (servers that leave it out).
+func (p mobilePage) okay() string {
+	switch ok := strings.TrimSpace(string(p.OK)); ok {
+	case "true", "1":
+		return "1"
+	case "false":
+		return "0"
+	case "":
+		if len(p.Data) > 0 && string(p.Data) != "null" {
+			return "1"
+		}
+		return ""
+	default:
+		return ok
+	}
+}
+
 type mobileData struct {
 	CardlistInfo *struct {
 		Page  json.RawMessage `json:"page"` // the next page; null on the last
@@ -87,7 +105,7 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 		}
 		return &pageError{reason: "not valid JSON: " + jsonReason(jsonErr)}
 	}
-	switch p.OK {
+	switch p.okay() {
 	case "1":
 		return nil
 	case "-100":
@@ -234,7 +252,7 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 	var res pageResult
 	var p mobilePage
 	_ = json.Unmarshal(body, &p) // classify checked it
-	if p.OK != "1" {
+	if p.okay() != "1" {
 		res.last, res.emptyMsg = true, p.Msg
 		return res, nil
 	}

@@ -44,6 +44,7 @@ func TestXFormatsAuto(t *testing.T) {
 		{"testdata/twarc1.jsonl", 5, 0, "", x.SourceTwarc2},
 		{"testdata/archive/tweets.js", 4, 0, "desk_reader", x.SourceArchive},
 		{"testdata/archive-old/tweet.js", 2, 0, "", x.SourceArchive},
+		{"testdata/archive-2014/2014_07.js", 3, 0, "", x.SourceArchive},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
