@@ -26,6 +26,12 @@
 // A bad record never stops a read: it reaches the callback with Record.Err
 // set (a *chorus.FieldError) and the line it started on, so the caller can
 // print FILE:LINE: field: reason and go on.
+//
+// Platform packages add their formats with Register (collector/x: twarc2,
+// x-archive; collector/weibo: weibo-api, weibo-mobile, weibo-crawler,
+// weibo-search; collector/article): ReadFile hands them the stream, BOM
+// removed and UTF-16 or GB18030 converted, with the file's name and
+// modification time, and sniffing asks their Sniff functions.
 package file
 
 import (

@@ -550,7 +550,11 @@ func (s *Stream) connect(ctx context.Context, rt *router, runs *streamRuns, sink
 		if said == "" {
 			said = http.StatusText(resp.StatusCode)
 		}
-		return false, &streamError{status: resp.StatusCode, said: said, reset: readRateLimit(resp.Header).reset}
+		reset := readRateLimit(resp.Header).reset
+		if d, ok := collector.RetryAfter(resp.Header, time.Now()); ok && reset.IsZero() {
+			reset = time.Now().Add(d)
+		}
+		return false, &streamError{status: resp.StatusCode, said: said, reset: reset}
 	}
 	runs.each(func(r *collector.Run) { r.Resume(ctx) })
 	s.log().Info("stream connected", "events", len(s.Events))
