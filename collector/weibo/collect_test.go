@@ -362,6 +362,7 @@ func TestThrottleIsWaitedOut(t *testing.T) {
 		{status: 403, body: `{"ok":0,"errno":"100005","msg":"请求过于频繁,歇歇吧"}`},
 		{status: 200, body: `{"ok":0,"msg":"请求过于频繁"}`},
 		{status: 432, body: "<html>blocked</html>"},
+		{status: 200, body: ""},
 		ok(page("null", card9(mblog("5062000000000201", "刚刚", "终于")))),
 	}
 	sink, run, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
@@ -371,8 +372,8 @@ func TestThrottleIsWaitedOut(t *testing.T) {
 	if len(sink.posts) != 1 {
 		t.Errorf("%d posts", len(sink.posts))
 	}
-	if st := run.Status(); st.RateLimitWaits != 4 || st.State != chorus.CollectorDone {
-		t.Errorf("status %+v, want 4 rate-limit waits and done", st)
+	if st := run.Status(); st.RateLimitWaits != 5 || st.State != chorus.CollectorDone {
+		t.Errorf("status %+v, want 5 rate-limit waits and done", st)
 	}
 }
 

@@ -97,6 +97,9 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 		return collector.StatusError(resp, body)
 	}
 	if jsonErr != nil {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return c.throttled(resp, "an empty answer") // what Weibo sends a client it slows down
+		}
 		if looksHTML(body) {
 			if isLoginPage(body) {
 				return c.cookieRejected("a login page instead of JSON")
