@@ -95,7 +95,10 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	if cap > 0 {
 		cap = max(1, (cap+int64(n)-1)/int64(n)) // the event's cap, shared by its shards
 	}
+	// Per shard: the cap, the posts' JSON as lines in one argument, then
+	// their keys (submit.lua).
 	args := make([][]any, n)
+	blobs := make([][]byte, n)
 	for i := range posts {
 		p := posts[i] // a copy: the caller's slice stays as it was
 		p.Event = event
@@ -106,9 +109,15 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		key := p.Key()
 		sh := shardOf(key, n)
 		if args[sh] == nil {
-			args[sh] = []any{cap}
+			args[sh] = []any{cap, nil}
 		}
-		args[sh] = append(args[sh], key, b)
+		args[sh] = append(args[sh], key)
+		blobs[sh] = append(append(blobs[sh], b...), '\n')
+	}
+	for sh := range args {
+		if args[sh] != nil {
+			args[sh][1] = blobs[sh]
+		}
 	}
 	type result struct {
 		accepted, duplicates int64
@@ -124,7 +133,7 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 			k := shardKeys(event, sh)
 			r, err := s.lua.submit.Run(gctx, s.rdb, []string{k.posts, k.queue, k.counts}, args[sh]...).Slice()
 			if err != nil {
-				return fmt.Errorf("submit %d posts to %s: %w", (len(args[sh])-1)/2, event, err)
+				return fmt.Errorf("submit %d posts to %s: %w", len(args[sh])-2, event, err)
 			}
 			var res result
 			if len(r) >= 2 {
@@ -161,6 +170,29 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	}
 	res.Ticket = strings.Join(tickets, ",")
 	return res, nil
+}
+
+// TalliedHere says whether this process's own tallies acked every queue
+// entry of ticket: no call to Redis, so a caller may ask it often (serve's
+// pushes wait on the workers of the same process). false says nothing:
+// another process's worker may have tallied them (ask Tallied).
+func (s *Store) TalliedHere(event, ticket string) bool {
+	if ticket == "" {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t := range strings.SplitSeq(ticket, ",") {
+		sh, id, ok := strings.Cut(t, "/")
+		n, err := strconv.Atoi(sh)
+		if !ok || err != nil || n < 0 || n >= chorus.MaxEventShards {
+			return false
+		}
+		if _, ok := s.acked[shardKeys(event, n).queue+"/"+id]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Tallied says whether the posts a Submit queued (its SubmitResult.Ticket)

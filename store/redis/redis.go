@@ -100,6 +100,7 @@ type Store struct {
 	rotate    int                       // first stream of the next Cluster round
 	pending   map[string][]chorus.Entry // read but not yet handed out, per consumer
 	partial   map[string]*partialEntry  // queue entries tallied in part, by stream and id
+	acked     map[string]time.Time      // queue entries this process's tallies acked lately, by stream and id
 	perEntry  float64                   // posts per queue entry, a moving average (Read sizes its COUNT by it)
 }
 
@@ -160,6 +161,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		log:     opts.Logger.With("component", "store", "store", "redis"),
 		pending: map[string][]chorus.Entry{},
 		partial: map[string]*partialEntry{},
+		acked:   map[string]time.Time{},
 		lua:     newScripts(),
 	}
 	s.log.Debug("opened", "url", safe, "cluster", cluster)
