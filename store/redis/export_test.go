@@ -44,3 +44,14 @@ func (s *Store) ProbeTally(ctx context.Context, event string, items []chorus.Ent
 	s.lua.tally = old
 	return err
 }
+
+// TagsForTest is the hash tags of event's shards, as the store knows them.
+func (s *Store) TagsForTest(event string) []string {
+	if v, ok := s.known.Load(event); ok {
+		return []string(v.(layout))
+	}
+	return nil
+}
+
+// KeySlotForTest is keySlot.
+func KeySlotForTest(tag string) int { return keySlot(tag) }

@@ -130,7 +130,7 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 			continue
 		}
 		g.Go(func() error {
-			k := shardKeys(event, sh)
+			k := s.keys(event, sh)
 			r, err := s.lua.submit.Run(gctx, s.rdb, []string{k.posts, k.queue, k.counts}, args[sh]...).Slice()
 			if err != nil {
 				return fmt.Errorf("submit %d posts to %s: %w", len(args[sh])-2, event, err)
@@ -188,7 +188,7 @@ func (s *Store) TalliedHere(event, ticket string) bool {
 		if !ok || err != nil || n < 0 || n >= chorus.MaxEventShards {
 			return false
 		}
-		if _, ok := s.acked[shardKeys(event, n).queue+"/"+id]; !ok {
+		if _, ok := s.acked[s.keys(event, n).queue+"/"+id]; !ok {
 			return false
 		}
 	}
@@ -212,7 +212,7 @@ func (s *Store) Tallied(ctx context.Context, event string, ticket string) (_ boo
 		byShard[n] = append(byShard[n], id)
 	}
 	for sh, ids := range byShard {
-		ok, err := s.lua.tallied.Run(ctx, s.rdb, []string{shardKeys(event, sh).queue}, append([]any{group}, ids...)...).Int()
+		ok, err := s.lua.tallied.Run(ctx, s.rdb, []string{s.keys(event, sh).queue}, append([]any{group}, ids...)...).Int()
 		if err != nil {
 			return false, fmt.Errorf("tallied of %s: %w", event, err)
 		}
@@ -246,7 +246,7 @@ func (s *Store) shardFields(ctx context.Context, event string, n int, field stri
 	cmds := make([]*goredis.StringCmd, n)
 	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i := range n {
-			cmds[i] = p.HGet(ctx, shardKeys(event, i).counts, field)
+			cmds[i] = p.HGet(ctx, s.keys(event, i).counts, field)
 		}
 		return nil
 	})
@@ -365,15 +365,15 @@ func (s *Store) queues(ctx context.Context) ([]stream, error) {
 	slices.Sort(ids)
 	var streams []stream
 	for _, id := range ids {
-		var ev chorus.Event
-		if err := json.Unmarshal([]byte(all[id]), &ev); err != nil {
+		var rec registered
+		if err := json.Unmarshal([]byte(all[id]), &rec); err != nil {
 			s.log.Error("unreadable event definition", "event", id, "err", err)
 			continue
 		}
-		n := max(1, ev.Shards)
-		s.known.Store(id, n)
-		for sh := range n {
-			streams = append(streams, stream{event: id, shard: sh, key: shardKeys(id, sh).queue})
+		l := rec.layout()
+		s.known.Store(id, l)
+		for sh, tag := range l {
+			streams = append(streams, stream{event: id, shard: sh, key: tagKeys(tag).queue})
 		}
 	}
 	s.mu.Lock()
@@ -505,7 +505,7 @@ func (s *Store) triage(ctx context.Context, st stream) (plain, suspects []string
 			plain = append(plain, p.ID)
 		}
 	}
-	k := shardKeys(st.event, st.shard)
+	k := s.keys(st.event, st.shard)
 	if len(dead) > 0 {
 		n, err := s.lua.dead.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq},
 			append([]any{group, time.Now().UnixMilli()}, dead...)...).Int()
@@ -739,7 +739,7 @@ func (s *Store) entries(ctx context.Context, st stream, msgs []goredis.XMessage)
 	}
 	s.observe(len(msgs), posts)
 	if len(bad) > 0 {
-		k := shardKeys(st.event, st.shard)
+		k := s.keys(st.event, st.shard)
 		if err := s.lua.dead.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq}, append([]any{group, time.Now().UnixMilli()}, bad...)...).Err(); err != nil {
 			s.log.Error("move unreadable entries to the dead letters", "stream", st.key, "err", err)
 		}

@@ -91,7 +91,7 @@ type Store struct {
 	log     *slog.Logger
 	lua     scripts
 
-	known sync.Map // event id → its number of shards (int): events seen to exist
+	known sync.Map // event id → its layout (the shards' hash tags): events seen to exist
 
 	mu        sync.Mutex
 	streams   []stream // the queue of every shard of every event, refreshed by Read
@@ -359,8 +359,12 @@ func shardOf(key string, n int) int {
 
 func eventKeys(event string) keys { return shardKeys(event, 0) }
 
-func shardKeys(event string, shard int) keys {
-	p := "chorus:{" + shardTag(event, shard) + "}:"
+// shardKeys names the keys of shard i of event with the default tags;
+// Store.keys follows the event's layout.
+func shardKeys(event string, shard int) keys { return tagKeys(shardTag(event, shard)) }
+
+func tagKeys(tag string) keys {
+	p := "chorus:{" + tag + "}:"
 	k := keys{
 		posts:  p + "posts",
 		queue:  p + "q",

@@ -222,7 +222,7 @@ func (s *Store) SubmitScored(ctx context.Context, event string, posts []chorus.P
 // group is the consumer group whose entries it acks, or "" for posts that
 // come straight from SubmitScored.
 func (s *Store) tallyShard(ctx context.Context, event string, shard int, items []chorus.Entry, idx []int, group string) (int, error) {
-	k := shardKeys(event, shard)
+	k := s.keys(event, shard)
 	nP, nL := len(chorus.Platforms), len(chorus.Labels)
 	ks := make([]string, 0, 7+nP+nP*nL)
 	ks = append(ks, k.posts, k.queue, k.counts, k.buckets[0], k.buckets[1], k.buckets[2], k.top)
@@ -328,7 +328,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		return chorus.Post{}, fmt.Errorf("correct: %w", err)
 	}
 	key := string(platform) + ":" + id
-	k := shardKeys(event, shardOf(key, shards))
+	k := s.keys(event, shardOf(key, shards))
 	for range 10 {
 		old, err := s.rdb.HGet(ctx, k.posts, key).Result()
 		if errors.Is(err, goredis.Nil) {
