@@ -319,6 +319,9 @@ var reNameBefore = regexp.MustCompile(`(?i)(?:\b(?:named|nicknamed|known\s+as|go
 // reWasThe: an attribution by a copula ("was the top-voted reply").
 var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(?:the|one|a|an|another)\b`)
 
+// reCaptioning: a caption or the words of a post introduced.
+var reCaptioning = regexp.MustCompile(`(?i)(?:\bcaption(?:ed|ing|s)?(?:\s+(?:it|this|that|(?:the|her|his|their|its)\s+\w+))?|\bwith\s+the\s+(?:words?|caption|message|text)|\bwriting|\bsaying)\s*[:,]?\s*$`)
+
 // reListedLike: posts given as examples ("comments like", "tweets such as").
 var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
 
@@ -437,7 +440,7 @@ func (x *extraction) classify(i int) {
 		out.Skip = skipName
 		return
 	}
-	if !strings.HasSuffix(preT, ":") && !verbJustBefore(preT) && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
+	if !strings.HasSuffix(preT, ":") && !verbJustBefore(preT) && !reCaptioning.MatchString(preT) && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
 		out.Skip = skipTitle
 		return
 	}
@@ -669,8 +672,8 @@ func introduces(pre string) bool {
 	if vs, ve := verbAt(t, true); vs >= 0 && strings.TrimSpace(t[ve:]) == "" {
 		return true
 	}
-	if reListedLike.MatchString(t) {
-		return true // "comments like", "posts such as"
+	if reListedLike.MatchString(t) || reCaptioning.MatchString(t) {
+		return true // "comments like", "posts such as", "captioning it", "with the words"
 	}
 	low := strings.ToLower(t)
 	for _, w := range []string{" read", " reads", " reading", " saying", " writing", " caption", " captioned", " put it", " post", " tweet", " comment"} {
