@@ -211,6 +211,29 @@ func (x *extraction) findEvents() {
 		}
 	}
 	sort.SliceStable(x.events, func(i, j int) bool { return x.events[i].pos < x.events[j].pos })
+	// "on the platform", "the same site": the platform named last, however
+	// far back.
+	var refs []event
+	for pi, p := range x.paras {
+		t := x.masked[p.start:p.end]
+		if !strings.Contains(t, "platform") && !strings.Contains(t, "site") && !strings.Contains(t, "app") && !strings.Contains(t, "network") {
+			continue
+		}
+		for _, m := range reSamePlatform.FindAllStringIndex(t, -1) {
+			pos := p.start + m[0]
+			i := sort.Search(len(x.events), func(i int) bool { return x.events[i].pos >= pos })
+			for j := i - 1; j >= 0; j-- {
+				if e := x.events[j]; e.kind == cuePost || e.kind == cueOther {
+					refs = append(refs, event{pos: pos, para: pi, kind: e.kind, platform: e.platform, name: e.name})
+					break
+				}
+			}
+		}
+	}
+	if len(refs) > 0 {
+		x.events = append(x.events, refs...)
+		sort.SliceStable(x.events, func(i, j int) bool { return x.events[i].pos < x.events[j].pos })
+	}
 }
 
 // cuesIn lists the cues inside doc[start:end] of paragraph pi, with
@@ -822,7 +845,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	}
 	if ok && c.kind == cueGeneric {
 		if subj.pronoun || subj.online || subj.postVerb {
-			if e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online); found && e.kind != cueGeneric && e.pos < at {
+			if e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online || subj.postVerb && !reReadVerb.MatchString(subj.verb)); found && e.kind != cueGeneric && e.pos < at {
 				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
 				out.How += "; platform from " + describe(e)
 			}
@@ -834,7 +857,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	}
 	if !ok {
 		if subj.pronoun || subj.online || subj.postVerb && vs >= 0 {
-			e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online)
+			e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online || subj.postVerb && !reReadVerb.MatchString(subj.verb))
 			if found && !(subj.postVerb && !subj.pronoun && !subj.online && e.para < q.para-1) {
 				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
 				out.How += "; platform from " + describe(e)
@@ -864,6 +887,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 
 // reBackRef starts a sentence that points back at the quotation before.
 var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
+
+// reReadVerb: "it reads" is said of whatever was named before, a
+// statement as well as a post.
+var reReadVerb = regexp.MustCompile(`(?i)^(?:read|reads|reading)$`)
 
 // reOnlineFrame places words in a post or a comment ("in the comments",
 // "in a post", "under the video").
