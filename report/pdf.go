@@ -372,6 +372,26 @@ func (d *pdfDoc) platforms(v *view) {
 		f.SetRightMargin(pdfMargin)
 		yMax = max(yMax, f.GetY())
 	}
+	// Their timelines side by side, on one scale.
+	var top int64
+	for _, p := range v.Platforms {
+		for _, pt := range p.Filled {
+			top = max(top, pointTotal(pt))
+		}
+	}
+	if top > 0 {
+		const h = 30.0
+		y := yMax + 4
+		for i, p := range v.Platforms {
+			x := pdfMargin + float64(i)*(colW+8)
+			d.bars(timelineChart(v.Bucket, p.Filled, top, 480, 200), x, y, colW, h)
+		}
+		yMax = y + h + 6
+		f.SetXY(pdfMargin, yMax)
+		d.font("", 8)
+		d.line(4, fmt.Sprintf("Posts per %s by label (UTC), one scale for both.", bucketName(v.Bucket)))
+		yMax = f.GetY()
+	}
 	f.SetXY(pdfMargin, yMax)
 	d.ink()
 }
@@ -384,43 +404,16 @@ func (d *pdfDoc) chart(v *view) {
 		d.line(5, "No posts yet.")
 		return
 	}
-	const w, h = 180.0, 55.0
+	const h = 55.0
 	_, pageH := f.GetPageSize()
 	if f.GetY()+h+20 > pageH-pdfMargin {
 		f.AddPage()
 	}
-	x0, y0 := pdfMargin+8, f.GetY()+2
-	sx := (w - 8) / float64(c.PlotW)
-	sy := h / float64(c.PlotH)
-	f.SetDrawColor(190, 190, 190)
-	f.Line(x0, y0, x0, y0+h)
-	f.Line(x0, y0+h, x0+w-8, y0+h)
-	for _, b := range c.Bars {
-		for _, s := range b.Segs {
-			col := labelRGB[chorus.Label(s.Class)]
-			f.SetFillColor(col[0], col[1], col[2])
-			f.Rect(x0+(b.X-float64(c.Left))*sx, y0+(s.Y-float64(c.Top))*sy, b.W*sx, s.H*sy, "F")
-		}
-	}
+	y0 := f.GetY() + 2
+	d.bars(c, pdfMargin, y0, 210-2*pdfMargin, h)
+	f.SetXY(pdfMargin, y0+h+6)
 	d.font("", 7.5)
 	d.muted()
-	f.SetXY(pdfMargin-2, y0-1)
-	f.CellFormat(9, 3, count(c.YMax), "", 0, "R", false, 0, "")
-	f.SetXY(pdfMargin-2, y0+h-2)
-	f.CellFormat(9, 3, "0", "", 0, "R", false, 0, "")
-	for _, t := range c.Ticks {
-		x := x0 + (t.X-float64(c.Left))*sx
-		tw := f.GetStringWidth(t.Label)
-		switch t.Anchor {
-		case "middle":
-			x -= tw / 2
-		case "end":
-			x -= tw
-		}
-		f.SetXY(x, y0+h+1)
-		f.CellFormat(tw+1, 4, t.Label, "", 0, "L", false, 0, "")
-	}
-	f.SetXY(pdfMargin, y0+h+6)
 	for _, l := range chorus.Labels {
 		col := labelRGB[l]
 		f.SetFillColor(col[0], col[1], col[2])
@@ -431,6 +424,43 @@ func (d *pdfDoc) chart(v *view) {
 	f.Ln(5)
 	d.line(5, c.Title+".")
 	d.ink()
+}
+
+// bars draws chart c in the box at (x, y), w wide and h high, its y axis
+// labels in the box's first 8 mm and its x axis labels below it.
+func (d *pdfDoc) bars(c chart, x, y, w, h float64) {
+	f := d.f
+	x0 := x + 8
+	sx := (w - 8) / float64(c.PlotW)
+	sy := h / float64(c.PlotH)
+	f.SetDrawColor(190, 190, 190)
+	f.Line(x0, y, x0, y+h)
+	f.Line(x0, y+h, x+w, y+h)
+	for _, b := range c.Bars {
+		for _, s := range b.Segs {
+			col := labelRGB[chorus.Label(s.Class)]
+			f.SetFillColor(col[0], col[1], col[2])
+			f.Rect(x0+(b.X-float64(c.Left))*sx, y+(s.Y-float64(c.Top))*sy, b.W*sx, s.H*sy, "F")
+		}
+	}
+	d.font("", 7.5)
+	d.muted()
+	f.SetXY(x-2, y-1)
+	f.CellFormat(9, 3, count(c.YMax), "", 0, "R", false, 0, "")
+	f.SetXY(x-2, y+h-2)
+	f.CellFormat(9, 3, "0", "", 0, "R", false, 0, "")
+	for _, t := range c.Ticks {
+		tx := x0 + (t.X-float64(c.Left))*sx
+		tw := f.GetStringWidth(t.Label)
+		switch t.Anchor {
+		case "middle":
+			tx -= tw / 2
+		case "end":
+			tx -= tw
+		}
+		f.SetXY(tx, y+h+1)
+		f.CellFormat(tw+1, 4, t.Label, "", 0, "L", false, 0, "")
+	}
 }
 
 func (d *pdfDoc) quotes(v *view) {

@@ -23,6 +23,8 @@ import (
 	"github.com/chorus-news/chorus/collector/file"
 	"github.com/chorus-news/chorus/ingest"
 	"github.com/chorus-news/chorus/store/embedded"
+	"github.com/chorus-news/chorus/store/redis"
+	"github.com/chorus-news/chorus/store/redis/redistest"
 	"github.com/chorus-news/chorus/web"
 )
 
@@ -69,17 +71,44 @@ func benchSample(n int) []chorus.Post {
 // the dashboard handler on a real listener, with scoring workers.
 type benchServer struct {
 	url   string
-	store *embedded.Store
+	store benchStore
 	n     int // posts trickled in
 }
 
-func newBenchServer(b *testing.B) *benchServer {
-	b.Helper()
+// benchStore is what the benchmarks need of a store.
+type benchStore interface {
+	web.Store
+	ingest.Store
+}
+
+func openEmbedded(b *testing.B) benchStore {
 	st, err := embedded.Open(b.TempDir(), embedded.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+// openRedis starts a throwaway redis-server: serve and its workers then
+// share it as they would with workers on other machines.
+func openRedis(b *testing.B) benchStore {
+	srv, err := redistest.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Stop)
+	st, err := redis.Open(context.Background(), srv.URL(), redis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newBenchServer(b *testing.B, open func(*testing.B) benchStore) *benchServer {
+	b.Helper()
+	st := open(b)
 	an, err := analysis.New(analysis.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -131,8 +160,15 @@ func benchClient(conns int) *http.Client {
 // 100,000 posts with 32 viewers at once, and /healthz under the same load
 // in the same run: the ratio of each route's rate to /healthz's is the
 // figure to compare (scripts/bench-report prints it).
-func BenchmarkDashboard(b *testing.B) {
-	srv := newBenchServer(b)
+func BenchmarkDashboard(b *testing.B) { benchDashboard(b, openEmbedded, 5) }
+
+// BenchmarkDashboardRedis is the same on real Redis, where every request
+// checks the event's version with one GET (so that what workers in other
+// processes tallied is seen).
+func BenchmarkDashboardRedis(b *testing.B) { benchDashboard(b, openRedis, 3) }
+
+func benchDashboard(b *testing.B, open func(*testing.B) benchStore, rounds int) {
+	srv := newBenchServer(b, open)
 	client := benchClient(benchViewers)
 	routes := []struct{ name, path string }{
 		{"healthz", "/healthz"},
@@ -159,7 +195,6 @@ func BenchmarkDashboard(b *testing.B) {
 	// The machine is shared and its load comes and goes: each route is
 	// measured right after /healthz, and its ratio is taken to that
 	// measurement; rounds repeat the lot (bench-report takes the median).
-	rounds := 5
 	if n, err := strconv.Atoi(os.Getenv("CHORUS_BENCH_ROUNDS")); err == nil && n > 0 {
 		rounds = n
 	}
@@ -258,7 +293,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // until the stream brings a summary that counts it.
 func BenchmarkLive(b *testing.B) {
 	const viewers = 1000
-	srv := newBenchServer(b)
+	srv := newBenchServer(b, openEmbedded)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	client := benchClient(viewers)

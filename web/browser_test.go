@@ -220,6 +220,15 @@ func TestLiveInBrowser(t *testing.T) {
 	if got, want := eval[string](b, field("weibo-total")), fmt.Sprint(before.ByPlatform[chorus.Weibo].Total+1); got != want {
 		t.Errorf("live Weibo total = %q, want %s", got, want)
 	}
+	// Hostile text that arrives live stays text too.
+	evil := `<img src=x onerror="alert(2)">so happy <b>really</b>`
+	f.do("POST", "/api/v1/events/ev/posts", "application/json", token, "["+postJSON("x", "evil", evil)+"]")
+	f.drain()
+	b.waitFor("the hostile live post", `document.querySelector('#quotes').innerText.includes('<img src=x onerror="alert(2)">')`, 10*time.Second)
+	b.do("settle", chromedp.Sleep(300*time.Millisecond))
+	if n := eval[int](b, `document.querySelectorAll('#quotes img, #quotes b').length`); n != 0 || b.dialogs.Load() != 0 {
+		t.Errorf("a live hostile post became %d elements and opened %d dialogs; want none", n, b.dialogs.Load())
+	}
 }
 
 // TestCorrectLabelInBrowser: a desk editor enters the token and corrects a

@@ -169,7 +169,7 @@ func (r *response) seal(version uint64, maxAge time.Duration) {
 	r.etag = fmt.Sprintf(`"%x-%x"`, version, h.Sum64())
 	if len(r.body) >= gzipMin {
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression) // once per build, read many times
 		zw.Write(r.body)
 		zw.Close()
 		r.gz = buf.Bytes()

@@ -252,6 +252,27 @@ func TestLiveStreamIsShared(t *testing.T) {
 			t.Errorf("after one post a viewer got %q, want one summary with total 1", got)
 		}
 	}
+	// A burst of changes: at most one message per 250 ms, the last one
+	// carrying the final total.
+	for i := 2; i <= 9; i++ {
+		f.do("POST", "/api/v1/events/ev/posts", "application/json", "", "["+postJSON("x", fmt.Sprint(i), "so good")+"]")
+		f.drain()
+		time.Sleep(30 * time.Millisecond)
+	}
+	burst := collect(s1, 1500*time.Millisecond)
+	if n := count(burst, "data: "); n < 1 || n > 4 {
+		t.Errorf("8 changes in about 0.3 s gave %d messages over 1.5 s, want 1 to 4 (at most one per 250 ms)", n)
+	}
+	var lastData string
+	for _, l := range burst {
+		if strings.HasPrefix(l, "data: ") {
+			lastData = l
+		}
+	}
+	if !strings.Contains(lastData, `"total":9`) {
+		t.Errorf("last message after the burst = %q, want total 9", lastData)
+	}
+	collect(s2, 100*time.Millisecond)
 	s1.cancel()
 	s2.cancel()
 	deadline := time.Now().Add(5 * time.Second)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,12 +12,39 @@ import (
 	"github.com/chorus-news/chorus/report"
 )
 
-// export serves an event's report as a download: the same bytes as
+// Exports at once: a report of a large event takes seconds and a hundred
+// MB or so (XLSX); past this many, a request waits up to exportWait for a
+// turn, then gets 429 with Retry-After.
+const (
+	maxExports = 4
+	exportWait = 2 * time.Second
+)
+
+// export returns the export handler, which writes at most n reports at
+// once.
+func (s *server) export(n int) handler {
+	slots := make(chan struct{}, n)
+	return func(c *gin.Context) error {
+		t := time.NewTimer(exportWait)
+		defer t.Stop()
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-t.C:
+			return &chorus.BusyError{Wait: 5 * time.Second, Reason: fmt.Sprintf("%d reports are being written; this server writes %d at once", n, n)}
+		case <-c.Request.Context().Done():
+			return c.Request.Context().Err()
+		}
+		return s.exportReport(c)
+	}
+}
+
+// exportReport serves an event's report as a download: the same bytes as
 // `chorus report --event ID --format F` for the same stored data. It is a
 // read (no token). The report's summary is read before anything is sent,
 // so an unknown event or a bad parameter still gets its status; the posts
 // are then streamed page by page.
-func (s *server) export(c *gin.Context) error {
+func (s *server) exportReport(c *gin.Context) error {
 	ev, err := s.event(c)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector/file"
@@ -127,5 +128,66 @@ func TestExportFailsVisibly(t *testing.T) {
 	}
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("read error %v, want an unexpected EOF", err)
+	}
+}
+
+// heldStore is the real store whose listings wait until release closes:
+// exports that take their time.
+type heldStore struct {
+	web.Store
+	entered atomic.Int32
+	release chan struct{}
+}
+
+func (s *heldStore) Posts(ctx context.Context, event string, q chorus.PostQuery) (chorus.PostPage, error) {
+	s.entered.Add(1)
+	<-s.release
+	return s.Store.Posts(ctx, event, q)
+}
+
+// TestExportsAtOnce: past four exports at once, a fifth waits, then gets
+// 429 with Retry-After; the four finish.
+func TestExportsAtOnce(t *testing.T) {
+	f := newFixture(t, "")
+	st := &heldStore{Store: f.store, release: make(chan struct{})}
+	h, err := web.New(web.Config{Store: st, Decode: file.DecodePost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	codes := make(chan int, 4)
+	for range 4 {
+		go func() {
+			resp, err := http.Get(srv.URL + "/api/v1/events/ev/export?format=csv")
+			if err != nil {
+				codes <- 0
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); st.entered.Load() < 4; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d exports started, want 4", st.entered.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	resp, err := http.Get(srv.URL + "/api/v1/events/ev/export?format=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "at once") {
+		t.Errorf("fifth export = %d (Retry-After %q) %s; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	close(st.release)
+	for range 4 {
+		if code := <-codes; code != 200 {
+			t.Errorf("a held export ended %d, want 200", code)
+		}
 	}
 }

@@ -28,7 +28,7 @@ func (s *server) routes(r *gin.Engine, static http.FileSystem) {
 	api.PATCH("/events/:id/posts/:platform/:post_id", s.requireToken, s.wrap(s.correctPost))
 	api.GET("/events/:id/live", s.wrap(s.live))
 	api.GET("/events/:id/collectors", s.wrap(s.collectors))
-	api.GET("/events/:id/export", s.wrap(s.export))
+	api.GET("/events/:id/export", s.wrap(s.export(maxExports)))
 
 	r.GET("/", s.wrap(s.indexPage))
 	r.GET("/events/:id", s.wrap(s.eventPage))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -322,5 +323,31 @@ func TestServeCollectX(t *testing.T) {
 	stderr := stop()
 	if strings.Contains(stderr, testXToken) {
 		t.Error("serve printed the bearer token")
+	}
+}
+
+// serve --collect's X jobs: one stream for every event (its key naming the
+// events and queries), or with --poll a search per event; none without a
+// token.
+func TestXJobs(t *testing.T) {
+	events := []chorus.Event{{ID: "b", QueryX: "qb"}, {ID: "a", QueryX: "qa"}}
+	t.Setenv("X_BEARER_TOKEN", "")
+	o := collectOptions{Logger: slog.New(slog.DiscardHandler)}
+	if jobs := xJobs(o, events, nil, nil); len(jobs) != 0 {
+		t.Errorf("%d jobs without a token", len(jobs))
+	}
+	t.Setenv("X_BEARER_TOKEN", "t")
+	jobs := xJobs(o, events, nil, nil)
+	if len(jobs) != 1 || !strings.HasPrefix(jobs[0].Key, "x-stream/") || jobs[0].Status.Event != "a" || jobs[0].Status.Mode != "follow" {
+		t.Fatalf("stream jobs %+v", jobs)
+	}
+	changed := xJobs(o, []chorus.Event{{ID: "a", QueryX: "qa"}, {ID: "b", QueryX: "qb changed"}}, nil, nil)
+	if changed[0].Key == jobs[0].Key {
+		t.Error("a changed query kept the stream's job key: the stream would not resync its rules")
+	}
+	o.Poll = time.Minute
+	jobs = xJobs(o, events, nil, nil)
+	if len(jobs) != 2 || jobs[0].Key != "x-search/a" || jobs[1].Key != "x-search/b" || jobs[1].Status.Query != "qb" || jobs[1].Status.Mode != "poll" {
+		t.Errorf("poll jobs %+v", jobs)
 	}
 }

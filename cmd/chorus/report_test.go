@@ -104,7 +104,7 @@ func TestReportMatchesExport(t *testing.T) {
 					t.Errorf("%s: export route gave %d bytes, chorus report %d: not the same bytes (first difference at %d)", f, len(body), len(cli[f]), diffAt(body, cli[f]))
 				}
 			}
-			r := chorusCmd(t, dir, "", env, "report", "--event", "rep", "--format", "csv")
+			r := chorusCmd(t, dir, "", append(env, "CHORUS_ADDR=127.0.0.1:1"), "report", "--event", "rep", "--format", "csv")
 			switch kind {
 			case "redis":
 				// With Redis, the command runs beside the server.
@@ -112,9 +112,23 @@ func TestReportMatchesExport(t *testing.T) {
 					t.Errorf("chorus report beside a running serve: exit %d, %d bytes, want 0 and the same bytes\n%s", r.code, len(r.stdout), r.stderr)
 				}
 			case "embedded":
-				// serve holds the data dir: the command says where to ask.
-				if r.code != 2 || !strings.Contains(r.stderr, "/api/v1/events/rep/export?format=csv") {
-					t.Errorf("chorus report while serve holds the data dir: exit %d, stderr %q; want 2 and the export route", r.code, r.stderr)
+				// serve holds the data dir: the command asks it, at the
+				// address given, and says so; at a wrong one it says
+				// where to ask.
+				addr := strings.TrimPrefix(base, "http://")
+				r := chorusCmd(t, dir, "", append(env, "CHORUS_ADDR="+addr), "report", "--event", "rep", "--format", "csv")
+				if r.code != 0 || r.stdout != string(cli[report.CSV]) || !strings.Contains(r.stderr, "came from http://"+addr) {
+					t.Errorf("chorus report while serve holds the data dir: exit %d, %d bytes, stderr %q; want 0, the same bytes, and where they came from", r.code, len(r.stdout), r.stderr)
+				}
+				out := filepath.Join(dir, "via-serve.pdf")
+				if r := chorusCmd(t, dir, "", env, "report", "--addr", addr, "--event", "rep", "-o", out); r.code != 0 {
+					t.Errorf("report -o via serve: exit %d\n%s", r.code, r.stderr)
+				} else if b, _ := os.ReadFile(out); !bytes.Equal(b, cli[report.PDF]) {
+					t.Errorf("PDF via serve differs from chorus report's")
+				}
+				r = chorusCmd(t, dir, "", append(env, "CHORUS_ADDR=127.0.0.1:1"), "report", "--event", "rep", "--format", "csv")
+				if r.code != 2 || !strings.Contains(r.stderr, "in use by") || !strings.Contains(r.stderr, "--addr") {
+					t.Errorf("chorus report with serve elsewhere: exit %d, stderr %q; want 2, the lock and --addr", r.code, r.stderr)
 				}
 			}
 			stop()

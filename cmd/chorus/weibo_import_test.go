@@ -31,6 +31,9 @@ func TestImportWeiboFiles(t *testing.T) {
 		{"search_gbk.csv", `{"read":3,"accepted":3,"duplicates":0,"rejected":0}`, 2, 1},
 		{"mobile_timeline_real_shape.json", `{"read":3,"accepted":3,"duplicates":0,"rejected":0}`, 3, 0},
 		{"detail_page.html", `{"read":1,"accepted":1,"duplicates":0,"rejected":0}`, 1, 0},
+		{"weibo_com_ajax.json", `{"read":3,"accepted":3,"duplicates":0,"rejected":0}`, 2, 1},
+		{"api_user_timeline.json", `{"read":4,"accepted":4,"duplicates":0,"rejected":0}`, 3, 1},
+		{"weibospider.csv", `{"read":1,"accepted":1,"duplicates":0,"rejected":0}`, 1, 0},
 	} {
 		for _, store := range []string{"embedded", "redis"} {
 			t.Run(store+"/"+tc.file, func(t *testing.T) {

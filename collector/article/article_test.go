@@ -297,3 +297,18 @@ func TestHTMLBlockquotes(t *testing.T) {
 		t.Errorf("embedded post handle %q", res.Posts[1].Author.Handle)
 	}
 }
+
+// TestHTMLCharset: a UTF-8 page whose <meta charset> comes after the first
+// kilobyte is read as UTF-8, not guessed as windows-1252.
+func TestHTMLCharset(t *testing.T) {
+	page := "<html><head><title>t</title>" + strings.Repeat("<!-- padding -->", 100) +
+		`<meta charset="utf-8"></head><body><article><p>` + strings.Repeat("Filler sentence about the final. ", 10) +
+		`</p><p>“It’ll be remembered for ever,” one user wrote on X.</p></article></body></html>`
+	res, err := Parse([]byte(page), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Posts) != 1 || res.Posts[0].Text != "It’ll be remembered for ever" {
+		t.Errorf("posts %+v", res.Posts)
+	}
+}

@@ -39,7 +39,7 @@ var (
 
 	// rePostVerb: verbs of posting, which let a named person's words
 	// inherit the platform of the sentences before.
-	rePostVerb   = regexp.MustCompile(`(?i)\b(?:posted|posting|posts|tweeted|tweeting|re-?tweeted|commented|commenting|replied|replying|responded|responds|answered|captioned|shared|sharing|wrote|writing|writes|read|reads|typed|messaged)\b`)
+	rePostVerb   = regexp.MustCompile(`(?i)\b(?:posted|posting|posts|tweeted|tweeting|re-?tweeted|commented|commenting|replied|replying|responded|responds|answered|uploaded|uploads|captioning|captioned|shared|sharing|wrote|writing|writes|read|reads|typed|messaged)\b`)
 	hanPostVerbs = []string{"发文", "发帖", "发博", "留言", "评论", "回复", "转发", "配文", "写道", "晒出", "写", "發文", "發帖", "評論", "回覆", "轉發", "寫道", "寫"}
 
 	// reHashtagBefore / reHashtagAfter: a quotation naming a hashtag or a
@@ -154,7 +154,9 @@ var (
 		demanded questioned suggested suggests warned cheered announced stated continued sneered scoffed teased
 		vented marvelled marveled enthused bemoaned cried screamed begged pleaded protested conceded admitted
 		confessed rejoiced celebrated applauded criticised criticized blasted ranted mused speculated predicted
-		recalled explained told tells typed messaged quote-tweeted quote-tweets quote-tweeting included includes include including`)
+		recalled explained explains told tells typed messaged states stating insists argued observes continues
+		concludes concluded answers answered retweets retweeting reposted reposts reposting uploaded uploads uploading
+		captioning captions quote-tweeted quote-tweets quote-tweeting included includes include including`)
 	verbPairs = setOf(`put_it puts_it pointed_out went_on weighed_in summed_up chimed_in shot_back fired_back hit_back such_as`)
 )
 
@@ -305,11 +307,16 @@ var rePersonal = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhil
 
 var (
 	reCopula        = regexp.MustCompile(`(?i)\s(?:is|was|were|are|seemed|seems|appeared|appears|remained|had|has|took|takes|got|gets|went|goes)\s`)
+	reTrailingConj  = regexp.MustCompile(`(?i)(?:\s+(?:and|but|then|or|also|quickly|later|soon))+$`)
 	reLeadCopula    = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+`)
 	reTrailingPlace = regexp.MustCompile(`\s+(?:on|of|in|from|at|under)\s+.*$`)
 	reSamePlatform  = regexp.MustCompile(`(?i)\b(?:the\s+same\s+(?:platform|site|app|network)|the\s+platform|that\s+platform)\b`)
 	reTimestamp     = regexp.MustCompile(`(?i)^\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?\s*(?:[A-Z]{2,4}\s*)?[:—–-]?\s*`)
 )
+
+// notSubjectEnd are words after which a verb is not the speaker's.
+var notSubjectEnd = setOf(`that which who whom was were is are been be being widely later since has had have having also then
+	first once often widely-shared not never`)
 
 var reParticiple = regexp.MustCompile(`(?i)^(?:adding|writing|saying|asking|commenting|replying|responding|noting|declaring|calling|sharing|posting|tweeting|joking|quipping)$`)
 
@@ -366,10 +373,27 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 				phrase = phrase[i+n:]
 			}
 		}
+		if vv := englishVerbs(phrase); len(vv) > 0 && vv[0][0] > 0 {
+			// "The singer posted a selfie on X captioned": the speaker is
+			// the subject of the first verb (not in "a post that was
+			// widely shared").
+			t := strings.TrimSpace(phrase[:vv[0][0]])
+			if prev := strings.ToLower(lastWord(t)); t != "" && !notSubjectEnd[prev] {
+				phrase = t
+			}
+		}
+		if i := strings.LastIndex(strings.TrimRight(phrase, " "), "    "); i >= 0 {
+			// A blanked relative clause is a break too: "In another tweet
+			// (in which…), Emery states".
+			if t := strings.TrimSpace(phrase[i:]); t != "" {
+				phrase = t
+			}
+		}
 	}
 	phrase = reTimestamp.ReplaceAllString(phrase, "") // a live blog's "12.05pm:"
 	phrase = strings.TrimSpace(leadWords.ReplaceAllString(strings.TrimSpace(phrase), ""))
 	phrase = strings.TrimRight(phrase, " ,.:;：，")
+	phrase = reTrailingConj.ReplaceAllString(phrase, "") // "Uber stepped in and tweeted"
 	for _, p := range []string{"还有", "也有", "更有", "另有", "其中", "有", "但", "而", "则", "并"} {
 		if strings.HasPrefix(phrase, p) && len(phrase) > len(p) {
 			phrase = phrase[len(p):]

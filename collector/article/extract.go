@@ -211,6 +211,29 @@ func (x *extraction) findEvents() {
 		}
 	}
 	sort.SliceStable(x.events, func(i, j int) bool { return x.events[i].pos < x.events[j].pos })
+	// "on the platform", "the same site": the platform named last, however
+	// far back.
+	var refs []event
+	for pi, p := range x.paras {
+		t := x.masked[p.start:p.end]
+		if !strings.Contains(t, "platform") && !strings.Contains(t, "site") && !strings.Contains(t, "app") && !strings.Contains(t, "network") {
+			continue
+		}
+		for _, m := range reSamePlatform.FindAllStringIndex(t, -1) {
+			pos := p.start + m[0]
+			i := sort.Search(len(x.events), func(i int) bool { return x.events[i].pos >= pos })
+			for j := i - 1; j >= 0; j-- {
+				if e := x.events[j]; e.kind == cuePost || e.kind == cueOther {
+					refs = append(refs, event{pos: pos, para: pi, kind: e.kind, platform: e.platform, name: e.name})
+					break
+				}
+			}
+		}
+	}
+	if len(refs) > 0 {
+		x.events = append(x.events, refs...)
+		sort.SliceStable(x.events, func(i, j int) bool { return x.events[i].pos < x.events[j].pos })
+	}
 }
 
 // cuesIn lists the cues inside doc[start:end] of paragraph pi, with
@@ -319,8 +342,47 @@ var reNameBefore = regexp.MustCompile(`(?i)(?:\b(?:named|nicknamed|known\s+as|go
 // reWasThe: an attribution by a copula ("was the top-voted reply").
 var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(?:the|one|a|an|another)\b`)
 
+// reCaptioning: a caption or the words of a post introduced.
+var reCaptioning = regexp.MustCompile(`(?i)(?:\bcaption(?:ed|ing|s)?(?:\s+(?:it|this|that|(?:the|her|his|their|its)\s+\w+))?|\bwith\s+the\s+(?:words?|caption|message|text)|\bwriting|\bsaying)\s*[:,]?\s*$`)
+
 // reListedLike: posts given as examples ("comments like", "tweets such as").
 var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
+
+// introducedBySpeaker: the words before a quotation name who says it and
+// lead into it ("One user wrote:", "The tweet reads,").
+func introducedBySpeaker(pre string) bool {
+	t := strings.TrimSpace(pre)
+	if t == "" || isSeparators(t) || !introduces(pre) {
+		return false
+	}
+	vs, _ := verbAt(t, true)
+	return vs >= 0 && len(strings.Fields(t)) >= 2
+}
+
+// verbJustBefore: a speech verb among the last two words before a
+// quotation ("the magazine reads, "…"") makes what follows words said,
+// not a title.
+func verbJustBefore(pre string) bool {
+	w := strings.Fields(pre)
+	if len(w) > 2 {
+		w = w[len(w)-2:]
+	}
+	return len(englishVerbs(strings.Join(w, " "))) > 0
+}
+
+// isHashtag: the words are hashtags only ("#JusticeForJohnny", "#郑州暴雨#"),
+// not a post that opens with one ("#Hamilton show interrupted…").
+func isHashtag(s string) bool {
+	if !strings.HasPrefix(s, "#") && !strings.HasPrefix(s, "＃") {
+		return false
+	}
+	for _, w := range strings.Fields(s) {
+		if !strings.HasPrefix(w, "#") && !strings.HasPrefix(w, "＃") {
+			return false
+		}
+	}
+	return true
+}
 
 var rePreposition = regexp.MustCompile(`(?i)^(?:from|of|in|on|at|for|to|by|with|and|or|but|as|than|that|which|is|was|were|are|has|had|have)\b`)
 
@@ -390,7 +452,7 @@ func (x *extraction) classify(i int) {
 
 	// Hashtags, trending topics and titles, by the words around.
 	preT := strings.TrimRight(pre, " ")
-	if strings.HasPrefix(out.Text, "#") || strings.HasPrefix(out.Text, "＃") ||
+	if isHashtag(out.Text) ||
 		reHashtagBefore.MatchString(tailBytes(preT, 60)) || hanSuffix(preT, hanHashtagBefore) ||
 		reHashtagAfter.MatchString(post) || hanPrefix(post, hanHashtagAfter) {
 		out.Skip = skipHashtag
@@ -401,7 +463,7 @@ func (x *extraction) classify(i int) {
 		out.Skip = skipName
 		return
 	}
-	if !strings.HasSuffix(preT, ":") && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
+	if !strings.HasSuffix(preT, ":") && !verbJustBefore(preT) && !reCaptioning.MatchString(preT) && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
 		out.Skip = skipTitle
 		return
 	}
@@ -411,8 +473,10 @@ func (x *extraction) classify(i int) {
 	woven := strings.TrimSpace(pre) != "" && !isSeparators(strings.TrimSpace(pre)) && !introduces(pre)
 
 	// 1. An attribution right after the quotation: "…," wrote one user;
-	// "…," one X user posted, while another wrote: "…".
-	if !woven {
+	// "…," one X user posted, while another wrote: "…". Not when the words
+	// before lead into it already ("The tweet reads, "…" Emery retweeted
+	// the story, saying, "…"": the second sentence is the next quote's).
+	if !woven && !introducedBySpeaker(pre) {
 		if own := ownPart(post); x.attributiveAfter(own, last) {
 			x.attrAfter[i] = true
 			x.attrEnd[i] = q.close + len(own)
@@ -631,8 +695,8 @@ func introduces(pre string) bool {
 	if vs, ve := verbAt(t, true); vs >= 0 && strings.TrimSpace(t[ve:]) == "" {
 		return true
 	}
-	if reListedLike.MatchString(t) {
-		return true // "comments like", "posts such as"
+	if reListedLike.MatchString(t) || reCaptioning.MatchString(t) {
+		return true // "comments like", "posts such as", "captioning it", "with the words"
 	}
 	low := strings.ToLower(t)
 	for _, w := range []string{" read", " reads", " reading", " saying", " writing", " caption", " captioned", " put it", " post", " tweet", " comment"} {
@@ -781,7 +845,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	}
 	if ok && c.kind == cueGeneric {
 		if subj.pronoun || subj.online || subj.postVerb {
-			if e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online); found && e.kind != cueGeneric && e.pos < at {
+			if e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online || subj.postVerb && !reReadVerb.MatchString(subj.verb)); found && e.kind != cueGeneric && e.pos < at {
 				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
 				out.How += "; platform from " + describe(e)
 			}
@@ -793,7 +857,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	}
 	if !ok {
 		if subj.pronoun || subj.online || subj.postVerb && vs >= 0 {
-			e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online)
+			e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online || subj.postVerb && !reReadVerb.MatchString(subj.verb))
 			if found && !(subj.postVerb && !subj.pronoun && !subj.online && e.para < q.para-1) {
 				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
 				out.How += "; platform from " + describe(e)
@@ -824,6 +888,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 // reBackRef starts a sentence that points back at the quotation before.
 var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
 
+// reReadVerb: "it reads" is said of whatever was named before, a
+// statement as well as a post.
+var reReadVerb = regexp.MustCompile(`(?i)^(?:read|reads|reading)$`)
+
 // reOnlineFrame places words in a post or a comment ("in the comments",
 // "in a post", "under the video").
 var reOnlineFrame = regexp.MustCompile(`(?i)\b(?:in|under|beneath|below|among)\s+(?:the|a|an|his|her|their|its|one|another)\s+(?:\w+\s+)?(?:comments?|posts?|repl(?:y|ies)|threads?|tweets?|captions?|comment\s+sections?|reposts?)\b`)
@@ -844,7 +912,7 @@ func (x *extraction) unmask(phrase, clause string, at int) string {
 }
 
 // reRelative is a relative clause set off by commas.
-var reRelative = regexp.MustCompile(`(?i),\s*(?:who|whose|which|whom)\b[^,;:]*(?:,|[.!?]?\s*$)`)
+var reRelative = regexp.MustCompile(`(?i)(?:,\s*(?:who|whose|which|whom)|\s(?:in|on|of|by|with|under)\s+which)\b[^,;:]*(?:,|[.!?]?\s*$)`)
 
 // maskRelative blanks relative clauses, keeping every offset.
 func maskRelative(s string) string {

@@ -3,6 +3,8 @@ package article
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"mime"
 	"net/url"
 	"strings"
 	"time"
@@ -49,9 +51,16 @@ type page struct {
 // name, the whole body is read instead, without scripts, navigation and
 // forms. contentType, when known, names the page's charset.
 func readHTML(data []byte, contentType, pageURL string) (page, error) {
-	r, err := charset.NewReader(bytes.NewReader(data), contentType)
-	if err != nil {
-		return page{}, fmt.Errorf("html: charset: %w", err)
+	var r io.Reader = bytes.NewReader(data)
+	if _, params, _ := mime.ParseMediaType(contentType); params["charset"] != "" || !utf8.Valid(data) {
+		// A declared charset, or bytes that are not UTF-8: decode. Valid
+		// UTF-8 is taken as it is, since the guess charset makes when a
+		// page's <meta charset> comes late is windows-1252.
+		cr, err := charset.NewReader(r, contentType)
+		if err != nil {
+			return page{}, fmt.Errorf("html: charset: %w", err)
+		}
+		r = cr
 	}
 	doc, err := html.Parse(r)
 	if err != nil {

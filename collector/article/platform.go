@@ -57,7 +57,7 @@ var (
 	// Twitter and its words; tweet(s/ed) name the platform by themselves.
 	reTwitter = regexp.MustCompile(`(?i)\b(?:twitter|tweet(?:s|ed|ing|er|ers)?|re-?tweet(?:s|ed|ing)?|twitterati|twittersphere)\b`)
 	// A platform likened to Twitter, Chinese: Weibo whether or not it is named.
-	reTwitterLike = regexp.MustCompile(`(?i)(?:chin(?:a|ese)['’]?s?\s+(?:own\s+)?(?:answer|equivalent|version|counterpart|alternative)\s+(?:to|of)\s+twitter|(?:chinese|china['’]?s?)\s+(?:\S+\s+){0,3}?(?:twitter|x)[- ](?:like|style|esque|equivalent)|(?:twitter|x)[- ](?:like|style|esque)\s+(?:\S+\s+){0,3}?(?:weibo|platform|site|service|network)|(?:equivalent|version|answer)\s+(?:to|of)\s+twitter|chinese\s+twitter|twitter\s+equivalent|twitter\s+of\s+china)`)
+	reTwitterLike = regexp.MustCompile(`(?i)(?:chin(?:a|ese)['’]?s?\s+(?:own\s+)?(?:answer|equivalent|version|counterpart|alternative)\s+(?:to|of)\s+(?:twitter|(?-i:X))\b|(?:chinese|china['’]?s?)\s+(?:\S+\s+){0,3}?(?:twitter|(?-i:X))[- ](?:like|style|esque|equivalent)|(?:twitter|(?-i:X))[- ](?:like|style|esque)\s+(?:\S+\s+){0,3}?(?:weibo|platform|site|service|network)|chinese\s+(?:twitter|(?-i:X))\b|(?:twitter|(?-i:X))\s+equivalent|twitter\s+of\s+china)`)
 	reWeibo       = regexp.MustCompile(`(?i)\b(?:sina\s+)?weibo(?:s|\.com)?\b|\bmicroblog(?:ging)?\s+(?:platform|site|service)\b`)
 	reGeneric     = regexp.MustCompile(`(?i)\b(?:social[- ]media|social\s+networks?|online|internet\s+users?|web\s+users?|netizens?|the\s+internet|comment(?:s)?\s+sections?|forums?|message\s+boards?|the\s+web)\b`)
 )
@@ -193,7 +193,7 @@ func findCues(t string) []cue {
 	// The regular expressions run only where a cheap look finds their
 	// words: a long paragraph costs a scan, not ten.
 	low := strings.ToLower(t)
-	if strings.Contains(low, "twitter") {
+	if strings.Contains(low, "twitter") || strings.Contains(t, "X") {
 		add(reTwitterLike.FindAllStringIndex(t, -1), cuePost, chorus.Weibo)
 	}
 	if strings.Contains(low, "weibo") || strings.Contains(low, "microblog") {

@@ -79,3 +79,23 @@ func TestPlatformCues(t *testing.T) {
 		}
 	}
 }
+
+func TestTwitterLikenings(t *testing.T) {
+	for text, want := range map[string]string{
+		"Weibo, China's version of X":                   "weibo",
+		"the Chinese equivalent of Twitter":             "weibo",
+		"Threads, Meta's answer to Twitter":             "other",
+		"Bluesky, an alternative to X, where one wrote": "other",
+	} {
+		cs := findCues(text)
+		if len(cs) == 0 {
+			t.Errorf("%q: no cue", text)
+			continue
+		}
+		// The cue a quotation's attribution would take first.
+		got := map[cueKind]string{cuePost: string(cs[0].platform), cueOther: "other"}[cs[0].kind]
+		if got != want {
+			t.Errorf("%q: first cue %v %q, want %s", text, cs[0].kind, cs[0].name, want)
+		}
+	}
+}

@@ -26,6 +26,12 @@
 // A bad record never stops a read: it reaches the callback with Record.Err
 // set (a *chorus.FieldError) and the line it started on, so the caller can
 // print FILE:LINE: field: reason and go on.
+//
+// Platform packages add their formats with Register (collector/x: twarc2,
+// x-archive; collector/weibo: weibo-api, weibo-mobile, weibo-crawler,
+// weibo-search; collector/article): ReadFile hands them the stream, BOM
+// removed and UTF-16 or GB18030 converted, with the file's name and
+// modification time, and sniffing asks their Sniff functions.
 package file
 
 import (
@@ -36,6 +42,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/text/encoding/unicode"
@@ -93,6 +100,17 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, err // an *fs.PathError: "open NAME: reason"
+		}
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			f.Close()
+			hint := "name the files in it"
+			for _, tweets := range []string{filepath.Join(name, "data", "tweets.js"), filepath.Join(name, "tweets.js")} {
+				if _, err := os.Stat(tweets); err == nil {
+					hint = "an X archive: import " + tweets + " (account.js and note-tweet.js beside it are read too), or the archive's zip"
+					break
+				}
+			}
+			return nil, fmt.Errorf("open %s: is a directory: %s", name, hint)
 		}
 		src, closer = f, f
 	}

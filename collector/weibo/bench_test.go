@@ -2,11 +2,15 @@ package weibo
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/collector"
 )
 
 // benchPage is a search page of n post cards in the mobile web's HTML.
@@ -58,4 +62,41 @@ func BenchmarkText(b *testing.B) {
 		_ = Text(s)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// BenchmarkSearch pages a local server speaking getIndex through the
+// whole collector (HTTP, classify, decode, convert) into a sink that keeps
+// nothing: 20 pages of 10 posts a run.
+func BenchmarkSearch(b *testing.B) {
+	f := &fakeWeibo{pages: map[int][]answer{}, long: map[string]string{}, show: map[string]string{}, hits: map[int]int{}}
+	for pg := 1; pg <= 20; pg++ {
+		var cards []string
+		for i := range 10 {
+			cards = append(cards, card9(mblog(fmt.Sprintf("50620%05d%06d", pg, i), "Wed Jul 31 20:15:00 +0800 2024",
+				`太感动了<span class="url-icon"><img alt="[心]" src="x"></span> <a href='/n/乒乓小迷妹'>@乒乓小迷妹</a> 这张合影会被记住很久很久`)))
+		}
+		next := fmt.Sprint(pg + 1)
+		if pg == 20 {
+			next = "null"
+		}
+		f.pages[pg] = []answer{ok(page(next, cards...))}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.reqs = f.reqs[:0] // keep nothing across runs
+		f.mu.Unlock()
+		f.serve(w, r)
+	}))
+	defer srv.Close()
+	posts := 0
+	for b.Loop() {
+		c := NewMobile(testOptions(srv.URL))
+		sink := &sinkPosts{}
+		run := collector.NewRun(c.Status(), collector.RunOptions{})
+		if err := c.Run(context.Background(), run, collector.NopStore{}, sink); err != nil {
+			b.Fatal(err)
+		}
+		posts += len(sink.posts)
+	}
+	b.ReportMetric(float64(posts)/b.Elapsed().Seconds(), "posts/s")
 }

@@ -92,6 +92,8 @@ func (f *fakeWeibo) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		f.write(w, a)
+	case "/detail/5062000000000952":
+		f.write(w, ok(`<html><script>var $render_data = [{"status": `+mblog("5062000000000952", "刚刚", "另一条的全文，完整")+`}][0] || {};</script></html>`))
 	case "/statuses/show":
 		f.mu.Lock()
 		data, found := f.show[r.URL.Query().Get("id")]
@@ -321,6 +323,7 @@ func TestLongTextFallbacks(t *testing.T) {
 		card9(mblog("5062000000000951", "刚刚", cut, `"isLongText":true`)),
 		card9(mblog("5062000000000952", "刚刚", `另一条...<a href="/status/5062000000000952">全文</a>`, `"isLongText":true`)),
 		card9(mblog("5062000000000953", "刚刚", "短的", `"isLongText":true,"longText":{"longTextContent":"内联的长文，完整"}`)),
+		card9(mblog("5062000000000954", "刚刚", `第三条...<a href="/status/5062000000000954">全文</a>`, `"isLongText":true`)),
 	))}
 	f.show["5062000000000951"] = mblog("5062000000000951", "刚刚", "开头，然后是完整的全文内容<br />第二行")
 	sink, _, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
@@ -331,11 +334,24 @@ func TestLongTextFallbacks(t *testing.T) {
 	if p := got["5062000000000951"]; p.Text != "开头，然后是完整的全文内容\n第二行" {
 		t.Errorf("statuses/show fallback: %q", p.Text)
 	}
-	if p := got["5062000000000952"]; p.Text != "另一条..." {
+	if p := got["5062000000000952"]; p.Text != "另一条的全文，完整" {
+		t.Errorf("detail page fallback: %q", p.Text)
+	}
+	if p := got["5062000000000954"]; p.Text != "第三条..." {
 		t.Errorf("no long text to be had: %q, want the cut text without its 全文 link", p.Text)
 	}
 	if p := got["5062000000000953"]; p.Text != "内联的长文，完整" {
 		t.Errorf("inline long text: %q", p.Text)
+	}
+}
+
+func TestAnswerWithoutOK(t *testing.T) {
+	f, srv := newFake(t)
+	f.pages[1] = []answer{ok(`{"data":{"cards":[` + card9(mblog("5062000000000961", "刚刚", "a")) + `]}}`)}
+	f.pages[2] = []answer{ok(`{"ok":true,"data":{"cards":[` + card9(mblog("5062000000000962", "刚刚", "b")) + `]}}`)}
+	sink, _, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
+	if err != nil || len(sink.posts) != 2 {
+		t.Errorf("posts %d, %v", len(sink.posts), err)
 	}
 }
 
@@ -346,6 +362,7 @@ func TestThrottleIsWaitedOut(t *testing.T) {
 		{status: 403, body: `{"ok":0,"errno":"100005","msg":"请求过于频繁,歇歇吧"}`},
 		{status: 200, body: `{"ok":0,"msg":"请求过于频繁"}`},
 		{status: 432, body: "<html>blocked</html>"},
+		{status: 200, body: ""},
 		ok(page("null", card9(mblog("5062000000000201", "刚刚", "终于")))),
 	}
 	sink, run, err := runOnce(t, NewMobile(testOptions(srv.URL)), nil)
@@ -355,8 +372,8 @@ func TestThrottleIsWaitedOut(t *testing.T) {
 	if len(sink.posts) != 1 {
 		t.Errorf("%d posts", len(sink.posts))
 	}
-	if st := run.Status(); st.RateLimitWaits != 4 || st.State != chorus.CollectorDone {
-		t.Errorf("status %+v, want 4 rate-limit waits and done", st)
+	if st := run.Status(); st.RateLimitWaits != 5 || st.State != chorus.CollectorDone {
+		t.Errorf("status %+v, want 5 rate-limit waits and done", st)
 	}
 }
 

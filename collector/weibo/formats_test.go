@@ -498,3 +498,46 @@ func TestCrawlerCSVSavedByExcel(t *testing.T) {
 		})
 	}
 }
+
+// TestWeiboComAjax reads a weibo.com ajax list: a repost whose text is
+// only the chain (no words of its own: it folds), unquoted href with a
+// usercard, a link icon, and a cut long post with 展开.
+func TestWeiboComAjax(t *testing.T) {
+	r := readFixture(t, "weibo_com_ajax.json", "auto")
+	if len(r.errs) != 0 || len(r.posts) != 3 {
+		t.Fatalf("posts %+v errors %v", r.posts, r.errs)
+	}
+	if p := r.byID(t, "4607741009594608"); p.RepostOf != "4607690000000001" {
+		t.Errorf("chain-only repost: %+v", p)
+	}
+	if o := r.byID(t, "4607690000000001"); o.Text != "欧洲宣布新的芯片计划 网页链接" || o.Author.Followers != 1203000 || !o.CreatedAt.Equal(time.Date(2021, 2, 23, 1, 10, 0, 0, time.UTC)) {
+		t.Errorf("original: %q %+v %s", o.Text, o.Author, o.CreatedAt)
+	}
+	if p := r.byID(t, "4607650000000002"); p.Text != "今天读了一篇长文，讲的是芯片的历史，非常有意思，推荐大家都看一看..." || p.Metrics.Reposts != 10000 {
+		t.Errorf("cut post: %q %+v", p.Text, p.Metrics)
+	}
+}
+
+// TestAPIUserTimeline: a plain repost of a deleted post folds onto its id
+// (the deleted original is not kept); a repost with words keeps only
+// them; a cut post loses its "全文： http…" tail.
+func TestAPIUserTimeline(t *testing.T) {
+	r := readFixture(t, "api_user_timeline.json", "weibo-api")
+	if len(r.errs) != 0 || len(r.posts) != 4 {
+		t.Fatalf("posts %+v errors %v", r.posts, r.errs)
+	}
+	if p := r.byID(t, "5062100000000001"); p.RepostOf != "5061900000000009" {
+		t.Errorf("repost of a deleted post: %+v", p)
+	}
+	for _, p := range r.posts {
+		if p.ID == "5061900000000009" {
+			t.Errorf("the deleted original was kept: %+v", p)
+		}
+	}
+	if p := r.byID(t, "5062100000000002"); p.Text != "这个说法不对" || p.QuotedID != "5061900000000010" {
+		t.Errorf("repost with words: %+v", p)
+	}
+	if p := r.byID(t, "5062100000000003"); p.Text != "长文开头，讲了很多关于比赛的事情……" {
+		t.Errorf("cut post: %q", p.Text)
+	}
+}

@@ -367,13 +367,37 @@ func (w *walker) element(kind, path string, line int, user json.RawMessage) erro
 }
 
 // card handles a search or timeline card: type 9 holds a post, type 11
-// more cards; everything else (users, topics, ads) is skipped.
+// more cards; everything else (users, topics, ads) is skipped. It is
+// decoded in one pass, posts and all.
 func (w *walker) card(raw json.RawMessage, path string, line int) error {
-	var c card
+	var c typedCard
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return w.emit(line, chorus.Post{}, &chorus.FieldError{Field: path, Reason: jsonReason(err)})
 	}
-	return c.each(path, func(mblog json.RawMessage, p string) error { return w.status(mblog, p, line, false) })
+	return c.each(path, func(s *status, p string) error { return w.emitAll(line, s, p, false) })
+}
+
+// typedCard is a card decoded with its post.
+type typedCard struct {
+	CardType  flexString  `json:"card_type"`
+	Mblog     *status     `json:"mblog"`
+	CardGroup []typedCard `json:"card_group"`
+}
+
+func (c *typedCard) each(path string, fn func(s *status, path string) error) error {
+	switch strings.TrimSpace(string(c.CardType)) {
+	case "9":
+		if c.Mblog != nil {
+			return fn(c.Mblog, path+".mblog")
+		}
+	case "11":
+		for i := range c.CardGroup {
+			if err := c.CardGroup[i].each(fmt.Sprintf("%s.card_group[%d]", path, i), fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // status converts one status and emits what it yields.

@@ -36,6 +36,24 @@ type mobilePage struct {
 	Data  json.RawMessage `json:"data"`
 }
 
+// okay is the answer's ok: "1" also for true, and for an answer with
+// data but no ok at all (servers that leave it out).
+func (p mobilePage) okay() string {
+	switch ok := strings.TrimSpace(string(p.OK)); ok {
+	case "true", "1":
+		return "1"
+	case "false":
+		return "0"
+	case "":
+		if len(p.Data) > 0 && string(p.Data) != "null" {
+			return "1"
+		}
+		return ""
+	default:
+		return ok
+	}
+}
+
 type mobileData struct {
 	CardlistInfo *struct {
 		Page  json.RawMessage `json:"page"` // the next page; null on the last
@@ -79,6 +97,9 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 		return collector.StatusError(resp, body)
 	}
 	if jsonErr != nil {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return c.throttled(resp, "an empty answer") // what Weibo sends a client it slows down
+		}
 		if looksHTML(body) {
 			if isLoginPage(body) {
 				return c.cookieRejected("a login page instead of JSON")
@@ -87,7 +108,7 @@ func (c *Collector) classifyMobile(resp *http.Response, body []byte) error {
 		}
 		return &pageError{reason: "not valid JSON: " + jsonReason(jsonErr)}
 	}
-	switch p.OK {
+	switch p.okay() {
 	case "1":
 		return nil
 	case "-100":
@@ -234,7 +255,7 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 	var res pageResult
 	var p mobilePage
 	_ = json.Unmarshal(body, &p) // classify checked it
-	if p.OK != "1" {
+	if p.okay() != "1" {
 		res.last, res.emptyMsg = true, p.Msg
 		return res, nil
 	}
@@ -375,6 +396,7 @@ func (c *Collector) expand(ctx context.Context, s *status) {
 	}
 	// statuses/show answers the whole post, its text whole or its
 	// longText inline.
+	var full *status
 	body, _, err = c.http.Get(ctx, c.mobileBase()+"/statuses/show?id="+id, c.mobileHeaders("100103type=61"), lenient)
 	if err != nil {
 		return
@@ -383,10 +405,23 @@ func (c *Collector) expand(ctx context.Context, s *status) {
 		OK   flexString `json:"ok"`
 		Data *status    `json:"data"`
 	}
-	if json.Unmarshal(body, &show) != nil || show.Data == nil || show.Data.id() != s.id() {
-		return
+	if json.Unmarshal(body, &show) == nil && show.Data != nil && show.Data.id() == s.id() {
+		full = show.Data
+	} else {
+		// The post's page, m.weibo.cn/detail/<id>, carries it in its script.
+		body, _, err = c.http.Get(ctx, c.mobileBase()+"/detail/"+id, c.mobileHeaders("100103type=61"), func(resp *http.Response, body []byte) error {
+			if resp.StatusCode >= 500 {
+				return collector.Retryable(collector.StatusError(resp, body))
+			}
+			return nil
+		})
+		if err != nil {
+			return
+		}
+		if full = renderDataStatus(body); full == nil || full.id() != s.id() {
+			return
+		}
 	}
-	full := show.Data
 	if full.LongText != nil && strings.TrimSpace(full.LongText.LongTextContent+full.LongText.Content) != "" {
 		s.LongText = full.LongText
 	} else if t := full.Text; t != "" && !strings.Contains(t, "全文</a>") && len(Text(t)) > len(Text(s.Text)) {
@@ -395,4 +430,25 @@ func (c *Collector) expand(ctx context.Context, s *status) {
 		return
 	}
 	c.expanded++
+}
+
+// renderDataStatus reads the post out of a detail page's
+// var $render_data = [{"status": {…}}][0] || {};
+func renderDataStatus(page []byte) *status {
+	const marker = "$render_data = "
+	i := bytes.Index(page, []byte(marker))
+	if i < 0 {
+		return nil
+	}
+	rest := page[i+len(marker):]
+	if end := bytes.Index(rest, []byte("[0] ||")); end >= 0 {
+		rest = rest[:end]
+	}
+	var data []struct {
+		Status *status `json:"status"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(rest), &data) != nil || len(data) == 0 {
+		return nil
+	}
+	return data[0].Status
 }

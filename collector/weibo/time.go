@@ -29,6 +29,7 @@ var China = func() *time.Location {
 //	YYYY-MM-DD [HH:MM[:SS]]           China time; also with 'T', and YYYY年MM月DD日
 //	Wed Jul 31 19:05:00 +0800 2024    the zone given
 //	RFC 3339                          the zone given
+//	1722427500, 1722427500000         Unix seconds or milliseconds
 //
 // A form without a time of day is the start of that day; a time past now by
 // more than a day is refused, as no post is written in the future.
@@ -80,6 +81,13 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 			}
 			return time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, China), nil
 		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && (len(s) == 10 || len(s) == 13) {
+		// Unix time, seconds or milliseconds, as some exports write it.
+		if len(s) == 13 {
+			return time.UnixMilli(n), nil
+		}
+		return time.Unix(n, 0), nil
 	}
 	if s[0] >= 'A' && s[0] <= 'Z' || strings.ContainsAny(s, "+Z") && len(s) > 19 {
 		for _, layout := range []string{time.RubyDate, time.RFC3339Nano, "Mon Jan 2 15:04:05 -0700 2006", time.RFC1123Z, "2006-01-02 15:04:05 -0700", "2006-01-02T15:04:05.999999999-0700"} {

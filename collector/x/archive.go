@@ -245,6 +245,15 @@ func archiveKind(br *bufio.Reader) (string, error) {
 		return "", nil
 	}
 	s = strings.TrimSpace(strings.TrimSuffix(s, "="))
+	if g, ok := strings.CutPrefix(s, "Grailbird.data."); ok {
+		// The archive of 2012–2018: data/js/tweets/2014_01.js, v1.1
+		// posts with their user.
+		if strings.HasPrefix(g, "tweets") {
+			return "tweets", nil
+		}
+		kind, _, _ := strings.Cut(g, " ")
+		return kind, nil
+	}
 	rest, ok := strings.CutPrefix(s, "window.YTD.")
 	if !ok {
 		rest, ok = strings.CutPrefix(s, "YTD.")

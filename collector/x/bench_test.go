@@ -2,6 +2,7 @@ package x
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -62,3 +63,24 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// BenchmarkSearch pages through 10,000 posts (100 pages) from the
+// stand-in server: HTTP, decoding and paging, no store.
+func BenchmarkSearch(b *testing.B) {
+	users, tweets := corpus(10000, time.Now().UTC())
+	srv := xtest.New(testToken, users, tweets)
+	defer srv.Close()
+	n := 0
+	for b.Loop() {
+		var out countSink
+		if err := (&Search{APIBase: srv.URL, Token: testToken, Event: "tt", Query: "q"}).Run(context.Background(), nil, nil, &out); err != nil {
+			b.Fatal(err)
+		}
+		n += out.n
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "posts/s")
+}
+
+type countSink struct{ n int }
+
+func (c *countSink) Put(_ context.Context, posts []chorus.Post) error { c.n += len(posts); return nil }

@@ -182,6 +182,9 @@ func (c *classifier) classify(resp *http.Response, body []byte) error {
 			wait := max(rl.reset.Sub(now), 0) + jitter()
 			return &collector.RateLimitError{Wait: wait, Reset: rl.reset, Reason: "429 from " + c.endpoint + ", limit resets " + rl.reset.UTC().Format("15:04:05 UTC")}
 		}
+		if d, ok := collector.RetryAfter(resp.Header, now); ok {
+			return &collector.RateLimitError{Wait: d + jitter(), Reason: "429 from " + c.endpoint + ", Retry-After " + collector.Round(d).String()}
+		}
 		c.mu.Lock()
 		wait := c.no429At
 		if wait == 0 {

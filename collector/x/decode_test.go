@@ -424,3 +424,21 @@ func TestPageWithOddFields(t *testing.T) {
 		t.Errorf("twarc2 records %+v", got)
 	}
 }
+
+// The 2012–2018 archive: data/js/tweets/YYYY_MM.js, Grailbird prefix, v1.1
+// posts with their user and a "2014-07-30 17:35:12 +0000" time.
+func TestGrailbirdArchive(t *testing.T) {
+	m := byID(posts(t, read(t, "archive-2014/2014_07.js")))
+	if p := m["494539211390287872"]; p.Author.Handle != "desk_reader" || !p.CreatedAt.Equal(time.Date(2014, 7, 30, 17, 35, 12, 0, time.UTC)) || p.Source != SourceArchive {
+		t.Errorf("post %s", js(p))
+	}
+	if p := m["494530000000000001"]; p.RepostOf != "494520000000000002" {
+		t.Errorf("retweet %s", js(p))
+	}
+	if p := m["494520000000000002"]; p.Author.Handle != "pingpongfan" || p.Text != "Gold for the doubles!" {
+		t.Errorf("original %s", js(p))
+	}
+	if len(m) != 3 {
+		t.Errorf("%d posts, want 3", len(m))
+	}
+}

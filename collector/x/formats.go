@@ -20,7 +20,7 @@ func init() {
 	file.Register(file.Format{Name: FormatTwarc2, Aliases: []string{"twarc"}, Read: func(in file.Input, fn func(file.Record) error) error {
 		return ReadTwarc2(in.R, func(r Record) error { return fn(file.Record{Line: r.Line, Post: r.Post, Err: r.Err}) })
 	}})
-	file.Register(file.Format{Name: FormatArchive, Aliases: []string{"x_archive", "twitter-archive"}, Sniff: isArchiveZip, Read: func(in file.Input, fn func(file.Record) error) error {
+	file.Register(file.Format{Name: FormatArchive, Aliases: []string{"x_archive", "twitter-archive"}, Sniff: isArchive, Read: func(in file.Input, fn func(file.Record) error) error {
 		// account.js, follower.js and note-tweet.js beside tweets.js name
 		// the owner and give long posts their full text.
 		if head, _ := in.R.Peek(len(zipMagic)); string(head) == zipMagic {
@@ -37,9 +37,14 @@ func init() {
 	}})
 }
 
-// isArchiveZip claims a zip whose first entries look like an X account
-// archive's (the data/ folder, manifest.js, Your archive.html).
-func isArchiveZip(head []byte) bool {
+// isArchive claims the 2012–2018 archive's monthly files
+// (Grailbird.data.tweets_2014_01 = [ … ]) and a zip whose first entries
+// look like an X account archive's (the data/ folder, manifest.js, Your
+// archive.html).
+func isArchive(head []byte) bool {
+	if bytes.HasPrefix(head, []byte("Grailbird.data.")) {
+		return true
+	}
 	if !bytes.HasPrefix(head, []byte(zipMagic)) {
 		return false
 	}

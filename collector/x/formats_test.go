@@ -44,6 +44,7 @@ func TestXFormatsAuto(t *testing.T) {
 		{"testdata/twarc1.jsonl", 5, 0, "", x.SourceTwarc2},
 		{"testdata/archive/tweets.js", 4, 0, "desk_reader", x.SourceArchive},
 		{"testdata/archive-old/tweet.js", 2, 0, "", x.SourceArchive},
+		{"testdata/archive-2014/2014_07.js", 3, 0, "", x.SourceArchive},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
@@ -138,5 +139,17 @@ func TestArchiveZip(t *testing.T) {
 	}
 	if !long {
 		t.Error("no post took its full text from note-tweet.js")
+	}
+}
+
+// An extracted archive's folder named instead of its tweets.js says which
+// file to name.
+func TestArchiveFolderIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "tweets.js"), []byte("window.YTD.tweets.part0 = []"), 0o644)
+	_, err := file.Open(dir, nil)
+	if err == nil || !strings.Contains(err.Error(), "is a directory: an X archive: import "+filepath.Join(dir, "data", "tweets.js")) {
+		t.Errorf("Open(folder) = %v", err)
 	}
 }

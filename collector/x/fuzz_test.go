@@ -119,7 +119,7 @@ func FuzzTwarc2(f *testing.F) {
 }
 
 func FuzzArchive(f *testing.F) {
-	addSeeds(f, "archive/*.js", "archive-old/*.js")
+	addSeeds(f, "archive/*.js", "archive-old/*.js", "archive-2014/*.js")
 	f.Add([]byte(`[{"tweet":{"id_str":"1818799999999999999","full_text":"RT @a: b","created_at":"Wed Jul 31 21:10:00 +0000 2024"}}, {"x": "]"}`))
 	a := LoadArchive("testdata/archive")
 	f.Fuzz(func(t *testing.T, data []byte) {

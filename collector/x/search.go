@@ -188,6 +188,17 @@ func (s *Search) round(ctx context.Context, run *collector.Run, store collector.
 		return err
 	}
 	rd := cp.Round
+	if rd != nil {
+		floor := s.now().Add(-RecentWindow + time.Minute)
+		start, _ := time.Parse(time.RFC3339, rd.Start)
+		since := idTime(rd.SinceID)
+		if rd.Start != "" && start.Before(floor) || !since.IsZero() && since.Before(floor) {
+			// Resumed too late: the rest of the round is out of recent
+			// search's reach (X would refuse its start_time or since_id).
+			run.Note(ctx, fmt.Sprintf("a round cut short at page %d is past the 7 days recent search reaches: starting a new one", rd.Page+1))
+			rd = nil
+		}
+	}
 	if rd == nil {
 		start, end, ok := s.window(ctx, run)
 		if !ok {

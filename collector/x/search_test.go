@@ -363,6 +363,10 @@ func TestClassify(t *testing.T) {
 	if !errors.As(err, &rl) || rl.Reset.Unix() != reset.Unix() || rl.Wait < 88*time.Second || rl.Wait > 91*time.Second {
 		t.Errorf("429 with reset: %+v", err)
 	}
+	// Retry-After, when there is no reset, is honoured.
+	if err := c.classify(resp(429, map[string]string{"Retry-After": "7"}), nil); !errors.As(err, &rl) || rl.Wait < 7*time.Second || rl.Wait > 8*time.Second {
+		t.Errorf("429 with Retry-After: %v", err)
+	}
 	// A reset already past, twice in a row, backs off instead of hammering.
 	_ = c.classify(resp(200, nil), nil)
 	past := map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": fmt.Sprint(time.Now().Add(-5 * time.Second).Unix())}
@@ -546,5 +550,24 @@ func TestSearchRepeatedNextToken(t *testing.T) {
 	}
 	if n := len(srv.Requests("")); n != 2 {
 		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+// A round cut short and resumed after its start_time left the 7 days is
+// dropped for a new round rather than refused by X for ever.
+func TestSearchStaleRoundStartsOver(t *testing.T) {
+	srv := xtest.New(testToken, nil, nil)
+	defer srv.Close()
+	store := openStore(t)
+	s := newSearch(srv, "tt", "q")
+	old := time.Now().UTC().Add(-8 * 24 * time.Hour).Format(time.RFC3339)
+	if err := store.SaveCheckpoint(context.Background(), "tt", s.Key(), `{"round":{"next_token":"abc","start_time":"`+old+`","page":3}}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(context.Background(), nil, store, &sink{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := srv.Requests("")[0].Query; q["next_token"] != "" || q["start_time"] == old {
+		t.Errorf("the stale round was resumed: %+v", q)
 	}
 }

@@ -459,24 +459,28 @@ func (s *Stream) run(ctx context.Context, runs *streamRuns, sink collector.Sink)
 		case collector.IsFatal(err):
 			return err
 		case errors.As(err, &se) && se.status == http.StatusTooManyRequests:
-			if !se.reset.IsZero() {
-				wait = max(time.Until(se.reset), 0) + jitter()
+			if until := time.Until(se.reset); !se.reset.IsZero() && until > 0 {
+				wait = until + jitter()
 			} else {
 				if tooManyWait == 0 {
 					tooManyWait = bo.TooManyFirst
 				} else {
-					tooManyWait *= 2
+					tooManyWait = max(capped(2*tooManyWait), bo.TooManyFirst)
 				}
 				wait = tooManyWait
 			}
 			runs.each(func(r *collector.Run) { r.RateLimited(ctx, wait, se.Error()) })
-		case errors.As(err, &se) && se.status == http.StatusConflict:
-			// No rules (deleted by someone else): make them again.
-			if rt, err = s.syncRules(ctx, h, runs.main); err != nil {
-				return err
-			}
-			continue
 		case errors.As(err, &se):
+			if se.status == http.StatusConflict {
+				// No rules (deleted by someone else): make them again, then
+				// wait as for any HTTP error, so that a server that keeps
+				// answering 409 is not hammered.
+				nrt, serr := s.syncRules(ctx, h, runs.main)
+				if serr != nil {
+					return serr
+				}
+				rt = nrt
+			}
 			if httpWait == 0 {
 				httpWait = bo.HTTPFirst
 			} else {
@@ -546,7 +550,11 @@ func (s *Stream) connect(ctx context.Context, rt *router, runs *streamRuns, sink
 		if said == "" {
 			said = http.StatusText(resp.StatusCode)
 		}
-		return false, &streamError{status: resp.StatusCode, said: said, reset: readRateLimit(resp.Header).reset}
+		reset := readRateLimit(resp.Header).reset
+		if d, ok := collector.RetryAfter(resp.Header, time.Now()); ok && reset.IsZero() {
+			reset = time.Now().Add(d)
+		}
+		return false, &streamError{status: resp.StatusCode, said: said, reset: reset}
 	}
 	runs.each(func(r *collector.Run) { r.Resume(ctx) })
 	s.log().Info("stream connected", "events", len(s.Events))

@@ -296,3 +296,30 @@ func TestStreamChildCountsCarryAcrossRuns(t *testing.T) {
 		}
 	}
 }
+
+// A stream answering 409 (no rules) has its rules made again and is
+// retried after the HTTP back-off, not at once.
+func TestStreamConflictResyncs(t *testing.T) {
+	a := tw(1, "after the conflict", "en")
+	srv := xtest.New(testToken, streamUsers(), nil)
+	defer srv.Close()
+	srv.Script(xtest.Fault{Path: "/2/tweets/search/stream", Status: 409, Body: `{"title":"NoRules","detail":"There are no rules for this stream.","type":"https://api.x.com/2/problems/streaming-connection"}`, Times: 2})
+	srv.OnConnect(func(cn *xtest.Conn) { cn.Send(a, "tt"); cn.Wait() })
+	var out sink
+	s := &Stream{APIBase: srv.URL, Token: testToken, Backoff: fastBackoff(), Events: []StreamEvent{{ID: "tt", Query: "q"}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, nil, collector.NopStore{}, &out) }()
+	waitFor(t, "the post after the conflicts", func() bool { return len(out.byEvent()["tt"]) == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests("/2/tweets/search/stream")
+	if len(reqs) != 3 || reqs[1].At.Sub(reqs[0].At) < 30*time.Millisecond {
+		t.Errorf("%d connects, first gap %v: want 3, the retries backed off", len(reqs), reqs[1].At.Sub(reqs[0].At))
+	}
+	if n := len(srv.Requests("/2/tweets/search/stream/rules")); n < 3 {
+		t.Errorf("%d rules requests: the rules were not synced again after a 409", n)
+	}
+}

@@ -139,7 +139,14 @@ func createdAt(s, postID string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return chorus.ParseTime("created_at", s)
+	t, err := chorus.ParseTime("created_at", s)
+	if err != nil {
+		// The 2012–2018 archive writes "2014-01-31 12:00:00 +0000".
+		if t2, err2 := time.Parse("2006-01-02 15:04:05 -0700", strings.TrimSpace(s)); err2 == nil {
+			return t2.UTC(), nil
+		}
+	}
+	return t, err
 }
 
 // lang maps X's language tag to the canonical one: X's "undetermined" and
