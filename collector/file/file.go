@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/text/encoding/unicode"
@@ -99,6 +100,17 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, err // an *fs.PathError: "open NAME: reason"
+		}
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			f.Close()
+			hint := "name the files in it"
+			for _, tweets := range []string{filepath.Join(name, "data", "tweets.js"), filepath.Join(name, "tweets.js")} {
+				if _, err := os.Stat(tweets); err == nil {
+					hint = "an X archive: import " + tweets + " (account.js and note-tweet.js beside it are read too), or the archive's zip"
+					break
+				}
+			}
+			return nil, fmt.Errorf("open %s: is a directory: %s", name, hint)
 		}
 		src, closer = f, f
 	}

@@ -141,3 +141,15 @@ func TestArchiveZip(t *testing.T) {
 		t.Error("no post took its full text from note-tweet.js")
 	}
 }
+
+// An extracted archive's folder named instead of its tweets.js says which
+// file to name.
+func TestArchiveFolderIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "tweets.js"), []byte("window.YTD.tweets.part0 = []"), 0o644)
+	_, err := file.Open(dir, nil)
+	if err == nil || !strings.Contains(err.Error(), "is a directory: an X archive: import "+filepath.Join(dir, "data", "tweets.js")) {
+		t.Errorf("Open(folder) = %v", err)
+	}
+}
