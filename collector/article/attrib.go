@@ -39,7 +39,7 @@ var (
 
 	// rePostVerb: verbs of posting, which let a named person's words
 	// inherit the platform of the sentences before.
-	rePostVerb   = regexp.MustCompile(`(?i)\b(?:posted|posting|posts|tweeted|tweeting|re-?tweeted|commented|commenting|replied|replying|responded|responds|answered|captioned|shared|sharing|wrote|writing|writes|read|reads|typed|messaged)\b`)
+	rePostVerb   = regexp.MustCompile(`(?i)\b(?:posted|posting|posts|tweeted|tweeting|re-?tweeted|commented|commenting|replied|replying|responded|responds|answered|uploaded|uploads|captioning|captioned|shared|sharing|wrote|writing|writes|read|reads|typed|messaged)\b`)
 	hanPostVerbs = []string{"发文", "发帖", "发博", "留言", "评论", "回复", "转发", "配文", "写道", "晒出", "写", "發文", "發帖", "評論", "回覆", "轉發", "寫道", "寫"}
 
 	// reHashtagBefore / reHashtagAfter: a quotation naming a hashtag or a
@@ -155,7 +155,8 @@ var (
 		vented marvelled marveled enthused bemoaned cried screamed begged pleaded protested conceded admitted
 		confessed rejoiced celebrated applauded criticised criticized blasted ranted mused speculated predicted
 		recalled explained explains told tells typed messaged states stating insists argued observes continues
-		concludes concluded answers answered retweets retweeting reposted reposts reposting quote-tweeted quote-tweets quote-tweeting included includes include including`)
+		concludes concluded answers answered retweets retweeting reposted reposts reposting uploaded uploads uploading
+		captioning captions quote-tweeted quote-tweets quote-tweeting included includes include including`)
 	verbPairs = setOf(`put_it puts_it pointed_out went_on weighed_in summed_up chimed_in shot_back fired_back hit_back such_as`)
 )
 
@@ -313,6 +314,10 @@ var (
 	reTimestamp     = regexp.MustCompile(`(?i)^\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?\s*(?:[A-Z]{2,4}\s*)?[:—–-]?\s*`)
 )
 
+// notSubjectEnd are words after which a verb is not the speaker's.
+var notSubjectEnd = setOf(`that which who whom was were is are been be being widely later since has had have having also then
+	first once often widely-shared not never`)
+
 var reParticiple = regexp.MustCompile(`(?i)^(?:adding|writing|saying|asking|commenting|replying|responding|noting|declaring|calling|sharing|posting|tweeting|joking|quipping)$`)
 
 var leadWords = regexp.MustCompile(`(?i)^(?:(?:that\s+was\s+how|this\s+was\s+how|that\s+is\s+how|and|but|while|as|yet|so|meanwhile|still|then|in\s+what|what|in|which|where|when|after|with|though|although|even\s+as|one\s+day|later|earlier|also|too|however|instead|indeed|similarly|likewise|others?\s+like|according\s+to|per|from|by)\s+|[,;:—–\-]\s*)+`)
@@ -366,6 +371,15 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 			_, n := utf8.DecodeRuneInString(phrase[i:])
 			if strings.TrimSpace(phrase[i+n:]) != "" {
 				phrase = phrase[i+n:]
+			}
+		}
+		if vv := englishVerbs(phrase); len(vv) > 0 && vv[0][0] > 0 {
+			// "The singer posted a selfie on X captioned": the speaker is
+			// the subject of the first verb (not in "a post that was
+			// widely shared").
+			t := strings.TrimSpace(phrase[:vv[0][0]])
+			if prev := strings.ToLower(lastWord(t)); t != "" && !notSubjectEnd[prev] {
+				phrase = t
 			}
 		}
 		if i := strings.LastIndex(strings.TrimRight(phrase, " "), "    "); i >= 0 {

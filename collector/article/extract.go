@@ -211,6 +211,29 @@ func (x *extraction) findEvents() {
 		}
 	}
 	sort.SliceStable(x.events, func(i, j int) bool { return x.events[i].pos < x.events[j].pos })
+	// "on the platform", "the same site": the platform named last, however
+	// far back.
+	var refs []event
+	for pi, p := range x.paras {
+		t := x.masked[p.start:p.end]
+		if !strings.Contains(t, "platform") && !strings.Contains(t, "site") && !strings.Contains(t, "app") && !strings.Contains(t, "network") {
+			continue
+		}
+		for _, m := range reSamePlatform.FindAllStringIndex(t, -1) {
+			pos := p.start + m[0]
+			i := sort.Search(len(x.events), func(i int) bool { return x.events[i].pos >= pos })
+			for j := i - 1; j >= 0; j-- {
+				if e := x.events[j]; e.kind == cuePost || e.kind == cueOther {
+					refs = append(refs, event{pos: pos, para: pi, kind: e.kind, platform: e.platform, name: e.name})
+					break
+				}
+			}
+		}
+	}
+	if len(refs) > 0 {
+		x.events = append(x.events, refs...)
+		sort.SliceStable(x.events, func(i, j int) bool { return x.events[i].pos < x.events[j].pos })
+	}
 }
 
 // cuesIn lists the cues inside doc[start:end] of paragraph pi, with
@@ -318,6 +341,9 @@ var reNameBefore = regexp.MustCompile(`(?i)(?:\b(?:named|nicknamed|known\s+as|go
 
 // reWasThe: an attribution by a copula ("was the top-voted reply").
 var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(?:the|one|a|an|another)\b`)
+
+// reCaptioning: a caption or the words of a post introduced.
+var reCaptioning = regexp.MustCompile(`(?i)(?:\bcaption(?:ed|ing|s)?(?:\s+(?:it|this|that|(?:the|her|his|their|its)\s+\w+))?|\bwith\s+the\s+(?:words?|caption|message|text)|\bwriting|\bsaying)\s*[:,]?\s*$`)
 
 // reListedLike: posts given as examples ("comments like", "tweets such as").
 var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
@@ -437,7 +463,7 @@ func (x *extraction) classify(i int) {
 		out.Skip = skipName
 		return
 	}
-	if !strings.HasSuffix(preT, ":") && !verbJustBefore(preT) && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
+	if !strings.HasSuffix(preT, ":") && !verbJustBefore(preT) && !reCaptioning.MatchString(preT) && reTitleBefore.MatchString(tailBytes(preT, 60)) || reTitleAfter.MatchString(post) {
 		out.Skip = skipTitle
 		return
 	}
@@ -669,8 +695,8 @@ func introduces(pre string) bool {
 	if vs, ve := verbAt(t, true); vs >= 0 && strings.TrimSpace(t[ve:]) == "" {
 		return true
 	}
-	if reListedLike.MatchString(t) {
-		return true // "comments like", "posts such as"
+	if reListedLike.MatchString(t) || reCaptioning.MatchString(t) {
+		return true // "comments like", "posts such as", "captioning it", "with the words"
 	}
 	low := strings.ToLower(t)
 	for _, w := range []string{" read", " reads", " reading", " saying", " writing", " caption", " captioned", " put it", " post", " tweet", " comment"} {
@@ -819,7 +845,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	}
 	if ok && c.kind == cueGeneric {
 		if subj.pronoun || subj.online || subj.postVerb {
-			if e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online); found && e.kind != cueGeneric && e.pos < at {
+			if e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online || subj.postVerb && !reReadVerb.MatchString(subj.verb)); found && e.kind != cueGeneric && e.pos < at {
 				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
 				out.How += "; platform from " + describe(e)
 			}
@@ -831,7 +857,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 	}
 	if !ok {
 		if subj.pronoun || subj.online || subj.postVerb && vs >= 0 {
-			e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online)
+			e, found := x.context(q.open, q.para, span{at, at + len(clause)}, subj.online || subj.postVerb && !reReadVerb.MatchString(subj.verb))
 			if found && !(subj.postVerb && !subj.pronoun && !subj.online && e.para < q.para-1) {
 				c, ok = cue{kind: e.kind, platform: e.platform, name: e.name}, true
 				out.How += "; platform from " + describe(e)
@@ -861,6 +887,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 
 // reBackRef starts a sentence that points back at the quotation before.
 var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
+
+// reReadVerb: "it reads" is said of whatever was named before, a
+// statement as well as a post.
+var reReadVerb = regexp.MustCompile(`(?i)^(?:read|reads|reading)$`)
 
 // reOnlineFrame places words in a post or a comment ("in the comments",
 // "in a post", "under the video").
