@@ -107,6 +107,35 @@ func (p problem) text() string {
 	return strings.Join(parts, ": ")
 }
 
+// refusal is a 400's problem: what X said, and the parameters it named.
+type refusal struct {
+	said string
+	p    problem
+}
+
+func (r *refusal) Error() string { return r.said }
+
+// params maps each parameter the 400 names to what X said of it: from
+// errors[].parameters, or a message such as "Invalid 'since_id':'…'".
+func (r *refusal) params() map[string]string {
+	out := map[string]string{}
+	for _, e := range r.p.Errors {
+		msg := e.Message
+		if msg == "" {
+			msg = e.String()
+		}
+		for k := range e.Parameters {
+			out[k] = msg
+		}
+		for _, k := range []string{"start_time", "end_time", "since_id", "until_id", "next_token", "pagination_token"} {
+			if _, ok := out[k]; !ok && strings.Contains(msg, "'"+k+"'") {
+				out[k] = msg
+			}
+		}
+	}
+	return out
+}
+
 // rateLimit is what a response's x-rate-limit-* headers say.
 type rateLimit struct {
 	remaining int       // -1 when not sent
@@ -200,7 +229,7 @@ func (c *classifier) classify(resp *http.Response, body []byte) error {
 	case code >= 500, code == http.StatusRequestTimeout:
 		return collector.Retryable(fmt.Errorf("HTTP %d from %s: %s", code, c.endpoint, said))
 	case code == http.StatusBadRequest:
-		return &collector.FatalError{Msg: fmt.Sprintf("X refused the request to %s (400: %s)", c.endpoint, said)}
+		return &collector.FatalError{Msg: fmt.Sprintf("X refused the request to %s (400)", c.endpoint), Err: &refusal{said: said, p: p}}
 	}
 	return fmt.Errorf("HTTP %d from %s: %s", code, c.endpoint, said)
 }

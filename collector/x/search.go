@@ -3,6 +3,7 @@ package x
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -49,6 +50,26 @@ type Search struct {
 	// (1s when zero); tests shorten it.
 	BackoffInitial time.Duration
 	Now            func() time.Time
+	// ClockReach pre-empts recent search's 7-day reach from the local
+	// clock (clamping start_time, dropping an older since_id, skipping a
+	// window that ended before it), as against X itself, where it is on
+	// whenever APIBase is X's. Elsewhere (a local server speaking X API v2,
+	// replaying other dates) the request is sent as asked, and a 400 that
+	// refuses start_time, end_time or since_id is what clamps or drops it.
+	ClockReach bool
+}
+
+// clockReach says whether the 7 days are judged by the local clock.
+func (s *Search) clockReach() bool {
+	if s.ClockReach || s.APIBase == "" {
+		return true
+	}
+	u, err := url.Parse(s.APIBase)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	return h == "api.x.com" || h == "api.twitter.com"
 }
 
 // searchCheckpoint is what the store keeps per (event, query). SinceID is
@@ -159,6 +180,9 @@ func (s *Search) window(ctx context.Context, run *collector.Run) (start, end str
 	// before the request; a minute's margin on each side.
 	floor := now.Add(-RecentWindow + time.Minute)
 	ceil := now.Add(-30 * time.Second)
+	if !s.clockReach() {
+		floor = time.Time{}
+	}
 	if !s.End.IsZero() && s.End.Before(floor) {
 		run.Note(ctx, fmt.Sprintf("the event's window ended %s, more than 7 days ago: recent search cannot reach it (import an archive made at the time with chorus import --format twarc2)", s.End.UTC().Format(time.RFC3339)))
 		return "", "", false
@@ -188,7 +212,7 @@ func (s *Search) round(ctx context.Context, run *collector.Run, store collector.
 		return err
 	}
 	rd := cp.Round
-	if rd != nil {
+	if rd != nil && s.clockReach() {
 		floor := s.now().Add(-RecentWindow + time.Minute)
 		start, _ := time.Parse(time.RFC3339, rd.Start)
 		since := idTime(rd.SinceID)
@@ -205,7 +229,7 @@ func (s *Search) round(ctx context.Context, run *collector.Run, store collector.
 			return nil
 		}
 		rd = &round{SinceID: cp.SinceID, Start: start, End: end}
-		if t := idTime(rd.SinceID); !t.IsZero() && t.Before(s.now().Add(-RecentWindow+time.Minute)) {
+		if t := idTime(rd.SinceID); s.clockReach() && !t.IsZero() && t.Before(s.now().Add(-RecentWindow+time.Minute)) {
 			// X refuses a since_id older than the 7 days it searches.
 			rd.SinceID = ""
 		}
@@ -214,6 +238,7 @@ func (s *Search) round(ctx context.Context, run *collector.Run, store collector.
 	}
 	h := &collector.HTTP{Client: s.Client, BackoffMax: s.BackoffMax, BackoffInitial: s.BackoffInitial, Run: run, Now: s.Now, UserAgent: "chorus"}
 	cl := &classifier{endpoint: "recent search", now: s.Now}
+	refusals := 0
 	for {
 		q := url.Values{
 			"query":        {s.Query},
@@ -240,6 +265,18 @@ func (s *Search) round(ctx context.Context, run *collector.Run, store collector.
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			var ref *refusal
+			if errors.As(err, &ref) && refusals < 4 {
+				refusals++
+				next, done, ok := s.mend(ctx, run, ref, rd, &cp)
+				if ok {
+					if done {
+						return nil
+					}
+					rd = next
+					continue
+				}
 			}
 			return fmt.Errorf("x-search page %d: %w", n, err)
 		}
@@ -301,6 +338,69 @@ func (s *Search) round(ctx context.Context, run *collector.Run, store collector.
 			return nil
 		}
 	}
+}
+
+// mend reads a 400 that refused the round's start_time, end_time, since_id
+// or next_token — what X answers for what lies outside the 7 days recent
+// search reaches — and gives the round to send instead: the start clamped
+// to what X names, the since_id or the cut-short round dropped. done is
+// true when nothing of the window is in reach; ok is false when the 400 is
+// about something else (a bad query: the run stops with X's reason).
+func (s *Search) mend(ctx context.Context, run *collector.Run, ref *refusal, rd *round, cp *searchCheckpoint) (next *round, done, ok bool) {
+	params := ref.params()
+	switch {
+	case rd.NextToken != "" && (params["next_token"] != "" || params["pagination_token"] != "" || params["start_time"] != "" || params["since_id"] != ""):
+		run.Note(ctx, fmt.Sprintf("X refused to resume the round cut short at page %d (%s): starting a new one", rd.Page+1, ref.said))
+		start, end, ok := s.window(ctx, run)
+		if !ok {
+			return nil, true, true
+		}
+		cp.Round = nil
+		return &round{SinceID: cp.SinceID, Start: start, End: end}, false, true
+	case params["since_id"] != "" && rd.SinceID != "":
+		run.Note(ctx, fmt.Sprintf("X refused since_id %s (%s): it is older than recent search reaches, so the window is searched again without it", rd.SinceID, params["since_id"]))
+		cp.SinceID = ""
+		rd.SinceID = ""
+		return rd, false, true
+	case params["end_time"] != "" && rd.End != "":
+		msg := params["end_time"]
+		if strings.Contains(msg, "prior to the request time") || strings.Contains(msg, "before the request time") {
+			rd.End = ""
+			return rd, false, true
+		}
+		run.Note(ctx, fmt.Sprintf("the event's window ends %s, before what recent search reaches (X: %s): it cannot be searched (import an archive made at the time with chorus import --format twarc2)", rd.End, msg))
+		return nil, true, true
+	case params["start_time"] != "" && rd.Start != "":
+		msg := params["start_time"]
+		floor, found := timeIn(msg)
+		if !found {
+			floor = s.now().UTC().Add(-RecentWindow)
+		}
+		// X names the minute; a minute's margin, as it moves on.
+		floor = floor.Add(time.Minute).Truncate(time.Second)
+		if end, err := time.Parse(time.RFC3339, rd.End); err == nil && !end.After(floor) {
+			run.Note(ctx, fmt.Sprintf("the event's window ends %s, before %s, the oldest recent search reaches (X: %s): it cannot be searched (import an archive made at the time with chorus import --format twarc2)", rd.End, floor.Format(time.RFC3339), msg))
+			return nil, true, true
+		}
+		run.Note(ctx, fmt.Sprintf("recent search reaches back 7 days (X: %s): searching from %s, not the window's start %s", msg, floor.Format(time.RFC3339), rd.Start))
+		rd.Start = floor.Format(time.RFC3339)
+		return rd, false, true
+	}
+	return nil, false, false
+}
+
+// timeIn finds the time X names in a message such as "'start_time' must be
+// on or after 2024-07-25T10:00Z".
+func timeIn(msg string) (time.Time, bool) {
+	for _, f := range strings.Fields(msg) {
+		f = strings.Trim(f, "'\".,;()")
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z"} {
+			if t, err := time.Parse(layout, f); err == nil {
+				return t.UTC(), true
+			}
+		}
+	}
+	return time.Time{}, false
 }
 
 // pace waits out the window when X says no requests remain in it.

@@ -392,6 +392,7 @@ func TestSearchWindow(t *testing.T) {
 	now := time.Date(2024, 8, 10, 12, 0, 0, 0, time.UTC)
 	s := newSearch(srv, "tt", "q")
 	s.Now = func() time.Time { return now }
+	s.ClockReach = true
 	s.Start, s.End = now.Add(-10*24*time.Hour), now.Add(-time.Hour)
 	var notes []string
 	run := collector.NewRun(chorus.CollectorStatus{Event: "tt", Name: NameSearch}, collector.RunOptions{})
@@ -504,6 +505,7 @@ func TestSearchDropsAStaleSinceID(t *testing.T) {
 	defer srv.Close()
 	store := openStore(t)
 	s := newSearch(srv, "tt", "q")
+	s.ClockReach = true
 	old := xtest.Snowflake(time.Now().Add(-9*24*time.Hour), 1)
 	if err := store.SaveCheckpoint(context.Background(), "tt", s.Key(), `{"since_id":"`+old+`"}`); err != nil {
 		t.Fatal(err)
@@ -560,6 +562,7 @@ func TestSearchStaleRoundStartsOver(t *testing.T) {
 	defer srv.Close()
 	store := openStore(t)
 	s := newSearch(srv, "tt", "q")
+	s.ClockReach = true
 	old := time.Now().UTC().Add(-8 * 24 * time.Hour).Format(time.RFC3339)
 	if err := store.SaveCheckpoint(context.Background(), "tt", s.Key(), `{"round":{"next_token":"abc","start_time":"`+old+`","page":3}}`); err != nil {
 		t.Fatal(err)

@@ -114,6 +114,8 @@ type apiError struct {
 	DisconnectType string          `json:"disconnect_type"`
 	Code           count           `json:"code"`
 	Message        string          `json:"message"`
+	// Parameters names the request parameters a 400 refused.
+	Parameters map[string]json.RawMessage `json:"parameters"`
 }
 
 func (e apiError) String() string {
