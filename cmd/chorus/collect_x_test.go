@@ -401,3 +401,48 @@ func TestServeCollectXPoll(t *testing.T) {
 		t.Errorf("summary total %d reposts %d, want %d and %d", sum.Total, sum.Reposts, 60-retweets+1, retweets)
 	}
 }
+
+// When the app's tier has no filtered stream (403), serve --collect polls
+// recent search for every event instead, and says so.
+func TestServeCollectXFallsBackToPolling(t *testing.T) {
+	users, tweets, _ := xCorpus(20)
+	srv := xtest.New(testXToken, users, tweets)
+	defer srv.Close()
+	srv.Script(xtest.Fault{Path: "/2/tweets/search/stream", Status: 403, Times: 100, Body: `{"title":"Client Forbidden","detail":"When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project.","reason":"client-not-enrolled","type":"https://api.x.com/2/problems/client-forbidden"}`})
+	dir := t.TempDir()
+	env := []string{"CHORUS_DATA_DIR=" + filepath.Join(dir, "data"), "X_BEARER_TOKEN=" + testXToken}
+	for _, ev := range []string{"f1", "f2"} {
+		if r := chorusCmd(t, dir, "", env, "event", "create", "--id", ev, "--title", ev, "--query-x", "selfie "+ev); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+	}
+	base, stop := serve(t, dir, env, "--collect", "--x-api-base", srv.URL)
+	deadline := time.Now().Add(20 * time.Second)
+	for _, ev := range []string{"f1", "f2"} {
+		for {
+			var list struct {
+				Collectors []chorus.CollectorStatus `json:"collectors"`
+			}
+			if resp, err := http.Get(base + "/api/v1/events/" + ev + "/collectors"); err == nil {
+				json.NewDecoder(resp.Body).Decode(&list)
+				resp.Body.Close()
+			}
+			var polled *chorus.CollectorStatus
+			for i := range list.Collectors {
+				if c := &list.Collectors[i]; c.Posts >= 20 && (c.Mode == "poll" || strings.Contains(c.Note, "polling recent search")) {
+					polled = c
+				}
+			}
+			if polled != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s collectors %+v; serve stderr:\n%s", ev, list.Collectors, stop())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if sum := getSummary(t, base, "f2"); sum.Total == 0 {
+		t.Error("f2 got no posts from the fallback")
+	}
+}
