@@ -91,7 +91,7 @@ type Store struct {
 	log     *slog.Logger
 	lua     scripts
 
-	known sync.Map // event id → its number of shards (int): events seen to exist
+	known sync.Map // event id → its layout (the shards' hash tags): events seen to exist
 
 	mu        sync.Mutex
 	streams   []stream // the queue of every shard of every event, refreshed by Read
@@ -100,6 +100,7 @@ type Store struct {
 	rotate    int                       // first stream of the next Cluster round
 	pending   map[string][]chorus.Entry // read but not yet handed out, per consumer
 	partial   map[string]*partialEntry  // queue entries tallied in part, by stream and id
+	acked     map[string]time.Time      // queue entries this process's tallies acked lately, by stream and id
 	perEntry  float64                   // posts per queue entry, a moving average (Read sizes its COUNT by it)
 }
 
@@ -160,6 +161,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		log:     opts.Logger.With("component", "store", "store", "redis"),
 		pending: map[string][]chorus.Entry{},
 		partial: map[string]*partialEntry{},
+		acked:   map[string]time.Time{},
 		lua:     newScripts(),
 	}
 	s.log.Debug("opened", "url", safe, "cluster", cluster)
@@ -357,8 +359,12 @@ func shardOf(key string, n int) int {
 
 func eventKeys(event string) keys { return shardKeys(event, 0) }
 
-func shardKeys(event string, shard int) keys {
-	p := "chorus:{" + shardTag(event, shard) + "}:"
+// shardKeys names the keys of shard i of event with the default tags;
+// Store.keys follows the event's layout.
+func shardKeys(event string, shard int) keys { return tagKeys(shardTag(event, shard)) }
+
+func tagKeys(tag string) keys {
+	p := "chorus:{" + tag + "}:"
 	k := keys{
 		posts:  p + "posts",
 		queue:  p + "q",
