@@ -173,6 +173,7 @@ func (s *server) submitPosts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	s.recent.add(ev.ID, accepted(posts, res.Rejected))
 	for _, r := range res.Rejected {
 		resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: index[r.Index], Error: r.Error})
 	}
@@ -190,6 +191,24 @@ func (s *server) submitPosts(c *gin.Context) error {
 // steady push of many clients rarely happens.
 type TallyWaiter interface {
 	Tallied(ctx context.Context, event, ticket string) (bool, error)
+}
+
+// accepted is posts without the ones Submit rejected.
+func accepted(posts []chorus.Post, rejected []ingest.Rejected) []chorus.Post {
+	if len(rejected) == 0 {
+		return posts
+	}
+	bad := map[int]bool{}
+	for _, r := range rejected {
+		bad[r.Index] = true
+	}
+	out := make([]chorus.Post, 0, len(posts))
+	for i := range posts {
+		if !bad[i] {
+			out = append(out, posts[i])
+		}
+	}
+	return out
 }
 
 // awaitTally waits, up to Config.TallyWait, until what this request queued
