@@ -560,6 +560,16 @@ func (x *extraction) classify(i int) {
 				x.mergeInto2(i, j)
 				return
 			}
+			// A list of reactions, a quotation a paragraph, under one
+			// "Here is how users on X reacted:".
+			if j := x.lastQuoteIn(q.para-1, i); j >= 0 && whole && x.wholeParagraph(j) {
+				if prev := x.quotes[x.root(j)]; strings.Contains(prev.How, "the paragraph before") || strings.HasPrefix(prev.How, "listed") {
+					out.Platform, out.Attribution, out.Handle, out.Skip = prev.Platform, prev.Attribution, prev.Handle, prev.Skip
+					out.How = "listed with the quote before"
+					x.note(i, x.qevOf(*out, q))
+					return
+				}
+			}
 		}
 		if whole && q.lastPara+1 < len(x.paras) {
 			np := x.paras[q.lastPara+1]
@@ -580,6 +590,13 @@ func (x *extraction) classify(i int) {
 		}
 	}
 	out.Skip = skipNoAttr
+}
+
+// wholeParagraph: raw quote j is all of its paragraph (or paragraphs).
+func (x *extraction) wholeParagraph(j int) bool {
+	q := x.raws[j]
+	a, b := x.paras[q.para], x.paras[q.lastPara]
+	return strings.TrimSpace(x.masked[a.start:q.open]) == "" && strings.TrimSpace(x.masked[q.close:b.end]) == ""
 }
 
 // root is the quote that holds raw quote i: itself, or the one it was

@@ -1,6 +1,7 @@
 package article
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,7 +37,10 @@ func splitParagraphs(doc string) []paragraph {
 	cur := -1 // index into paras of the paragraph being built, or -1
 	for i, ln := range lines {
 		s := strings.TrimSpace(doc[ln.start:ln.end])
-		if s == "" {
+		if s == "" || reBoilerplate.MatchString(s) {
+			// "Advertisement" and its kind between paragraphs are no part
+			// of the article: they neither end a quotation running over
+			// paragraphs nor count as one.
 			cur = -1
 			continue
 		}
@@ -63,6 +67,9 @@ func splitParagraphs(doc string) []paragraph {
 	}
 	return paras
 }
+
+// reBoilerplate: lines a copied page leaves between paragraphs.
+var reBoilerplate = regexp.MustCompile(`(?i)^(?:advertisement|advert|sponsored|skip\s+advertisement|story\s+continues\s+(?:below|after)(?:\s+(?:the\s+)?(?:advertisement|this\s+ad))?|continue\s+reading(?:\s+the\s+main\s+story)?|scroll\s+to\s+continue(?:\s+with\s+content)?|article\s+continues\s+(?:below|after\s+advertisement)|广告|相关阅读|推荐阅读)[.:]?$`)
 
 // wrapped reports whether line prev was cut mid-sentence and next goes on.
 func wrapped(prev, next string) bool {

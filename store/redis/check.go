@@ -62,7 +62,7 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (_ chorus.
 		var counted *tallies
 		ok := false
 		for range 5 {
-			k := shardKeys(event, sh)
+			k := s.keys(event, sh)
 			var before, after string
 			before, err = s.rdb.HGet(ctx, k.counts, "n").Result()
 			if err != nil && !errors.Is(err, goredis.Nil) {
@@ -94,7 +94,7 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (_ chorus.
 		rep.Posts += counted.posts
 		rep.Drifts = append(rep.Drifts, drifts...)
 		if repair && len(drifts) > 0 {
-			if err := s.rewrite(ctx, event, sh, shardKeys(event, sh), counted); err != nil {
+			if err := s.rewrite(ctx, event, sh, s.keys(event, sh), counted); err != nil {
 				return rep, fmt.Errorf("repair %s: %w", event, err)
 			}
 			s.bump(ctx, event)
