@@ -105,8 +105,16 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	imp.progress.Stop() // before the summary, so no progress line follows it
 	sum := imp.summary()
-	fmt.Fprintf(stderr, "import: read %d, accepted %d, duplicates %d, rejected %d in %.2fs (%.0f posts/s)\n",
-		sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected, time.Since(start).Seconds(), float64(sum.Read)/time.Since(start).Seconds())
+	elapsed := time.Since(start).Seconds()
+	return sum.finish(stdout, stderr, fmt.Sprintf("import: read %d, accepted %d, duplicates %d, rejected %d in %.2fs (%.0f posts/s)",
+		sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected, elapsed, float64(sum.Read)/elapsed), err)
+}
+
+// finish ends an ingest command (import, collect): a line for people on
+// stderr, the summary as the last stdout line, and the exit: err, or 2
+// when some records were rejected (each named already).
+func (sum importSummary) finish(stdout, stderr io.Writer, human string, err error) error {
+	fmt.Fprintln(stderr, human)
 	line, _ := json.Marshal(sum)
 	fmt.Fprintln(stdout, string(line))
 	if err != nil {
