@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,14 +34,21 @@ import (
 // health written by collectors) and as a backstop should a version bump be
 // lost (Redis: the bump follows the tally's Lua step).
 
-// cacheEntries bounds the cache: about 4 KiB to 300 KiB each.
-const cacheEntries = 2048
+// The cache's bounds: entries, and bytes (bodies plain and gzip'd), the
+// least recently used going first. A response over cacheMaxBody is served
+// but not kept.
+const (
+	cacheEntries = 4096
+	cacheBytes   = 64 << 20
+	cacheMaxBody = 4 << 20
+)
 
 // gzipMin is the body size from which a response is also kept gzip'd.
 const gzipMin = 1024
 
 type cache struct {
 	entries *lru.Cache[string, *response]
+	bytes   atomic.Int64 // held by entries
 
 	mu       sync.Mutex
 	inflight map[string]*flight // the build under way, per key
@@ -55,12 +63,32 @@ type flight struct {
 }
 
 func newCache() *cache {
-	entries, err := lru.New[string, *response](cacheEntries)
+	c := &cache{inflight: map[string]*flight{}}
+	entries, err := lru.NewWithEvict(cacheEntries, func(_ string, r *response) { c.bytes.Add(-r.size()) })
 	if err != nil {
 		panic(err) // only for a size <= 0
 	}
-	return &cache{entries: entries, inflight: map[string]*flight{}}
+	c.entries = entries
+	return c
 }
+
+// add keeps r under key, then lets the oldest entries go while the cache
+// holds more than cacheBytes.
+func (c *cache) add(key string, r *response) {
+	if r.size() > cacheMaxBody {
+		return
+	}
+	if old, ok := c.entries.Peek(key); ok {
+		c.bytes.Add(-old.size()) // replaced, not evicted: no callback
+	}
+	c.bytes.Add(r.size())
+	c.entries.Add(key, r)
+	for c.bytes.Load() > cacheBytes && c.entries.Len() > 1 {
+		c.entries.RemoveOldest()
+	}
+}
+
+func (r *response) size() int64 { return int64(len(r.body) + len(r.gz)) }
 
 // response is one finished response, never changed once built.
 type response struct {
@@ -156,7 +184,7 @@ func (s *server) build(ctx context.Context, key string, f *flight, maxAge time.D
 	}
 	r.seal(f.version, maxAge)
 	if old, ok := s.cache.entries.Peek(key); !ok || old.version <= f.version {
-		s.cache.entries.Add(key, r)
+		s.cache.add(key, r)
 	}
 	return r, nil
 }

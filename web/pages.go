@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -210,6 +211,7 @@ type eventPage struct {
 	PlatformLinks []navLink
 	Quotes        []labelQuotes
 	Unscored      labelQuotes
+	Arrived       []chorus.Post // just taken in by this server, newest first
 	Models        []string
 	Corrected     int
 	Collectors    []collectorView
@@ -236,13 +238,16 @@ func (s *server) eventPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	key := "page:event|" + id + "|" + string(b) + "|" + string(pl)
+	// The page shows the posts just taken in (arrivals.go): their
+	// generation is part of the key.
+	refs, gen := s.recent.get(id)
+	key := "page:event|" + id + "|" + string(b) + "|" + string(pl) + "|" + strconv.FormatUint(gen, 10)
 	return s.cached(c, id, key, s.maxAge, func(ctx context.Context) (*response, error) {
-		return s.renderEvent(ctx, id, b, pl)
+		return s.renderEvent(ctx, id, b, pl, refs)
 	})
 }
 
-func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl chorus.Platform) (*response, error) {
+func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl chorus.Platform, arrived []postRef) (*response, error) {
 	ev, err := s.loadEvent(ctx, id)
 	if err != nil {
 		if statusOf(err) == http.StatusNotFound {
@@ -364,6 +369,14 @@ func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl
 	if page.Unscored, err = quotes(chorus.Unscored, 2); err != nil {
 		return nil, err
 	}
+	for _, ref := range arrived {
+		p, err := s.cfg.Store.Post(ctx, ev.ID, ref.platform, ref.id)
+		if err != nil || p.Sentiment == nil {
+			continue // gone, or not tallied yet: its tally will move the version
+		}
+		page.Arrived = append(page.Arrived, p)
+	}
+	note(page.Arrived)
 	for m := range models {
 		page.Models = append(page.Models, m)
 	}

@@ -96,3 +96,30 @@ func TestEventPageShowsSpikesAndHealth(t *testing.T) {
 		t.Errorf("the X-only hour timeline of a Weibo-only event should say no posts")
 	}
 }
+
+// TestJustIn: a post taken in shows on the page at once, even when its
+// created_at is older than every post the latest lists show.
+func TestJustIn(t *testing.T) {
+	f := newFixture(t, "")
+	var lines []string
+	for i := range 8 {
+		lines = append(lines, fmt.Sprintf(`{"platform":"x","id":"%d","text":"so happy %d","created_at":"2024-07-31T20:%02d:00Z"}`, i, i, i))
+	}
+	f.do("POST", "/api/v1/events/ev/posts", "application/x-ndjson", "", strings.Join(lines, "\n"))
+	f.drain()
+	_, page := f.do("GET", "/events/ev", "", "", "")
+	f.do("POST", "/api/v1/events/ev/posts", "application/json", "", `[{"platform":"weibo","id":"old","text":"迟到的好消息，太开心了","created_at":"2020-01-01T00:00:00Z"}]`)
+	f.drain()
+	_, page2 := f.do("GET", "/events/ev", "", "", "")
+	if strings.Contains(page, "迟到的好消息") || !strings.Contains(page2, "迟到的好消息") {
+		t.Fatalf("the old-dated post is not on the page after it arrived")
+	}
+	_, justIn, _ := strings.Cut(page2, `id="arrived-h"`)
+	justIn, _, _ = strings.Cut(justIn, "</section>")
+	if !strings.Contains(justIn, "迟到的好消息") || strings.Count(justIn, `<li class="post`) != 5 {
+		t.Errorf("Just in = %d cards without the new post first: %.600s", strings.Count(justIn, `<li class="post`), justIn)
+	}
+	if i, j := strings.Index(justIn, "迟到的好消息"), strings.Index(justIn, "so happy 7"); i < 0 || j < 0 || i > j {
+		t.Errorf("Just in is not newest first")
+	}
+}

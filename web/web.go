@@ -87,6 +87,7 @@ type server struct {
 	cache  *cache
 	maxAge time.Duration
 	hub    *hub
+	recent arrivals // posts just taken over POST …/posts (arrivals.go)
 }
 
 // New returns the HTTP handler of the dashboard and API.

@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/chorus-news/chorus"
 	"github.com/chorus-news/chorus/collector"
@@ -125,7 +129,47 @@ func xJobs(o collectOptions, events []chorus.Event, st collector.Store, sink col
 		Key:    x.NameStream + "/" + hex.EncodeToString(h.Sum(nil)[:8]),
 		Status: chorus.CollectorStatus{Event: events[0].ID, Name: x.NameStream, Platform: chorus.X, Query: events[0].QueryX, Mode: "follow"},
 		Run: func(ctx context.Context, run *collector.Run) error {
-			return s.Run(ctx, run, st, sink)
+			err := s.Run(ctx, run, st, sink)
+			var na *x.NoAccessError
+			if !errors.As(err, &na) {
+				return err
+			}
+			// The app's tier has no filtered stream (X's Basic, Free):
+			// poll recent search for every event instead.
+			return xPollInstead(ctx, o, token, events, run, st, sink, err)
 		},
 	}}
+}
+
+// xFallbackPoll is how often serve --collect polls when the stream is not
+// the app's and no --poll was given.
+const xFallbackPoll = time.Minute
+
+// xPollInstead polls recent search for each event, each in its own
+// status (the stream's run for the first), until ctx ends.
+func xPollInstead(ctx context.Context, o collectOptions, token x.Token, events []chorus.Event, run *collector.Run, st collector.Store, sink collector.Sink, why error) error {
+	poll := o.Poll
+	if poll <= 0 {
+		poll = xFallbackPoll
+	}
+	run.Note(ctx, fmt.Sprintf("%v — polling recent search every %s instead", why, poll))
+	var wg sync.WaitGroup
+	errs := make([]error, len(events))
+	for i, ev := range events {
+		r := run
+		if i > 0 {
+			r = run.Child(chorus.CollectorStatus{Event: ev.ID, Name: x.NameSearch, Platform: chorus.X, Query: ev.QueryX, Mode: "poll"})
+			r.Start(ctx)
+		}
+		eo := o
+		eo.Poll, eo.Start, eo.End = poll, ev.Start, ev.End
+		wg.Go(func() {
+			errs[i] = xSearch(eo, token, ev.ID, ev.QueryX, sink).Run(ctx, r, st, sink)
+			if i > 0 {
+				_ = r.Finish(ctx, errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -351,3 +351,98 @@ func TestXJobs(t *testing.T) {
 		t.Errorf("poll jobs %+v", jobs)
 	}
 }
+
+// serve --collect --poll: a recent search per event, repeated; its health
+// on the API and its posts counted.
+func TestServeCollectXPoll(t *testing.T) {
+	users, tweets, retweets := xCorpus(60)
+	srv := xtest.New(testXToken, users, tweets)
+	defer srv.Close()
+	dir := t.TempDir()
+	env := []string{"CHORUS_DATA_DIR=" + filepath.Join(dir, "data"), "X_BEARER_TOKEN=" + testXToken}
+	if r := chorusCmd(t, dir, "", env, "event", "create", "--id", "p1", "--title", "p1", "--query-x", "selfie"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	base, stop := serve(t, dir, env, "--collect", "--poll", "300ms", "--x-api-base", srv.URL)
+	var list struct {
+		Collectors []chorus.CollectorStatus `json:"collectors"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/api/v1/events/p1/collectors")
+		if err == nil {
+			json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+		}
+		if len(list.Collectors) == 1 && list.Collectors[0].Posts >= 61 && len(srv.Requests("/2/tweets/search/recent")) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("collectors %+v; serve stderr:\n%s", list.Collectors, stop())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if c := list.Collectors[0]; c.Name != x.NameSearch || c.Mode != "poll" {
+		t.Errorf("health %+v", c)
+	}
+	reqs := srv.Requests("/2/tweets/search/recent")
+	if reqs[len(reqs)-1].Query["since_id"] != tweets[len(tweets)-1].ID {
+		t.Errorf("a later poll sent since_id %q, want %s", reqs[len(reqs)-1].Query["since_id"], tweets[len(tweets)-1].ID)
+	}
+	var sum chorus.Summary
+	for time.Now().Before(deadline) {
+		sum = getSummary(t, base, "p1")
+		if sum.Total == int64(60-retweets+1) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if sum.Total != int64(60-retweets+1) || sum.Reposts != int64(retweets) {
+		t.Errorf("summary total %d reposts %d, want %d and %d", sum.Total, sum.Reposts, 60-retweets+1, retweets)
+	}
+}
+
+// When the app's tier has no filtered stream (403), serve --collect polls
+// recent search for every event instead, and says so.
+func TestServeCollectXFallsBackToPolling(t *testing.T) {
+	users, tweets, _ := xCorpus(20)
+	srv := xtest.New(testXToken, users, tweets)
+	defer srv.Close()
+	srv.Script(xtest.Fault{Path: "/2/tweets/search/stream", Status: 403, Times: 100, Body: `{"title":"Client Forbidden","detail":"When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project.","reason":"client-not-enrolled","type":"https://api.x.com/2/problems/client-forbidden"}`})
+	dir := t.TempDir()
+	env := []string{"CHORUS_DATA_DIR=" + filepath.Join(dir, "data"), "X_BEARER_TOKEN=" + testXToken}
+	for _, ev := range []string{"f1", "f2"} {
+		if r := chorusCmd(t, dir, "", env, "event", "create", "--id", ev, "--title", ev, "--query-x", "selfie "+ev); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+	}
+	base, stop := serve(t, dir, env, "--collect", "--x-api-base", srv.URL)
+	deadline := time.Now().Add(20 * time.Second)
+	for _, ev := range []string{"f1", "f2"} {
+		for {
+			var list struct {
+				Collectors []chorus.CollectorStatus `json:"collectors"`
+			}
+			if resp, err := http.Get(base + "/api/v1/events/" + ev + "/collectors"); err == nil {
+				json.NewDecoder(resp.Body).Decode(&list)
+				resp.Body.Close()
+			}
+			var polled *chorus.CollectorStatus
+			for i := range list.Collectors {
+				if c := &list.Collectors[i]; c.Posts >= 20 && (c.Mode == "poll" || strings.Contains(c.Note, "polling recent search")) {
+					polled = c
+				}
+			}
+			if polled != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s collectors %+v; serve stderr:\n%s", ev, list.Collectors, stop())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if sum := getSummary(t, base, "f2"); sum.Total == 0 {
+		t.Error("f2 got no posts from the fallback")
+	}
+}

@@ -345,6 +345,9 @@ var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(
 // reCaptioning: a caption or the words of a post introduced.
 var reCaptioning = regexp.MustCompile(`(?i)(?:\bcaption(?:ed|ing|s)?(?:\s+(?:it|this|that|(?:the|her|his|their|its)\s+\w+))?|\bwith\s+the\s+(?:words?|caption|message|text)|\bwriting|\bsaying)\s*[:,]?\s*$`)
 
+// reIsHow: "… is how one user put it", "was what another wrote".
+var reIsHow = regexp.MustCompile(`(?i)^[,，]?\s*(?:is|was|are|were)\s+(?:how|what)\b`)
+
 // reListedLike: posts given as examples ("comments like", "tweets such as").
 var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
 
@@ -560,6 +563,16 @@ func (x *extraction) classify(i int) {
 				x.mergeInto2(i, j)
 				return
 			}
+			// A list of reactions, a quotation a paragraph, under one
+			// "Here is how users on X reacted:".
+			if j := x.lastQuoteIn(q.para-1, i); j >= 0 && whole && x.wholeParagraph(j) {
+				if prev := x.quotes[x.root(j)]; strings.Contains(prev.How, "the paragraph before") || strings.HasPrefix(prev.How, "listed") {
+					out.Platform, out.Attribution, out.Handle, out.Skip = prev.Platform, prev.Attribution, prev.Handle, prev.Skip
+					out.How = "listed with the quote before"
+					x.note(i, x.qevOf(*out, q))
+					return
+				}
+			}
 		}
 		if whole && q.lastPara+1 < len(x.paras) {
 			np := x.paras[q.lastPara+1]
@@ -580,6 +593,13 @@ func (x *extraction) classify(i int) {
 		}
 	}
 	out.Skip = skipNoAttr
+}
+
+// wholeParagraph: raw quote j is all of its paragraph (or paragraphs).
+func (x *extraction) wholeParagraph(j int) bool {
+	q := x.raws[j]
+	a, b := x.paras[q.para], x.paras[q.lastPara]
+	return strings.TrimSpace(x.masked[a.start:q.open]) == "" && strings.TrimSpace(x.masked[q.close:b.end]) == ""
 }
 
 // root is the quote that holds raw quote i: itself, or the one it was
@@ -654,6 +674,9 @@ func (x *extraction) attributiveAfter(post string, last rune) bool {
 	vs, _ := verbAt(t, false)
 	if vs < 0 && reWasThe.MatchString(t) && (reOnline.MatchString(t) || hasAny(t, hanOnline)) {
 		return true // "…," was the top-voted reply
+	}
+	if vs >= 0 && reIsHow.MatchString(t) {
+		return true // "…" is how one X user put it
 	}
 	if vs < 0 {
 		// "…" — an X user; "…" (@handle)
@@ -851,7 +874,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 			}
 		}
 	}
-	if subj.personal && !subj.postVerb && !strings.EqualFold(subj.verb, "added") && !strings.EqualFold(subj.verb, "adding") {
+	if subj.personal && !subj.postVerb && !reContinuing.MatchString(subj.verb) {
 		// "…," she said: speech, unless a platform is named.
 		subj.pronoun = false
 	}
@@ -888,6 +911,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 // reBackRef starts a sentence that points back at the quotation before.
 var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
 
+// reContinuing: verbs by which a speaker goes on with what was quoted
+// before ("…," he added), so the platform goes on too.
+var reContinuing = regexp.MustCompile(`(?i)^(?:added|adding|adds|continued|continues|continuing|went\s+on|goes\s+on|concluded|concludes)$`)
+
 // reReadVerb: "it reads" is said of whatever was named before, a
 // statement as well as a post.
 var reReadVerb = regexp.MustCompile(`(?i)^(?:read|reads|reading)$`)
@@ -912,7 +939,7 @@ func (x *extraction) unmask(phrase, clause string, at int) string {
 }
 
 // reRelative is a relative clause set off by commas.
-var reRelative = regexp.MustCompile(`(?i)(?:,\s*(?:who|whose|which|whom)|\s(?:in|on|of|by|with|under)\s+which)\b[^,;:]*(?:,|[.!?]?\s*$)`)
+var reRelative = regexp.MustCompile(`(?i)(?:,\s*(?:who|whose|which|whom|with|having|now|since|according\s+to)|\s(?:in|on|of|by|with|under)\s+which)\b(?:[^,;:]|,\d)*(?:,|[.!?]?\s*$)`)
 
 // maskRelative blanks relative clauses, keeping every offset.
 func maskRelative(s string) string {

@@ -136,6 +136,14 @@ func (r *refusal) params() map[string]string {
 	return out
 }
 
+// NoAccessError is X's 403: the app may not use Endpoint (its access tier
+// lacks it, or it is not attached to a Project). It rides inside the
+// *collector.FatalError, so that a caller can fall back (serve --collect
+// polls recent search when the stream is not the app's).
+type NoAccessError struct{ Endpoint string }
+
+func (e *NoAccessError) Error() string { return "no access to " + e.Endpoint }
+
 // rateLimit is what a response's x-rate-limit-* headers say.
 type rateLimit struct {
 	remaining int       // -1 when not sent
@@ -225,7 +233,7 @@ func (c *classifier) classify(resp *http.Response, body []byte) error {
 	case code == http.StatusUnauthorized:
 		return &collector.FatalError{Msg: fmt.Sprintf("X rejected the bearer token (401 from %s: %s): set X_BEARER_TOKEN to the app's Bearer Token from the X developer portal (not the API key or secret), and regenerate it if it was revoked", c.endpoint, said)}
 	case code == http.StatusForbidden:
-		return &collector.FatalError{Msg: fmt.Sprintf("X refused access to %s (403: %s): the app needs access to this endpoint — attach it to a Project in the developer portal and check that its access tier includes %s", c.endpoint, said, c.endpoint)}
+		return &collector.FatalError{Msg: fmt.Sprintf("X refused access to %s (403: %s): the app needs access to this endpoint — attach it to a Project in the developer portal and check that its access tier includes %s", c.endpoint, said, c.endpoint), Err: &NoAccessError{Endpoint: c.endpoint}}
 	case code >= 500, code == http.StatusRequestTimeout:
 		return collector.Retryable(fmt.Errorf("HTTP %d from %s: %s", code, c.endpoint, said))
 	case code == http.StatusBadRequest:

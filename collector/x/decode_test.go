@@ -304,6 +304,31 @@ func TestDefaultFieldPage(t *testing.T) {
 	}
 }
 
+// On a default-field page a retweet is told only by X's "RT @handle: "
+// prefix: it folds as reach on the original's author, as an archive's
+// own retweets do; a post merely starting "RT" stays a post, and so does
+// "RT @x: " text on a page that asked for referenced_tweets.
+func TestDefaultFieldRetweet(t *testing.T) {
+	lines := `{"data":[{"id":"1819312176691675136","text":"RT @pingpong_fan: Best selfie of the Games, no…"},{"id":"1819312000000000001","text":"RT this if you agree"},{"id":"1819311000000000002","text":"RT @not a handle: x"}],"meta":{"result_count":3}}
+{"data":[{"id":"1819311000000000003","text":"RT @someone: typed by hand","author_id":"9","created_at":"2024-08-02T09:00:00.000Z","lang":"en"}],"meta":{"result_count":1}}`
+	var got []Record
+	if err := ReadTwarc2(strings.NewReader(lines), func(r Record) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"1819312176691675136": "@pingpong_fan", "1819312000000000001": "", "1819311000000000002": "", "1819311000000000003": ""}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d: %+v", len(got), len(want), got)
+	}
+	for _, r := range got {
+		if r.Err != nil {
+			t.Fatalf("record error %v", r.Err)
+		}
+		if w, ok := want[r.Post.ID]; !ok || r.Post.RepostOf != w {
+			t.Errorf("post %s: repost_of %q, want %q", r.Post.ID, r.Post.RepostOf, w)
+		}
+	}
+}
+
 func TestBadLines(t *testing.T) {
 	tests := []struct {
 		name, in, field string

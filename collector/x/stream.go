@@ -194,7 +194,8 @@ type ruleList struct {
 // syncRules makes X's rules match the events: adds what is missing,
 // deletes stale rules of managed tags, and returns the routing table.
 // Events whose rule X refuses (invalid) are named in the run's note.
-func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, run *collector.Run) (*router, error) {
+func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, runs *streamRuns) (*router, error) {
+	run := runs.main
 	cl := &classifier{endpoint: "the filtered stream's rules", now: s.Now}
 	list := func() (ruleList, error) {
 		u, err := apiURL(s.APIBase, rulesPath, nil)
@@ -310,6 +311,9 @@ func (s *Stream) syncRules(ctx context.Context, h *collector.HTTP, run *collecto
 			for _, a := range adds {
 				if a.Value == e.Value {
 					refused = append(refused, fmt.Sprintf("event %s: X refused the rule %q (%s)", a.Tag, a.Value, why))
+					if a.Tag != runs.first {
+						runs.of(a.Tag).Note(ctx, fmt.Sprintf("X refused this event's stream rule %q (%s): fix its --query-x", a.Value, why))
+					}
 				}
 			}
 		}
@@ -414,7 +418,7 @@ func (s *Stream) Run(ctx context.Context, run *collector.Run, store collector.St
 
 func (s *Stream) run(ctx context.Context, runs *streamRuns, sink collector.Sink) error {
 	h := &collector.HTTP{Client: &http.Client{Timeout: 60 * time.Second, Transport: s.client().Transport}, BackoffMax: s.BackoffMax, Run: runs.main, Now: s.Now, UserAgent: "chorus"}
-	rt, err := s.syncRules(ctx, h, runs.main)
+	rt, err := s.syncRules(ctx, h, runs)
 	if err != nil {
 		return err
 	}
@@ -475,7 +479,7 @@ func (s *Stream) run(ctx context.Context, runs *streamRuns, sink collector.Sink)
 				// No rules (deleted by someone else): make them again, then
 				// wait as for any HTTP error, so that a server that keeps
 				// answering 409 is not hammered.
-				nrt, serr := s.syncRules(ctx, h, runs.main)
+				nrt, serr := s.syncRules(ctx, h, runs)
 				if serr != nil {
 					return serr
 				}

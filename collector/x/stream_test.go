@@ -138,6 +138,11 @@ func TestStreamRulesAndMessages(t *testing.T) {
 	if note := run.Status().Note; !strings.Contains(note, "event bad") || !strings.Contains(note, "refused") {
 		t.Errorf("note %q does not name the refused rule", note)
 	}
+	for _, c := range run.Children() {
+		if st := c.Status(); st.Event == "bad" && !strings.Contains(st.Note, "refused this event's stream rule") {
+			t.Errorf("the refused event's own note is %q", st.Note)
+		}
+	}
 	for _, r := range srv.Requests("/2/tweets/search/stream") {
 		if len(r.Query) == 0 {
 			continue // the test's own second connection

@@ -62,7 +62,7 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (_ chorus.
 		var counted *tallies
 		ok := false
 		for range 5 {
-			k := shardKeys(event, sh)
+			k := s.keys(event, sh)
 			// The whole counters hash before and after, not the total
 			// alone: a submit (queued), a dead letter, a correction or a
 			// fold changes the tallies without a tally.
@@ -97,7 +97,7 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (_ chorus.
 		rep.Posts += counted.posts
 		rep.Drifts = append(rep.Drifts, drifts...)
 		if repair && len(drifts) > 0 {
-			if err := s.rewrite(ctx, event, sh, shardKeys(event, sh), counted); err != nil {
+			if err := s.rewrite(ctx, event, sh, s.keys(event, sh), counted); err != nil {
 				return rep, fmt.Errorf("repair %s: %w", event, err)
 			}
 			s.bump(ctx, event)

@@ -22,7 +22,7 @@ func (s *Store) DeadLetters(ctx context.Context, event string) (_ []chorus.DeadL
 	}
 	var out []chorus.DeadLetter
 	for sh := range shards {
-		msgs, err := s.rdb.XRange(ctx, shardKeys(event, sh).dlq, "-", "+").Result()
+		msgs, err := s.rdb.XRange(ctx, s.keys(event, sh).dlq, "-", "+").Result()
 		if err != nil {
 			return nil, fmt.Errorf("dead letters of %s: %w", event, err)
 		}
@@ -57,7 +57,7 @@ func (s *Store) DeadLetterCount(ctx context.Context, event string) (_ int64, err
 	cmds := make([]*goredis.IntCmd, shards)
 	if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for sh := range shards {
-			cmds[sh] = p.XLen(ctx, shardKeys(event, sh).dlq)
+			cmds[sh] = p.XLen(ctx, s.keys(event, sh).dlq)
 		}
 		return nil
 	}); err != nil {
@@ -113,7 +113,7 @@ func (s *Store) handleDeadLetters(ctx context.Context, event string, ids []strin
 	}
 	slices.Sort(shardList)
 	for _, sh := range shardList {
-		k := shardKeys(event, sh)
+		k := s.keys(event, sh)
 		n, err := s.lua.retry.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq}, append([]any{verb}, byShard[sh]...)...).Int()
 		if err != nil {
 			return total, fmt.Errorf("%s dead letters of %s: %w", verb, event, err)

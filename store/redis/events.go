@@ -32,7 +32,8 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err e
 	if ev.Shards == 1 {
 		ev.Shards = 0 // one is the default: the event reads as it always did
 	}
-	b, err := json.Marshal(ev)
+	rec := registered{Event: ev, Tags: s.spread(ctx, ev.ID, ev.Shards)}
+	b, err := json.Marshal(rec)
 	if err != nil {
 		return false, fmt.Errorf("create event %s: %w", ev.ID, err)
 	}
@@ -42,16 +43,17 @@ func (s *Store) CreateEvent(ctx context.Context, ev chorus.Event) (_ bool, err e
 	}
 	if !created {
 		// The stored definition rules (its shards above all).
-		if ev, err = s.Event(ctx, ev.ID); err != nil {
+		if rec, err = s.record(ctx, ev.ID); err != nil {
 			return false, fmt.Errorf("create event %s: %w", ev.ID, err)
 		}
 	}
-	for i := range max(1, ev.Shards) {
-		if err := s.ensureGroup(ctx, shardKeys(ev.ID, i).queue); err != nil {
+	l := rec.layout()
+	for _, tag := range l {
+		if err := s.ensureGroup(ctx, tagKeys(tag).queue); err != nil {
 			return false, fmt.Errorf("create event %s: %w", ev.ID, err)
 		}
 	}
-	s.known.Store(ev.ID, max(1, ev.Shards))
+	s.known.Store(ev.ID, l)
 	if created {
 		// Let Read see the new queues now rather than at their next refresh.
 		s.mu.Lock()
@@ -115,17 +117,17 @@ func (s *Store) Events(ctx context.Context) (_ []chorus.Event, err error) {
 // exists fails with chorus.ErrNotFound unless event is defined, and
 // returns its number of shards.
 func (s *Store) exists(ctx context.Context, event string) (int, error) {
-	if n, ok := s.known.Load(event); ok {
-		return n.(int), nil
+	if l, ok := s.known.Load(event); ok {
+		return len(l.(layout)), nil
 	}
 	if err := chorus.ValidateEventID(event); err != nil {
 		return 0, fmt.Errorf("event %q: %w", event, chorus.ErrNotFound)
 	}
-	ev, err := s.Event(ctx, event)
+	rec, err := s.record(ctx, event)
 	if err != nil {
 		return 0, err
 	}
-	n := max(1, ev.Shards)
-	s.known.Store(event, n)
-	return n, nil
+	l := rec.layout()
+	s.known.Store(event, l)
+	return len(l), nil
 }

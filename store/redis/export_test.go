@@ -25,3 +25,14 @@ func DecodePostForTest(s string, p *chorus.Post) error { return decodePost(s, p)
 
 // EncodePostForTest is encodePost.
 func EncodePostForTest(p *chorus.Post) ([]byte, error) { return encodePost(p) }
+
+// TagsForTest is the hash tags of event's shards, as the store knows them.
+func (s *Store) TagsForTest(event string) []string {
+	if v, ok := s.known.Load(event); ok {
+		return []string(v.(layout))
+	}
+	return nil
+}
+
+// KeySlotForTest is keySlot.
+func KeySlotForTest(tag string) int { return keySlot(tag) }

@@ -157,10 +157,10 @@ func (s *Store) Timeline(ctx context.Context, event string, b chorus.Bucket, pla
 func (s *Store) sumHashes(ctx context.Context, event string, shards int, key func(keys) string) (map[string]int64, error) {
 	cmds := make([]*goredis.MapStringStringCmd, shards)
 	if shards == 1 {
-		cmds[0] = s.rdb.HGetAll(ctx, key(shardKeys(event, 0)))
+		cmds[0] = s.rdb.HGetAll(ctx, key(s.keys(event, 0)))
 	} else if _, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i := range shards {
-			cmds[i] = p.HGetAll(ctx, key(shardKeys(event, i)))
+			cmds[i] = p.HGetAll(ctx, key(s.keys(event, i)))
 		}
 		return nil
 	}); err != nil {
@@ -192,7 +192,7 @@ func (s *Store) Post(ctx context.Context, event string, platform chorus.Platform
 		return p, fmt.Errorf("post: %w", err)
 	}
 	key := string(platform) + ":" + id
-	b, err := s.rdb.HGet(ctx, shardKeys(event, shardOf(key, shards)).posts, key).Bytes()
+	b, err := s.rdb.HGet(ctx, s.keys(event, shardOf(key, shards)).posts, key).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return p, fmt.Errorf("post %s in %s: %w", key, event, chorus.ErrNotFound)
 	}
@@ -312,7 +312,7 @@ func (s *Store) page(ctx context.Context, event string, shards int, q chorus.Pos
 	var rows []pageRow
 	more := false
 	for sh := range shards {
-		k := shardKeys(event, sh)
+		k := s.keys(event, sh)
 		indexes := k.timeIndexes(q.Platform, q.Label)
 		if q.Sort == chorus.Top {
 			indexes = []string{k.topIndex(q.Platform)}

@@ -95,7 +95,10 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	if cap > 0 {
 		cap = max(1, (cap+int64(n)-1)/int64(n)) // the event's cap, shared by its shards
 	}
+	// Per shard: the cap, the posts' JSON as lines in one argument, then
+	// their keys (submit.lua).
 	args := make([][]any, n)
+	blobs := make([][]byte, n)
 	for i := range posts {
 		p := posts[i] // a copy: the caller's slice stays as it was
 		p.Event = event
@@ -106,9 +109,15 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 		key := p.Key()
 		sh := shardOf(key, n)
 		if args[sh] == nil {
-			args[sh] = []any{cap}
+			args[sh] = []any{cap, nil}
 		}
-		args[sh] = append(args[sh], key, b)
+		args[sh] = append(args[sh], key)
+		blobs[sh] = append(append(blobs[sh], b...), '\n')
+	}
+	for sh := range args {
+		if args[sh] != nil {
+			args[sh][1] = blobs[sh]
+		}
 	}
 	type result struct {
 		accepted, duplicates int64
@@ -121,10 +130,10 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 			continue
 		}
 		g.Go(func() error {
-			k := shardKeys(event, sh)
+			k := s.keys(event, sh)
 			r, err := s.lua.submit.Run(gctx, s.rdb, []string{k.posts, k.queue, k.counts}, args[sh]...).Slice()
 			if err != nil {
-				return fmt.Errorf("submit %d posts to %s: %w", (len(args[sh])-1)/2, event, err)
+				return fmt.Errorf("submit %d posts to %s: %w", len(args[sh])-2, event, err)
 			}
 			var res result
 			if len(r) >= 2 {
@@ -163,6 +172,29 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	return res, nil
 }
 
+// TalliedHere says whether this process's own tallies acked every queue
+// entry of ticket: no call to Redis, so a caller may ask it often (serve's
+// pushes wait on the workers of the same process). false says nothing:
+// another process's worker may have tallied them (ask Tallied).
+func (s *Store) TalliedHere(event, ticket string) bool {
+	if ticket == "" {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t := range strings.SplitSeq(ticket, ",") {
+		sh, id, ok := strings.Cut(t, "/")
+		n, err := strconv.Atoi(sh)
+		if !ok || err != nil || n < 0 || n >= chorus.MaxEventShards {
+			return false
+		}
+		if _, ok := s.acked[s.keys(event, n).queue+"/"+id]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // Tallied says whether the posts a Submit queued (its SubmitResult.Ticket)
 // are all tallied, without reading them back.
 func (s *Store) Tallied(ctx context.Context, event string, ticket string) (_ bool, err error) {
@@ -180,7 +212,7 @@ func (s *Store) Tallied(ctx context.Context, event string, ticket string) (_ boo
 		byShard[n] = append(byShard[n], id)
 	}
 	for sh, ids := range byShard {
-		ok, err := s.lua.tallied.Run(ctx, s.rdb, []string{shardKeys(event, sh).queue}, append([]any{group}, ids...)...).Int()
+		ok, err := s.lua.tallied.Run(ctx, s.rdb, []string{s.keys(event, sh).queue}, append([]any{group}, ids...)...).Int()
 		if err != nil {
 			return false, fmt.Errorf("tallied of %s: %w", event, err)
 		}
@@ -214,7 +246,7 @@ func (s *Store) shardFields(ctx context.Context, event string, n int, field stri
 	cmds := make([]*goredis.StringCmd, n)
 	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i := range n {
-			cmds[i] = p.HGet(ctx, shardKeys(event, i).counts, field)
+			cmds[i] = p.HGet(ctx, s.keys(event, i).counts, field)
 		}
 		return nil
 	})
@@ -333,15 +365,15 @@ func (s *Store) queues(ctx context.Context) ([]stream, error) {
 	slices.Sort(ids)
 	var streams []stream
 	for _, id := range ids {
-		var ev chorus.Event
-		if err := json.Unmarshal([]byte(all[id]), &ev); err != nil {
+		var rec registered
+		if err := json.Unmarshal([]byte(all[id]), &rec); err != nil {
 			s.log.Error("unreadable event definition", "event", id, "err", err)
 			continue
 		}
-		n := max(1, ev.Shards)
-		s.known.Store(id, n)
-		for sh := range n {
-			streams = append(streams, stream{event: id, shard: sh, key: shardKeys(id, sh).queue})
+		l := rec.layout()
+		s.known.Store(id, l)
+		for sh, tag := range l {
+			streams = append(streams, stream{event: id, shard: sh, key: tagKeys(tag).queue})
 		}
 	}
 	s.mu.Lock()
@@ -473,7 +505,7 @@ func (s *Store) triage(ctx context.Context, st stream) (plain, suspects []string
 			plain = append(plain, p.ID)
 		}
 	}
-	k := shardKeys(st.event, st.shard)
+	k := s.keys(st.event, st.shard)
 	if len(dead) > 0 {
 		n, err := s.lua.dead.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq},
 			append([]any{group, time.Now().UnixMilli()}, dead...)...).Int()
@@ -707,7 +739,7 @@ func (s *Store) entries(ctx context.Context, st stream, msgs []goredis.XMessage)
 	}
 	s.observe(len(msgs), posts)
 	if len(bad) > 0 {
-		k := shardKeys(st.event, st.shard)
+		k := s.keys(st.event, st.shard)
 		if err := s.lua.dead.Run(ctx, s.rdb, []string{k.posts, k.queue, k.counts, k.dlq}, append([]any{group, time.Now().UnixMilli()}, bad...)...).Err(); err != nil {
 			s.log.Error("move unreadable entries to the dead letters", "stream", st.key, "err", err)
 		}

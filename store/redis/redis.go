@@ -1,31 +1,44 @@
 // Package redis is the Chorus store on Redis (a single node or a Redis
-// Cluster) through go-redis. Each event's keys share the hash tag {<event>}
-// so that one event lives in one Cluster slot and every step on it (submit a
-// batch, tally a batch, correct a label) is one atomic Lua call.
+// Cluster) through go-redis. An event's keys share a hash tag, {<event>},
+// so that every step on it (submit a batch, tally a batch, correct a label)
+// is one atomic Lua call in one Cluster slot. A big event may be spread over
+// several shards (chorus.Event.Shards), each its own tag and so its own
+// slot: {<event>} and, picked at creation so that they land on the masters
+// in turn, {<event>:<j>} (layout.go). A post lives in the shard its key
+// hashes to; each shard has the keys below, and reads add the shards up.
 //
-// Key layout, for event e (ids are letters, digits, '-', '_', '.'):
+// Key layout, for a shard of tag T (event ids are letters, digits, '-',
+// '_', '.'; ':' marks a shard's tag):
 //
-//	chorus:events              hash  event id → event JSON (the registry, outside every event slot)
-//	chorus:{e}:posts           hash  "platform:id" → post JSON (the final JSON, with lang and sentiment, once tallied)
-//	chorus:{e}:q               stream of submitted, untallied posts (field p = post JSON); consumer group "chorus"
-//	chorus:{e}:tallied         set   "platform:id" of every tallied post: the tally identity
-//	chorus:{e}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>
-//	                                 and r, rp|<platform>: plain reposts folded into reach (collect.go)
-//	chorus:{e}:b:1m|1h|1d      hash  "<bucket start, unix s>|<platform>|<label>" → count
-//	chorus:{e}:t:<platform>:<label>
+//	chorus:events              hash  event id → event JSON (the registry, outside every event slot), with hash_tags when sharded
+//	chorus:{T}:posts           hash  "platform:id" → "q" (queued), "d" (a dead letter) or the final JSON, with lang
+//	                                 and sentiment, once tallied: the identity every path shares
+//	chorus:{T}:q               stream, consumer group "chorus": one entry per submitted batch
+//	                                 (n: posts, k: their keys, b: their JSON, a line each)
+//	chorus:{T}:dlq             stream of dead letters (k, p: post JSON, reason, at)
+//	chorus:{T}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>,
+//	                                 q (posts queued), and on the event's own tag r, rp|<platform>: plain reposts
+//	                                 folded into reach (collect.go)
+//	chorus:{T}:b:1m|1h|1d      hash  "<bucket start, unix s>|<platform>|<label>" → count
+//	chorus:{T}:t:<platform>:<label>
 //	                           zset  created_at index: score unix ms, member "platform:id";
 //	                                 a listing merges the ones its filter needs
-//	chorus:{e}:top[:p:<platform>]
+//	chorus:{T}:top[:p:<platform>]
 //	                           zset  the TopN posts by chorus.Metrics.Engagement, overall and per platform
 //
-// Submit stores a post with HSETNX and queues it with XADD only when new.
-// Read serves the streams through the consumer group, taking over entries
-// idle longer than ClaimIdle (XAUTOCLAIM). Tally checks and sets the tally
-// identity, stores the final JSON, counts and indexes the new posts and, in
-// every case, XACKs and XDELs their entries, so Queued is the stream length
-// and a replayed tally counts nothing twice. A post without a language is
+// Submit marks new posts "q" and queues them as one stream entry (a post
+// the posts hash knows is a duplicate). Read serves the streams through the
+// consumer group, taking over entries idle longer than ClaimIdle; an entry
+// delivered twice is split into one entry per post, a post delivered twice
+// goes out alone, and one delivered MaxDeliveries times goes to the dead
+// letters. Tally stores the final JSON of each post still "q", counts and
+// indexes it, and acks the entry once all its posts are tallied, so a
+// replayed tally counts nothing twice. SubmitScored (imports) does submit
+// and tally in one step, skipping the stream. A post without a language is
 // counted under "und". chorus.Top listings show at most TopN posts.
-// Folded reposts, checkpoints and collector statuses: collect.go.
+// Errors that waiting cures wrap chorus.ErrUnavailable (errors.go); Check
+// recounts an event (check.go). Folded reposts, checkpoints and collector
+// statuses: collect.go.
 package redis
 
 import (
@@ -91,7 +104,7 @@ type Store struct {
 	log     *slog.Logger
 	lua     scripts
 
-	known sync.Map // event id → its number of shards (int): events seen to exist
+	known sync.Map // event id → its layout (the shards' hash tags): events seen to exist
 
 	mu        sync.Mutex
 	streams   []stream // the queue of every shard of every event, refreshed by Read
@@ -100,6 +113,7 @@ type Store struct {
 	rotate    int                       // first stream of the next Cluster round
 	pending   map[string][]chorus.Entry // read but not yet handed out, per consumer
 	partial   map[string]*partialEntry  // queue entries tallied in part, by stream and id
+	acked     map[string]time.Time      // queue entries this process's tallies acked lately, by stream and id
 	perEntry  float64                   // posts per queue entry, a moving average (Read sizes its COUNT by it)
 }
 
@@ -160,6 +174,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		log:     opts.Logger.With("component", "store", "store", "redis"),
 		pending: map[string][]chorus.Entry{},
 		partial: map[string]*partialEntry{},
+		acked:   map[string]time.Time{},
 		lua:     newScripts(),
 	}
 	s.log.Debug("opened", "url", safe, "cluster", cluster)
@@ -357,8 +372,12 @@ func shardOf(key string, n int) int {
 
 func eventKeys(event string) keys { return shardKeys(event, 0) }
 
-func shardKeys(event string, shard int) keys {
-	p := "chorus:{" + shardTag(event, shard) + "}:"
+// shardKeys names the keys of shard i of event with the default tags;
+// Store.keys follows the event's layout.
+func shardKeys(event string, shard int) keys { return tagKeys(shardTag(event, shard)) }
+
+func tagKeys(tag string) keys {
+	p := "chorus:{" + tag + "}:"
 	k := keys{
 		posts:  p + "posts",
 		queue:  p + "q",

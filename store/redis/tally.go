@@ -169,7 +169,7 @@ type kind struct {
 // Field counts of tally.lua's ARGV: per kind and per item.
 const (
 	kindFields = 8
-	itemFields = 5
+	itemFields = 4
 )
 
 // SubmitScored stores and tallies the new posts of a batch that the caller
@@ -222,7 +222,7 @@ func (s *Store) SubmitScored(ctx context.Context, event string, posts []chorus.P
 // group is the consumer group whose entries it acks, or "" for posts that
 // come straight from SubmitScored.
 func (s *Store) tallyShard(ctx context.Context, event string, shard int, items []chorus.Entry, idx []int, group string) (int, error) {
-	k := shardKeys(event, shard)
+	k := s.keys(event, shard)
 	nP, nL := len(chorus.Platforms), len(chorus.Labels)
 	ks := make([]string, 0, 7+nP+nP*nL)
 	ks = append(ks, k.posts, k.queue, k.counts, k.buckets[0], k.buckets[1], k.buckets[2], k.top)
@@ -238,6 +238,7 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 	kinds := map[kind]int{} // → 1-based kind number
 	kindArgs := make([]any, 0, 4*kindFields)
 	itemArgs := make([]any, 0, itemFields*len(idx))
+	var blob []byte // the posts' final JSON, a line each
 	for _, i := range idx {
 		p := items[i].Post
 		if p.Sentiment == nil {
@@ -267,10 +268,11 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 				topPBase+nP+pi*nL+li, topPBase+pi,
 				"l|"+l, "p|"+pl, "g|"+kd.lang, "pl|"+pl+"|"+l, "pg|"+pl+"|"+kd.lang, "|"+pl+"|"+l)
 		}
-		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), num, p.Metrics.Engagement(), b)
+		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), num, p.Metrics.Engagement())
+		blob = append(append(blob, b...), '\n')
 	}
-	args := make([]any, 0, 5+len(ackIDs)+len(kindArgs)+len(itemArgs))
-	args = append(args, s.opts.TopN, group, nP, len(kinds), len(ackIDs))
+	args := make([]any, 0, 6+len(ackIDs)+len(kindArgs)+len(itemArgs))
+	args = append(args, s.opts.TopN, group, nP, len(kinds), len(ackIDs), blob)
 	for _, id := range ackIDs {
 		args = append(args, id)
 	}
@@ -281,10 +283,34 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
 	}
 	commit()
+	if len(ackIDs) > 0 {
+		s.remember(k.queue, ackIDs)
+	}
 	if n > 0 {
 		s.bump(ctx, event)
 	}
 	return n, nil
+}
+
+// ackedFor is how long this process remembers the entries it acked, for
+// TalliedHere.
+const ackedFor = 30 * time.Second
+
+// remember notes queue entries this process acked.
+func (s *Store) remember(stream string, ids []string) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		s.acked[stream+"/"+id] = now
+	}
+	if len(s.acked) > 20_000 {
+		for k, at := range s.acked {
+			if now.Sub(at) > ackedFor {
+				delete(s.acked, k)
+			}
+		}
+	}
 }
 
 // Correct sets a tallied post's label by hand; counters, buckets and label
@@ -302,7 +328,7 @@ func (s *Store) Correct(ctx context.Context, event string, platform chorus.Platf
 		return chorus.Post{}, fmt.Errorf("correct: %w", err)
 	}
 	key := string(platform) + ":" + id
-	k := shardKeys(event, shardOf(key, shards))
+	k := s.keys(event, shardOf(key, shards))
 	for range 10 {
 		old, err := s.rdb.HGet(ctx, k.posts, key).Result()
 		if errors.Is(err, goredis.Nil) {

@@ -3,12 +3,14 @@
 --   index, 8 .. 7+P top per platform, then the created_at indexes per
 --   platform x label.
 -- ARGV: 1 top N, 2 consumer group, 3 P, 4 K (kinds), 5 A (queue entries
---   to acknowledge), then the A entry ids, then K kinds of 8 fields:
---   created_at index and top-per-platform index (KEYS positions), the
---   label, platform, lang, platform x label and platform x lang counter
---   fields, and the bucket field suffix "|platform|label"; then the items,
---   5 fields each: key ("platform:id"), created ms, kind (1-based),
---   engagement, post JSON.
+--   to acknowledge), 6 the posts' final JSON, one line each ("\n" after
+--   every line, in the items' order: one argument costs Redis less than a
+--   thousand), then the A entry ids, then K kinds of 8 fields: created_at
+--   index and top-per-platform index (KEYS positions), the label,
+--   platform, lang, platform x label and platform x lang counter fields,
+--   and the bucket field suffix "|platform|label"; then the items, 4
+--   fields each: key ("platform:id"), created ms, kind (1-based),
+--   engagement.
 -- A post is new when the posts hash holds nothing or "q" (queued) for it,
 -- and it is not earlier in the batch: it is stored with its sentiment,
 -- counted (the deltas add up in Lua tables: one HINCRBY per distinct field
@@ -18,12 +20,12 @@
 -- newly tallied.
 -- With an empty consumer group the batch comes straight from an importer
 -- that scored it, not from the queue: a post is new when the posts hash
--- has nothing for it, as in submit.lua, and is counted at once. A post already there is a duplicate: tallied, or queued for a
--- worker, which counts it then.
+-- has nothing for it, as in submit.lua, and is counted at once.
 local topN, grp, P, K, A = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local blob = ARGV[6]
 local direct = grp == ''
-local KF, IF = 8, 5
-local kbase = 5 + A -- ARGV position before the first kind field
+local KF, IF = 8, 4
+local kbase = 6 + A -- ARGV position before the first kind field
 local first = kbase + 1 + K * KF
 local CHUNK = 1000
 
@@ -43,7 +45,7 @@ end
 
 local keys, ids = {}, {}
 for i = first, #ARGV, IF do keys[#keys + 1] = ARGV[i] end
-for i = 6, 5 + A do ids[#ids + 1] = ARGV[i] end
+for i = 7, 6 + A do ids[#ids + 1] = ARGV[i] end
 local state
 if #keys > 0 then state = call({'HMGET', KEYS[1]}, keys) end
 
@@ -68,10 +70,13 @@ local function add(ki, score, m)
   z[#z + 1] = m
 end
 
-local n, dequeued = 0, 0
+local n, dequeued, pos = 0, 0, 1
 for idx = 1, #keys do
   local i = first + (idx - 1) * IF
   local key = ARGV[i]
+  local stop = string.find(blob, '\n', pos, true)
+  local line, at = stop, pos
+  pos = stop + 1
   local st = state[idx]
   local new
   if direct then
@@ -87,7 +92,7 @@ for idx = 1, #keys do
     local cb = kbase + (c - 1) * KF
     local eng = tonumber(ARGV[i + 3])
     hset[#hset + 1] = key
-    hset[#hset + 1] = ARGV[i + 4]
+    hset[#hset + 1] = string.sub(blob, at, line - 1)
     perKind[c] = (perKind[c] or 0) + 1
     local m = math.floor(tonumber(ARGV[i + 1]) / 60000) * 60
     local byKind = minutes[m]
