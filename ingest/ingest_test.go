@@ -340,3 +340,27 @@ func TestQueueCap(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelineWaitsAtTheCap: an import into a store whose queue cap is far
+// below the import's size waits for the workers at the cap instead of
+// failing, and counts every post once.
+func TestPipelineWaitsAtTheCap(t *testing.T) {
+	emb, err := embedded.Open(t.TempDir(), embedded.Options{QueueCap: 300, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	ctx := context.Background()
+	emb.CreateEvent(ctx, chorus.Event{ID: "capped", Title: "capped"})
+	data := sample(5000, 21)
+	p := &ingest.Pipeline{Store: emb, Analyzer: engine(t), Workers: 2, Consumer: "cap"}
+	counts, err := p.Run(ctx, "capped", func(emit func(chorus.Post) error) error {
+		return readSample(data, "capped", emit)
+	})
+	if err != nil {
+		t.Fatalf("import at a cap of 300: %v", err)
+	}
+	if sum, _ := emb.Summary(ctx, "capped", ""); counts.Accepted != 5000 || sum.Total != 5000 {
+		t.Errorf("accepted %d, tallied %d; want 5000 each", counts.Accepted, sum.Total)
+	}
+}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -81,7 +82,9 @@ func (p *Pipeline) Run(ctx context.Context, event string, produce func(emit func
 				if failed {
 					continue // drain so that produce never blocks
 				}
-				res, err := submitOrFold(ctx, p.Store, submit, event, b)
+				res, err := p.patiently(ctx, func() (chorus.SubmitResult, error) {
+					return submitOrFold(ctx, p.Store, submit, event, b)
+				})
 				mu.Lock()
 				if err != nil {
 					if submitErr == nil {
@@ -169,4 +172,34 @@ func submitOrFold(ctx context.Context, q Queue, submit func(context.Context, str
 	res.Accepted += r.Accepted
 	res.Duplicates += r.Duplicates
 	return res, nil
+}
+
+// patiently runs a submit until it goes through: while the store is busy
+// (an event's queue at its cap: the workers are behind) it waits what the
+// store says, and while it is unavailable it backs off, a few times, as
+// a collector does. The same batch sent again is harmless: identity makes
+// what went in the first time duplicates.
+func (p *Pipeline) patiently(ctx context.Context, submit func() (chorus.SubmitResult, error)) (chorus.SubmitResult, error) {
+	backoff, faults := minBackoff, 0
+	for {
+		res, err := submit()
+		wait, retry := chorus.RetryAfter(err, backoff)
+		if err == nil || !retry || ctx.Err() != nil {
+			return res, err
+		}
+		if errors.Is(err, chorus.ErrBusy) {
+			// The workers draining the queue run here too: look again
+			// soon rather than wait out a wait meant for remote clients.
+			wait = min(wait, 100*time.Millisecond)
+		} else {
+			if faults++; faults > 8 {
+				return res, err
+			}
+			backoff = min(2*backoff, maxBackoff)
+		}
+		if p.Logger != nil {
+			p.Logger.Debug("import waits for the store", "err", err, "wait", wait)
+		}
+		sleep(ctx, wait)
+	}
 }

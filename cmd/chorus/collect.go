@@ -234,16 +234,8 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	o.Progress.Stop()
 	sum := sink.summary()
-	fmt.Fprintf(stderr, "collect %s: %s; read %d, accepted %d, duplicates %d, rejected %d\n", pl.Name, run.Line(), sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected)
-	line, _ := json.Marshal(sum)
-	fmt.Fprintln(stdout, string(line))
-	if err != nil {
-		return err
-	}
-	if sum.Rejected > 0 {
-		return &rejectedError{int(sum.Rejected)}
-	}
-	return nil
+	return sum.finish(stdout, stderr, fmt.Sprintf("collect %s: %s; read %d, accepted %d, duplicates %d, rejected %d",
+		pl.Name, run.Line(), sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected), err)
 }
 
 // postSink hands collected posts to ingest: validated, queued (plain

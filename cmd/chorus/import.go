@@ -39,6 +39,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	event := fs.String("event", "", "event id the posts belong to (required; created when missing)")
 	format := fs.String("format", "auto", "input format: "+strings.Join(file.Supported(), ", "))
 	dryRun := fs.Bool("dry-run", false, "parse and score without storing; print the canonical posts as JSON lines (for an article, also every quotation found and skipped, on stderr)")
+	nowFlag := fs.String("now", env("CHORUS_WEIBO_NOW", ""), "saved Weibo pages: read relative times (5分钟前, 昨天 20:15, 06-27) against this RFC 3339 time, when the pages were fetched, instead of each file's modification time (env CHORUS_WEIBO_NOW)")
 	fetchTimeout := fs.Duration("fetch-timeout", envDuration("CHORUS_FETCH_TIMEOUT", 30*time.Second), "article URLs: how long a fetch may take (env CHORUS_FETCH_TIMEOUT)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
@@ -52,6 +53,14 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	files := fs.Args()
 	if len(files) == 0 {
 		return usagef("import: no FILE given (use - for stdin)")
+	}
+	var fetched time.Time
+	if v := strings.TrimSpace(*nowFlag); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return usagef("import: --now: not RFC 3339: %q", v)
+		}
+		fetched = t
 	}
 	if err := cfg.Validate(false); err != nil {
 		return err
@@ -70,7 +79,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	imp := &importer{event: *event, format: *format, stdin: stdin, progress: collector.NewProgress(stderr, isTerminal(stderr)),
-		ctx: ctx, dry: *dryRun, fetchTimeout: *fetchTimeout}
+		ctx: ctx, dry: *dryRun, fetchTimeout: *fetchTimeout, fetched: fetched}
 	defer imp.progress.Stop()
 	begun := time.Now()
 	imp.progress.Start(func() string {
@@ -96,8 +105,16 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	imp.progress.Stop() // before the summary, so no progress line follows it
 	sum := imp.summary()
-	fmt.Fprintf(stderr, "import: read %d, accepted %d, duplicates %d, rejected %d in %.2fs (%.0f posts/s)\n",
-		sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected, time.Since(start).Seconds(), float64(sum.Read)/time.Since(start).Seconds())
+	elapsed := time.Since(start).Seconds()
+	return sum.finish(stdout, stderr, fmt.Sprintf("import: read %d, accepted %d, duplicates %d, rejected %d in %.2fs (%.0f posts/s)",
+		sum.Read, sum.Accepted, sum.Duplicates, sum.Rejected, elapsed, float64(sum.Read)/elapsed), err)
+}
+
+// finish ends an ingest command (import, collect): a line for people on
+// stderr, the summary as the last stdout line, and the exit: err, or 2
+// when some records were rejected (each named already).
+func (sum importSummary) finish(stdout, stderr io.Writer, human string, err error) error {
+	fmt.Fprintln(stderr, human)
 	line, _ := json.Marshal(sum)
 	fmt.Fprintln(stdout, string(line))
 	if err != nil {
@@ -119,6 +136,7 @@ type importer struct {
 	dry          bool
 	fetchTimeout time.Duration
 	clock        func() time.Time        // the import time; nil: time.Now
+	fetched      time.Time               // --now: when saved pages were fetched; zero: each file's modification time
 	articles     map[string]*articleInfo // --dry-run: where each post is quoted
 
 	read, accepted, duplicates, rejected atomic.Int64
@@ -146,7 +164,7 @@ func (imp *importer) each(files []string, fn func(chorus.Post) error) error {
 		if err != nil {
 			return err // it names the file
 		}
-		err = file.ReadFile(rc, name, imp.format, func(r file.Record) error {
+		err = file.ReadFileAt(rc, name, imp.format, imp.fetched, func(r file.Record) error {
 			imp.read.Add(1)
 			if r.Err != nil {
 				imp.rejected.Add(1)

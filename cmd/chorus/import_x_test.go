@@ -86,3 +86,23 @@ func TestImportXDryRun(t *testing.T) {
 	}
 	_ = chorus.X
 }
+
+// A twarc2 hydrate file whose first page holds only errors (every post of
+// the batch deleted) is still told as twarc2 by --format auto: the pages
+// after it import, and the errors page is no bad line.
+func TestImportTwarc2ErrorsFirst(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile("../../collector/x/testdata/twarc2-raw.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "hydrated.jsonl")
+	errorsOnly := `{"errors":[{"value":"1819312176691675136","detail":"Could not find tweet with ids: [1819312176691675136].","title":"Not Found Error","resource_type":"tweet","parameter":"ids","resource_id":"1819312176691675136","type":"https://api.twitter.com/2/problems/resource-not-found"}],"__twarc":{"url":"https://api.twitter.com/2/tweets?ids=1819312176691675136","version":"2.14.0","retrieved_at":"2024-08-01T09:12:45+00:00"}}` + "\n"
+	if err := os.WriteFile(name, append([]byte(errorsOnly), raw...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := chorusCmd(t, dir, "", []string{"CHORUS_DATA_DIR=" + filepath.Join(dir, "data")}, "import", "--event", "tt", name)
+	if got, want := r.lastLine(), `{"read":12,"accepted":12,"duplicates":0,"rejected":0}`; got != want || r.code != 0 {
+		t.Errorf("exit %d, summary %s, want %s; stderr:\n%s", r.code, got, want, r.stderr)
+	}
+}

@@ -101,3 +101,27 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// --now reads a saved page's relative dates against when it was fetched,
+// not the file's modification time (a fresh clone's checkout time).
+func TestImportWeiboNow(t *testing.T) {
+	dir := t.TempDir()
+	page := `{"ok":1,"data":{"cardlistInfo":{"containerid":"1076035529945701","page":2},"cards":[` +
+		`{"card_type":9,"mblog":{"id":"4387933362623405","created_at":"06-27","text":"一","user":{"id":5529945701,"screen_name":"甲"}}},` +
+		`{"card_type":9,"mblog":{"id":"4394384827138748","created_at":"15小时前","text":"二","user":{"id":5529945701,"screen_name":"甲"}}},` +
+		`{"card_type":9,"mblog":{"id":"4394384827138749","created_at":"昨天 20:15","text":"三","user":{"id":5529945701,"screen_name":"甲"}}}]}}`
+	name := filepath.Join(dir, "page.json")
+	if err := os.WriteFile(name, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"CHORUS_DATA_DIR=" + filepath.Join(dir, "data")}
+	r := chorusCmd(t, dir, "", env, "import", "--event", "wb", "--dry-run", "--now", "2019-07-16T12:00:00+08:00", name)
+	for _, want := range []string{`"created_at":"2019-06-26T16:00:00Z"`, `"created_at":"2019-07-15T13:00:00Z"`, `"created_at":"2019-07-15T12:15:00Z"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %s:\n%s\nstderr:\n%s", want, r.stdout, r.stderr)
+		}
+	}
+	if r = chorusCmd(t, dir, "", env, "import", "--event", "wb", "--now", "yesterday", name); r.code != 2 || !strings.Contains(r.stderr, "--now: not RFC 3339") {
+		t.Errorf("a bad --now: exit %d, stderr %s", r.code, r.stderr)
+	}
+}

@@ -308,6 +308,7 @@ var rePersonal = regexp.MustCompile(`(?i)^(?:(?:and|but|while|as|yet|so|meanwhil
 var (
 	reCopula        = regexp.MustCompile(`(?i)\s(?:is|was|were|are|seemed|seems|appeared|appears|remained|had|has|took|takes|got|gets|went|goes)\s`)
 	reTrailingConj  = regexp.MustCompile(`(?i)(?:\s+(?:and|but|then|or|also|quickly|later|soon))+$`)
+	reLeadAdverb    = regexp.MustCompile(`(?i)(?:(?:^|\s+)(?:simply|just|only|bluntly|flatly|succinctly|sarcastically|angrily|jokingly|tearfully|proudly|also))+$`)
 	reLeadCopula    = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+`)
 	reTrailingPlace = regexp.MustCompile(`\s+(?:on|of|in|from|at|under)\s+.*$`)
 	reSamePlatform  = regexp.MustCompile(`(?i)\b(?:the\s+same\s+(?:platform|site|app|network)|the\s+platform|that\s+platform)\b`)
@@ -320,7 +321,7 @@ var notSubjectEnd = setOf(`that which who whom was were is are been be being wid
 
 var reParticiple = regexp.MustCompile(`(?i)^(?:adding|writing|saying|asking|commenting|replying|responding|noting|declaring|calling|sharing|posting|tweeting|joking|quipping)$`)
 
-var leadWords = regexp.MustCompile(`(?i)^(?:(?:that\s+was\s+how|this\s+was\s+how|that\s+is\s+how|and|but|while|as|yet|so|meanwhile|still|then|in\s+what|what|in|which|where|when|after|with|though|although|even\s+as|one\s+day|later|earlier|also|too|however|instead|indeed|similarly|likewise|others?\s+like|according\s+to|per|from|by)\s+|[,;:—–\-]\s*)+`)
+var leadWords = regexp.MustCompile(`(?i)^(?:(?:(?:here|that|this|which)\s+(?:is|was|are|were)\s+(?:how|what)|(?:is|was|are|were)\s+(?:how|what)|and|but|while|as|yet|so|meanwhile|still|then|in\s+what|what|in|which|where|when|after|with|though|although|even\s+as|one\s+day|later|earlier|also|too|however|instead|indeed|similarly|likewise|others?\s+like|according\s+to|per|from|by)\s+|[,;:—–\-]\s*)+`)
 
 var subjectStop = regexp.MustCompile(`(?i)[,;:—–()]|\s(?:who|which|whose|adding|after|before|when|while|as|because|since|in\s+(?:a|an|the|his|her|their|response|reply|reference)\b|under|alongside|with|that|referring|apparently|citing|sharing|posting|writing|echoing|calling|tagging|mentioning|and\s+(?:then|added|said|wrote))\b`)
 
@@ -344,7 +345,7 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 	case vs < 0:
 		// "Another on the same platform is less happy:": up to the verb
 		// of being.
-		phrase = reTimestamp.ReplaceAllString(clause, "")
+		phrase = leadWords.ReplaceAllString(strings.TrimSpace(reTimestamp.ReplaceAllString(clause, "")), "")
 		if loc := reLeadCopula.FindStringIndex(phrase); loc != nil {
 			phrase = phrase[loc[1]:] // "…," was the top-voted reply
 		} else if loc := reCopula.FindStringIndex(phrase); loc != nil {
@@ -366,7 +367,7 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 	default:
 		// One user on X wrote: the subject comes before the verb, from the
 		// last clause break.
-		phrase = clause[:vs]
+		phrase = reLeadAdverb.ReplaceAllString(strings.TrimRight(clause[:vs], " "), "") // "…, simply said"
 		if i := strings.LastIndexAny(phrase, ",;:—–(（，；：、"); i >= 0 {
 			_, n := utf8.DecodeRuneInString(phrase[i:])
 			if strings.TrimSpace(phrase[i+n:]) != "" {
@@ -391,6 +392,7 @@ func findSubject(clause string, vs, ve int, after bool) subject {
 		}
 	}
 	phrase = reTimestamp.ReplaceAllString(phrase, "") // a live blog's "12.05pm:"
+	phrase = reLeadAdverb.ReplaceAllString(strings.TrimSpace(phrase), "")
 	phrase = strings.TrimSpace(leadWords.ReplaceAllString(strings.TrimSpace(phrase), ""))
 	phrase = strings.TrimRight(phrase, " ,.:;：，")
 	phrase = reTrailingConj.ReplaceAllString(phrase, "") // "Uber stepped in and tweeted"

@@ -345,6 +345,9 @@ var reWasThe = regexp.MustCompile(`(?i)^[,，]?\s*(?:was|were|is|came|comes)\s+(
 // reCaptioning: a caption or the words of a post introduced.
 var reCaptioning = regexp.MustCompile(`(?i)(?:\bcaption(?:ed|ing|s)?(?:\s+(?:it|this|that|(?:the|her|his|their|its)\s+\w+))?|\bwith\s+the\s+(?:words?|caption|message|text)|\bwriting|\bsaying)\s*[:,]?\s*$`)
 
+// reIsHow: "… is how one user put it", "was what another wrote".
+var reIsHow = regexp.MustCompile(`(?i)^[,，]?\s*(?:is|was|are|were)\s+(?:how|what)\b`)
+
 // reListedLike: posts given as examples ("comments like", "tweets such as").
 var reListedLike = regexp.MustCompile(`(?i)\b(?:comments?|posts?|repl(?:y|ies)|messages?|tweets?|responses?|reactions?|captions?)\s+(?:such\s+as|like|including|reading|saying)\s*$`)
 
@@ -672,6 +675,9 @@ func (x *extraction) attributiveAfter(post string, last rune) bool {
 	if vs < 0 && reWasThe.MatchString(t) && (reOnline.MatchString(t) || hasAny(t, hanOnline)) {
 		return true // "…," was the top-voted reply
 	}
+	if vs >= 0 && reIsHow.MatchString(t) {
+		return true // "…" is how one X user put it
+	}
 	if vs < 0 {
 		// "…" — an X user; "…" (@handle)
 		if strings.HasPrefix(t, "—") || strings.HasPrefix(t, "–") || strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "(") {
@@ -868,7 +874,7 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 			}
 		}
 	}
-	if subj.personal && !subj.postVerb && !strings.EqualFold(subj.verb, "added") && !strings.EqualFold(subj.verb, "adding") {
+	if subj.personal && !subj.postVerb && !reContinuing.MatchString(subj.verb) {
 		// "…," she said: speech, unless a platform is named.
 		subj.pronoun = false
 	}
@@ -905,6 +911,10 @@ func (x *extraction) decide(i int, clause string, at, pi int, after bool, how st
 // reBackRef starts a sentence that points back at the quotation before.
 var reBackRef = regexp.MustCompile(`(?i)^(?:that|this|so|thus|those|these|such)\b|^(?:the|those|these)\s+(?:words|message|post|comment|tweet|reply|caption)s?\b|^这是|^这条`)
 
+// reContinuing: verbs by which a speaker goes on with what was quoted
+// before ("…," he added), so the platform goes on too.
+var reContinuing = regexp.MustCompile(`(?i)^(?:added|adding|adds|continued|continues|continuing|went\s+on|goes\s+on|concluded|concludes)$`)
+
 // reReadVerb: "it reads" is said of whatever was named before, a
 // statement as well as a post.
 var reReadVerb = regexp.MustCompile(`(?i)^(?:read|reads|reading)$`)
@@ -929,7 +939,7 @@ func (x *extraction) unmask(phrase, clause string, at int) string {
 }
 
 // reRelative is a relative clause set off by commas.
-var reRelative = regexp.MustCompile(`(?i)(?:,\s*(?:who|whose|which|whom)|\s(?:in|on|of|by|with|under)\s+which)\b[^,;:]*(?:,|[.!?]?\s*$)`)
+var reRelative = regexp.MustCompile(`(?i)(?:,\s*(?:who|whose|which|whom|with|having|now|since|according\s+to)|\s(?:in|on|of|by|with|under)\s+which)\b(?:[^,;:]|,\d)*(?:,|[.!?]?\s*$)`)
 
 // maskRelative blanks relative clauses, keeping every offset.
 func maskRelative(s string) string {

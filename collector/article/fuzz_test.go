@@ -46,6 +46,7 @@ func pathological(n int) []string {
 		strings.Repeat("\"\n", n*20000/1000),
 		strings.Repeat("「", n*10000/1000) + strings.Repeat("」", n*10000/1000),
 		strings.Repeat("'a' ", n*20000/1000),
+		"'" + strings.Repeat("players' ", n*20000/1000),
 		"<html><body>" + strings.Repeat("<div>", n*50000/1000) + "“deep,” one user wrote on X." + strings.Repeat("</div>", n*50000/1000),
 		"<p>" + strings.Repeat("<b><i>", n*20000/1000) + "x",
 		strings.Repeat("one user wrote on X: ", n*20000/1000),

@@ -241,6 +241,32 @@ func pairOf(t string, i int) rune {
 	return '」'
 }
 
+// laterCloser reports whether a single mark after t[from:] could close a
+// quotation where one ends: after a letter or punctuation, before the
+// paragraph's end or punctuation and space.
+func laterCloser(t string, from int) bool {
+	end := min(len(t), from+1000) // bounds the work; a closer further on is not looked for
+	for end < len(t) && !utf8.RuneStart(t[end]) {
+		end++
+	}
+	t = t[:end]
+	for i, r := range t[from:] {
+		if markKind(r) != singleMark || i == 0 {
+			continue
+		}
+		prev, _ := utf8.DecodeLastRuneInString(t[:from+i])
+		rest := t[from+i+utf8.RuneLen(r):]
+		next, _ := utf8.DecodeRuneInString(rest)
+		if unicode.IsSpace(prev) || (unicode.IsLetter(prev) && unicode.IsLetter(next)) {
+			continue
+		}
+		if rest == "" || unicode.IsPunct(next) || strings.ContainsRune(".,!?…", prev) {
+			return true
+		}
+	}
+	return false
+}
+
 // scanSingle finds quotations in single marks, telling them from
 // apostrophes: an opening mark follows white space or the paragraph's start
 // and comes before a letter; a closing one follows a non-space and is not
@@ -253,7 +279,10 @@ func scanSingle(p paragraph, pi int) []rawQuote {
 	start := 0
 	prev := rune(' ')
 	for i, r := range t {
-		next, _ := utf8.DecodeRuneInString(t[i+utf8.RuneLen(r):])
+		next := rune(0) // at the paragraph's end
+		if i+utf8.RuneLen(r) < len(t) {
+			next, _ = utf8.DecodeRuneInString(t[i+utf8.RuneLen(r):])
+		}
 		if markKind(r) == singleMark {
 			wordInside := (unicode.IsLetter(prev) || unicode.IsDigit(prev)) && (unicode.IsLetter(next) || unicode.IsDigit(next))
 			switch {
@@ -262,6 +291,9 @@ func scanSingle(p paragraph, pi int) []rawQuote {
 				in = true
 				q = rawQuote{open: p.start + i, para: pi, singleSet: true}
 				start = i + utf8.RuneLen(r)
+			case in && (prev == 's' || prev == 'S') && unicode.IsSpace(next) && laterCloser(t, i+utf8.RuneLen(r)):
+				// "the players' fault": a plural's apostrophe, since the
+				// quotation closes further on.
 			case in && !unicode.IsSpace(prev) && (next == 0 || unicode.IsSpace(next) || unicode.IsPunct(next)):
 				q.pieces = append(q.pieces, span{p.start + start, p.start + i})
 				q.close = p.start + i + utf8.RuneLen(r)

@@ -44,6 +44,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -196,6 +197,14 @@ func Read(r io.Reader, format string, fn func(Record) error) error {
 // it has none): formats registered by other packages may use the name and
 // the file's modification time (see Input).
 func ReadFile(r io.Reader, name, format string, fn func(Record) error) error {
+	return ReadFileAt(r, name, format, time.Time{}, fn)
+}
+
+// ReadFileAt is ReadFile with the time the content was fetched, when the
+// user knows it (import --now): relative dates in saved pages ("5分钟前",
+// "06-27") are read against it rather than the file's modification time.
+// Zero means the modification time.
+func ReadFileAt(r io.Reader, name, format string, fetched time.Time, fn func(Record) error) error {
 	if rc, ok := r.(*readCloser); ok {
 		r = rc.Reader // Open's own buffer: use it rather than copy from it
 	}
@@ -224,7 +233,7 @@ func ReadFile(r io.Reader, name, format string, fn func(Record) error) error {
 			// Chinese Windows.
 			if f, err := Sniff(gb); err == nil {
 				if _, ok := registered(f); ok {
-					return readRegistered(gbReader(br), name, f, fn)
+					return readRegistered(gbReader(br), name, f, fetched, fn)
 				}
 			}
 		}
@@ -240,7 +249,7 @@ func ReadFile(r io.Reader, name, format string, fn func(Record) error) error {
 				}
 			}
 		}
-		return readRegistered(br, name, format, fn)
+		return readRegistered(br, name, format, fetched, fn)
 	}
 	read, err := lookup(format)
 	if err != nil {
@@ -253,13 +262,13 @@ func ReadFile(r io.Reader, name, format string, fn func(Record) error) error {
 }
 
 // readRegistered hands br to a registered format's decoder.
-func readRegistered(br *bufio.Reader, name, format string, fn func(Record) error) error {
+func readRegistered(br *bufio.Reader, name, format string, fetched time.Time, fn func(Record) error) error {
 	f, _ := registered(format)
-	in := Input{R: br}
+	in := Input{R: br, ModTime: fetched}
 	if name != "-" {
 		in.Name = name
 	}
-	if in.Name != "" {
+	if in.Name != "" && in.ModTime.IsZero() {
 		if fi, err := os.Stat(in.Name); err == nil {
 			in.ModTime = fi.ModTime()
 		}

@@ -77,7 +77,11 @@ func objectFormat(key string) string {
 	switch key {
 	case "platform":
 		return NDJSON
-	case "data", "includes", "__twarc", "author_id", "public_metrics", "id_str", "full_text", "in_reply_to_status_id_str":
+	case "data", "includes", "__twarc", "author_id", "public_metrics", "id_str", "full_text", "in_reply_to_status_id_str",
+		// An X page with no results: twarc2 hydrate's page of deleted
+		// posts ({"errors":[…]}), an empty search page ({"meta":…}), a
+		// stream line's rules; X names them first as often as data.
+		"errors", "meta", "matching_rules", "edit_history_tweet_ids", "referenced_tweets", "note_tweet":
 		return "twarc2"
 	case "statuses", "comments", "idstr", "mid", "attitudes_count", "reposts_count":
 		return "weibo-api"

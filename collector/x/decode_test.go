@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,39 +12,8 @@ import (
 	"time"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// checkGolden compares got with the file golden, or rewrites it with -update.
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatalf("update %s: %v", golden, err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < max(len(gl), len(wl)); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s differs at line %d (run go test -update and review the diff):\n got %s\nwant %s", golden, i+1, g, w)
-			}
-		}
-	}
-}
 
 // read reads a testdata file with the reader its name calls for.
 func read(t *testing.T, name string) []Record {
@@ -89,7 +57,7 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			checkGolden(t, filepath.Join("testdata", name+".golden"), out.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".golden"), out.Bytes())
 		})
 	}
 }
@@ -301,6 +269,31 @@ func TestDefaultFieldPage(t *testing.T) {
 	}
 	if p.URL != "https://x.com/i/status/"+postID {
 		t.Errorf("url %q", p.URL)
+	}
+}
+
+// On a default-field page a retweet is told only by X's "RT @handle: "
+// prefix: it folds as reach on the original's author, as an archive's
+// own retweets do; a post merely starting "RT" stays a post, and so does
+// "RT @x: " text on a page that asked for referenced_tweets.
+func TestDefaultFieldRetweet(t *testing.T) {
+	lines := `{"data":[{"id":"1819312176691675136","text":"RT @pingpong_fan: Best selfie of the Games, no…"},{"id":"1819312000000000001","text":"RT this if you agree"},{"id":"1819311000000000002","text":"RT @not a handle: x"}],"meta":{"result_count":3}}
+{"data":[{"id":"1819311000000000003","text":"RT @someone: typed by hand","author_id":"9","created_at":"2024-08-02T09:00:00.000Z","lang":"en"}],"meta":{"result_count":1}}`
+	var got []Record
+	if err := ReadTwarc2(strings.NewReader(lines), func(r Record) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"1819312176691675136": "@pingpong_fan", "1819312000000000001": "", "1819311000000000002": "", "1819311000000000003": ""}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d: %+v", len(got), len(want), got)
+	}
+	for _, r := range got {
+		if r.Err != nil {
+			t.Fatalf("record error %v", r.Err)
+		}
+		if w, ok := want[r.Post.ID]; !ok || r.Post.RepostOf != w {
+			t.Errorf("post %s: repost_of %q, want %q", r.Post.ID, r.Post.RepostOf, w)
+		}
 	}
 }
 

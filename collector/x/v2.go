@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/chorus-news/chorus"
 )
@@ -258,11 +259,37 @@ func tweetPosts(t *tweet, c *pageContext, source, prefix string, emit func(choru
 			quoted = string(r.ID)
 		}
 	}
+	if orig := defaultFieldRetweet(t); orig != "" {
+		rp, err := v2Repost(t, orig, c, source)
+		return emit(rp, fieldError(prefix, err))
+	}
 	p, err := v2Post(t, c, source)
 	if err == nil && quoted != "" && quoted != p.ID {
 		p.QuotedID = quoted
 	}
 	return emit(p, fieldError(prefix, err))
+}
+
+// defaultFieldRetweet names the original ("@handle") of a retweet on a
+// page asked for with the default fields (id and text only: no
+// referenced_tweets, no author_id, no created_at), where only X's
+// "RT @handle: " prefix tells a retweet. As with an archive's own
+// retweets, it folds as reach on the original's author. "" otherwise.
+func defaultFieldRetweet(t *tweet) string {
+	if t.ReferencedTweets != nil || t.AuthorID != "" || t.CreatedAt != "" || t.Author.u != nil || t.Text == nil || t.NoteTweet != nil {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(*t.Text, "RT @")
+	if !ok {
+		return ""
+	}
+	h, _, ok := strings.Cut(rest, ": ")
+	if !ok || h == "" || len(h) > 15 || strings.ContainsFunc(h, func(r rune) bool {
+		return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		return ""
+	}
+	return "@" + h
 }
 
 // v2Post maps one post object; the error is a *chorus.FieldError.

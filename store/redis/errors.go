@@ -22,10 +22,12 @@ func (e *unavailableError) Unwrap() []error { return []error{e.err, chorus.ErrUn
 
 // Redis error prefixes that mean "not now" rather than "never": the cluster
 // is down or moving slots, the server is loading its data, a replica is
-// read-only after a failover, a script runs too long, or too many clients.
+// read-only after a failover, a script runs too long, too many clients,
+// the server out of memory (maxmemory) or unable to persist (MISCONF).
 var transientPrefixes = []string{
 	"CLUSTERDOWN", "TRYAGAIN", "LOADING", "MASTERDOWN", "READONLY",
-	"MOVED", "ASK", "BUSY", "NOREPLICAS", "ERR max number of clients",
+	"MOVED", "ASK", "BUSY", "NOREPLICAS", "UNBLOCKED", "OOM", "MISCONF",
+	"ERR max number of clients",
 }
 
 // transient reports whether err is a fault of the connection or the

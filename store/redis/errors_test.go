@@ -36,6 +36,8 @@ func TestClassify(t *testing.T) {
 		{"loading", serverError("LOADING Redis is loading the dataset in memory"), true},
 		{"moved", serverError("MOVED 3999 127.0.0.1:6381"), true},
 		{"readonly", serverError("READONLY You can't write against a read only replica."), true},
+		{"oom", serverError("OOM command not allowed when used memory > 'maxmemory'."), true},
+		{"misconf", serverError("MISCONF Errors writing to the AOF file: No space left on device"), true},
 		{"script error", serverError("ERR user_script:1: bad argument"), false},
 		{"wrongtype", serverError("WRONGTYPE Operation against a key holding the wrong kind of value"), false},
 		{"nil", goredis.Nil, false},

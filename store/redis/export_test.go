@@ -1,10 +1,6 @@
 package redis
 
 import (
-	"context"
-
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/chorus-news/chorus"
 
 	"fmt"
@@ -29,21 +25,6 @@ func DecodePostForTest(s string, p *chorus.Post) error { return decodePost(s, p)
 
 // EncodePostForTest is encodePost.
 func EncodePostForTest(p *chorus.Post) ([]byte, error) { return encodePost(p) }
-
-// ProbeTallyArgs is tallyShard's KEYS and ARGV, for a probe.
-func (s *Store) ProbeTally(ctx context.Context, event string, items []chorus.Entry, script string) error {
-	idx := make([]int, len(items))
-	for i := range idx {
-		idx[i] = i
-	}
-	old := s.lua.tally
-	if script != "" {
-		s.lua.tally = goredis.NewScript(script)
-	}
-	_, err := s.tallyShard(ctx, event, 0, items, idx, group)
-	s.lua.tally = old
-	return err
-}
 
 // TagsForTest is the hash tags of event's shards, as the store knows them.
 func (s *Store) TagsForTest(event string) []string {

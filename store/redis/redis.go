@@ -1,31 +1,44 @@
 // Package redis is the Chorus store on Redis (a single node or a Redis
-// Cluster) through go-redis. Each event's keys share the hash tag {<event>}
-// so that one event lives in one Cluster slot and every step on it (submit a
-// batch, tally a batch, correct a label) is one atomic Lua call.
+// Cluster) through go-redis. An event's keys share a hash tag, {<event>},
+// so that every step on it (submit a batch, tally a batch, correct a label)
+// is one atomic Lua call in one Cluster slot. A big event may be spread over
+// several shards (chorus.Event.Shards), each its own tag and so its own
+// slot: {<event>} and, picked at creation so that they land on the masters
+// in turn, {<event>:<j>} (layout.go). A post lives in the shard its key
+// hashes to; each shard has the keys below, and reads add the shards up.
 //
-// Key layout, for event e (ids are letters, digits, '-', '_', '.'):
+// Key layout, for a shard of tag T (event ids are letters, digits, '-',
+// '_', '.'; ':' marks a shard's tag):
 //
-//	chorus:events              hash  event id → event JSON (the registry, outside every event slot)
-//	chorus:{e}:posts           hash  "platform:id" → post JSON (the final JSON, with lang and sentiment, once tallied)
-//	chorus:{e}:q               stream of submitted, untallied posts (field p = post JSON); consumer group "chorus"
-//	chorus:{e}:tallied         set   "platform:id" of every tallied post: the tally identity
-//	chorus:{e}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>
-//	                                 and r, rp|<platform>: plain reposts folded into reach (collect.go)
-//	chorus:{e}:b:1m|1h|1d      hash  "<bucket start, unix s>|<platform>|<label>" → count
-//	chorus:{e}:t:<platform>:<label>
+//	chorus:events              hash  event id → event JSON (the registry, outside every event slot), with hash_tags when sharded
+//	chorus:{T}:posts           hash  "platform:id" → "q" (queued), "d" (a dead letter) or the final JSON, with lang
+//	                                 and sentiment, once tallied: the identity every path shares
+//	chorus:{T}:q               stream, consumer group "chorus": one entry per submitted batch
+//	                                 (n: posts, k: their keys, b: their JSON, a line each)
+//	chorus:{T}:dlq             stream of dead letters (k, p: post JSON, reason, at)
+//	chorus:{T}:c               hash  counters: n, l|<label>, p|<platform>, g|<lang>, pl|<platform>|<label>, pg|<platform>|<lang>,
+//	                                 q (posts queued), and on the event's own tag r, rp|<platform>: plain reposts
+//	                                 folded into reach (collect.go)
+//	chorus:{T}:b:1m|1h|1d      hash  "<bucket start, unix s>|<platform>|<label>" → count
+//	chorus:{T}:t:<platform>:<label>
 //	                           zset  created_at index: score unix ms, member "platform:id";
 //	                                 a listing merges the ones its filter needs
-//	chorus:{e}:top[:p:<platform>]
+//	chorus:{T}:top[:p:<platform>]
 //	                           zset  the TopN posts by chorus.Metrics.Engagement, overall and per platform
 //
-// Submit stores a post with HSETNX and queues it with XADD only when new.
-// Read serves the streams through the consumer group, taking over entries
-// idle longer than ClaimIdle (XAUTOCLAIM). Tally checks and sets the tally
-// identity, stores the final JSON, counts and indexes the new posts and, in
-// every case, XACKs and XDELs their entries, so Queued is the stream length
-// and a replayed tally counts nothing twice. A post without a language is
+// Submit marks new posts "q" and queues them as one stream entry (a post
+// the posts hash knows is a duplicate). Read serves the streams through the
+// consumer group, taking over entries idle longer than ClaimIdle; an entry
+// delivered twice is split into one entry per post, a post delivered twice
+// goes out alone, and one delivered MaxDeliveries times goes to the dead
+// letters. Tally stores the final JSON of each post still "q", counts and
+// indexes it, and acks the entry once all its posts are tallied, so a
+// replayed tally counts nothing twice. SubmitScored (imports) does submit
+// and tally in one step, skipping the stream. A post without a language is
 // counted under "und". chorus.Top listings show at most TopN posts.
-// Folded reposts, checkpoints and collector statuses: collect.go.
+// Errors that waiting cures wrap chorus.ErrUnavailable (errors.go); Check
+// recounts an event (check.go). Folded reposts, checkpoints and collector
+// statuses: collect.go.
 package redis
 
 import (
