@@ -21,6 +21,17 @@ const (
 	Weibo Platform = "weibo"
 )
 
+// Name is how the platform is written for people: "X", "Weibo".
+func (p Platform) Name() string {
+	switch p {
+	case X:
+		return "X"
+	case Weibo:
+		return "Weibo"
+	}
+	return string(p)
+}
+
 // Platforms lists every known platform in display order.
 var Platforms = []Platform{X, Weibo}
 
@@ -339,6 +350,17 @@ const (
 	Hour   Bucket = "1h"
 	Day    Bucket = "1d"
 )
+
+// Name says what one bucket spans: "minute", "hour" or "day".
+func (b Bucket) Name() string {
+	switch b {
+	case Minute:
+		return "minute"
+	case Day:
+		return "day"
+	}
+	return "hour"
+}
 
 // Buckets lists every bucket.
 var Buckets = []Bucket{Minute, Hour, Day}

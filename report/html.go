@@ -24,11 +24,11 @@ var page = template.Must(template.New("report.html").Funcs(template.FuncMap{
 	"pct":        func(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" },
 	"signed":     signed,
 	"when":       func(t time.Time) string { return when(t) },
-	"platform":   platformName,
+	"platform":   chorus.Platform.Name,
 	"eng":        func(p chorus.Post) int64 { return p.Metrics.Engagement() },
 	"sent":       func(p chorus.Post) chorus.Sentiment { return sentimentOf(&p) },
 	"score":      num,
-	"bucket":     bucketName,
+	"bucket":     chorus.Bucket.Name,
 	"queries":    queries,
 	"plus":       func(a, b int) int { return a + b },
 	"minus":      func(a, b int) int { return a - b },
@@ -154,7 +154,7 @@ type tick struct {
 // bottom, then neutral, negative and unscored. The scale's top is yMax,
 // or the tallest bar when yMax is 0.
 func timelineChart(b chorus.Bucket, points []chorus.Point, yMax int64, width, height int) chart {
-	c := chart{Width: width, Height: height, Left: 48, Top: 12, Title: fmt.Sprintf("Posts per %s by label (UTC)", bucketName(b)), YMax: yMax}
+	c := chart{Width: width, Height: height, Left: 48, Top: 12, Title: fmt.Sprintf("Posts per %s by label (UTC)", b.Name()), YMax: yMax}
 	c.PlotW, c.PlotH = c.Width-c.Left-12, c.Height-c.Top-40
 	if len(points) == 0 {
 		c.Empty = true
@@ -222,7 +222,7 @@ func htmlRow(w *bufio.Writer, p *chorus.Post) {
 	w.WriteString("<tr><td>")
 	w.WriteString(when(p.CreatedAt))
 	w.WriteString("</td><td>")
-	w.WriteString(platformName(p.Platform))
+	w.WriteString(p.Platform.Name())
 	w.WriteString("</td><td>")
 	esc(p.Author.Name)
 	if p.Author.Handle != "" {

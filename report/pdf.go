@@ -389,7 +389,7 @@ func (d *pdfDoc) platforms(v *view) {
 		yMax = y + h + 6
 		f.SetXY(pdfMargin, yMax)
 		d.font("", 8)
-		d.line(4, fmt.Sprintf("Posts per %s by label (UTC), one scale for both.", bucketName(v.Bucket)))
+		d.line(4, fmt.Sprintf("Posts per %s by label (UTC), one scale for both.", v.Bucket.Name()))
 		yMax = f.GetY()
 	}
 	f.SetXY(pdfMargin, yMax)
@@ -493,7 +493,7 @@ func (d *pdfDoc) quotes(v *view) {
 			if p.Author.Handle != "" {
 				cap += " (@" + p.Author.Handle + ")"
 			}
-			cap += fmt.Sprintf(" · %s · %s · engagement %s", platformName(p.Platform), when(p.CreatedAt), count(p.Metrics.Engagement()))
+			cap += fmt.Sprintf(" · %s · %s · engagement %s", p.Platform.Name(), when(p.CreatedAt), count(p.Metrics.Engagement()))
 			if p.URL != "" {
 				cap += " · " + p.URL
 			}
@@ -582,7 +582,7 @@ func (d *pdfDoc) posts(ctx context.Context, v *view) error {
 		if p.Author.Handle != "" {
 			who += " @" + p.Author.Handle
 		}
-		d.line(4, fmt.Sprintf("%s · %s · %s · engagement %s", when(p.CreatedAt), platformName(p.Platform), who, count(p.Metrics.Engagement())))
+		d.line(4, fmt.Sprintf("%s · %s · %s · engagement %s", when(p.CreatedAt), p.Platform.Name(), who, count(p.Metrics.Engagement())))
 		d.font("", 9)
 		d.ink()
 		d.line(4.5, cut(p.Text, listRunes))

@@ -59,17 +59,6 @@ type quoteGroup struct {
 	Posts []chorus.Post
 }
 
-// platformName is how a platform is written for people.
-func platformName(p chorus.Platform) string {
-	switch p {
-	case chorus.X:
-		return "X"
-	case chorus.Weibo:
-		return "Weibo"
-	}
-	return string(p)
-}
-
 func labelRows(c chorus.LabelCounts) []labelRow {
 	scored := scoredOf(c)
 	var rows []labelRow
@@ -93,7 +82,7 @@ func (rep *Report) view(ctx context.Context) (*view, error) {
 		Filled: filled(rep.Bucket, rep.Timeline)}
 	for _, p := range rep.Platforms {
 		pr := platformRow{
-			Platform: p.Platform, Name: platformName(p.Platform), Total: p.Summary.Total,
+			Platform: p.Platform, Name: p.Platform.Name(), Total: p.Summary.Total,
 			Scored: scoredOf(p.Summary.ByLabel), ByLabel: p.Summary.ByLabel, Net: p.Summary.Net,
 			Labels: labelRows(p.Summary.ByLabel), Langs: langs(p.Summary.ByLang), Filled: p.Timeline,
 		}
@@ -113,17 +102,6 @@ func (rep *Report) view(ctx context.Context) (*view, error) {
 		v.Quotes = append(v.Quotes, quoteGroup{Label: l, Posts: rep.Top[l]})
 	}
 	return v, nil
-}
-
-// bucketName says what one timeline bucket spans.
-func bucketName(b chorus.Bucket) string {
-	switch b {
-	case chorus.Minute:
-		return "minute"
-	case chorus.Day:
-		return "day"
-	}
-	return "hour"
 }
 
 // bucketLabel formats a bucket's start for a chart axis or a table.

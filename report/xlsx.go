@@ -286,7 +286,7 @@ func (x *xlsx) timeline(v *view) error {
 	return f.AddChart(sheetTimeline, "I2", &excelize.Chart{
 		Type:      excelize.ColStacked,
 		Series:    series,
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: fmt.Sprintf("Posts per %s by label (UTC)", bucketName(v.Bucket))}}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: fmt.Sprintf("Posts per %s by label (UTC)", v.Bucket.Name())}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		Dimension: excelize.ChartDimension{Width: 900, Height: 420},
 	})

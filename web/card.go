@@ -29,7 +29,7 @@ type option struct {
 }
 
 func newCard(p chorus.Post) card {
-	c := card{Post: p, Label: labelOf(p.Sentiment), Who: who(p.Author), Cite: cite(p), Where: platformName(p.Platform),
+	c := card{Post: p, Label: labelOf(p.Sentiment), Who: who(p.Author), Cite: cite(p), Where: p.Platform.Name(),
 		When: p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), ISO: p.CreatedAt.UTC().Format(time.RFC3339),
 		URL: safeURL(p.URL), Engagement: p.Metrics.Engagement()}
 	if s := p.Sentiment; s != nil {

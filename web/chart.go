@@ -203,15 +203,5 @@ func newSparkline(points []chorus.Point, b chorus.Bucket) sparkline {
 	}
 	last := points[len(points)-1]
 	return sparkline{Path: path, Label: fmt.Sprintf("posts per %s over the last %d, peak %d, latest %d (%s UTC)",
-		bucketName(b), len(points), peak, alert.Total(last), bucketLabel(b, last.T))}
-}
-
-func bucketName(b chorus.Bucket) string {
-	switch b {
-	case chorus.Minute:
-		return "minute"
-	case chorus.Day:
-		return "day"
-	}
-	return "hour"
+		b.Name(), len(points), peak, alert.Total(last), bucketLabel(b, last.T))}
 }

@@ -32,19 +32,9 @@ var funcs = template.FuncMap{
 	"spikeMin":     func() int { return alert.SpikeMinPosts },
 	"spikeFactor":  func() float64 { return alert.SpikeFactor },
 	"spikeWindow":  func() int { return alert.SpikeWindow },
-	"platformName": platformName,
+	"platformName": chorus.Platform.Name,
 	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ago":          ago,
-}
-
-func platformName(p chorus.Platform) string {
-	switch p {
-	case chorus.X:
-		return "X"
-	case chorus.Weibo:
-		return "Weibo"
-	}
-	return string(p)
 }
 
 func who(a chorus.Author) string {
@@ -61,7 +51,7 @@ func who(a chorus.Author) string {
 
 // cite is the attribution a copied quote carries.
 func cite(p chorus.Post) string {
-	s := "— " + who(p.Author) + " on " + platformName(p.Platform) + ", " + p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
+	s := "— " + who(p.Author) + " on " + p.Platform.Name() + ", " + p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
 	if u := safeURL(p.URL); u != "" {
 		s += ", " + u
 	}
@@ -271,7 +261,7 @@ func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl
 		if err != nil {
 			return nil, fmt.Errorf("summary of %s on %s: %w", ev.ID, p, err)
 		}
-		pv := platformView{Platform: p, Name: platformName(p), Summary: ps, Unscored: ps.ByLabel.Unscored,
+		pv := platformView{Platform: p, Name: p.Name(), Summary: ps, Unscored: ps.ByLabel.Unscored,
 			Scored: ps.ByLabel.Positive + ps.ByLabel.Neutral + ps.ByLabel.Negative,
 			Langs:  langs(psum.ByLang, ps.Total), Href: postsHref(ev.ID, url.Values{"platform": {string(p)}})}
 		for _, l := range []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative} {
@@ -306,11 +296,11 @@ func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl
 	}
 	page.BucketLinks = append(page.BucketLinks, navLink{Label: "auto", Href: link("", true, pl), Current: b == ""})
 	for _, x := range chorus.Buckets {
-		page.BucketLinks = append(page.BucketLinks, navLink{Label: bucketName(x), Href: link(x, false, pl), Current: b == x})
+		page.BucketLinks = append(page.BucketLinks, navLink{Label: x.Name(), Href: link(x, false, pl), Current: b == x})
 	}
 	page.PlatformLinks = append(page.PlatformLinks, navLink{Label: "all", Href: link(b, b == "", ""), Current: pl == ""})
 	for _, p := range chorus.Platforms {
-		page.PlatformLinks = append(page.PlatformLinks, navLink{Label: platformName(p), Href: link(b, b == "", p), Current: pl == p})
+		page.PlatformLinks = append(page.PlatformLinks, navLink{Label: p.Name(), Href: link(b, b == "", p), Current: pl == p})
 	}
 
 	// Quotes: the most engaged and the latest of each label.

@@ -53,7 +53,7 @@ func (s *server) renderPosts(ctx context.Context, id string, q chorus.PostQuery)
 		what = strings.ToUpper(string(q.Label[:1])) + string(q.Label[1:]) + " posts"
 	}
 	if q.Platform != "" {
-		what += " on " + platformName(q.Platform)
+		what += " on " + q.Platform.Name()
 	}
 	if !q.Since.IsZero() || !q.Until.IsZero() {
 		what += ", " + window(q.Since, q.Until)
