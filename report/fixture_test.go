@@ -1,12 +1,8 @@
 package report_test
 
 import (
-	"bytes"
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,8 +11,6 @@ import (
 	"github.com/chorus-news/chorus/store/redis"
 	"github.com/chorus-news/chorus/store/redis/redistest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestMain(m *testing.M) { redistest.Run(m) }
 
@@ -170,38 +164,6 @@ func filled(t testing.TB, s store) {
 	if _, err := s.FoldReposts(context.Background(), eventID, reposts); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (%d bytes, want %d); first difference at byte %d; review and refresh with -update",
-			name, len(got), len(want), firstDiff(got, want))
-	}
-}
-
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return min(len(a), len(b))
 }
 
 // many makes n posts over a few days, alternating platforms and labels.

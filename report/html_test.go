@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/chorus-news/chorus/internal/golden"
 	"github.com/chorus-news/chorus/report"
 )
 
@@ -121,6 +122,6 @@ func TestHTML(t *testing.T) {
 		if elements["svg"] != 3 || elements["rect"] != 2*len(posts) || elements["g"] != 3*126 {
 			t.Errorf("%d svg charts with %d bars in %d minutes, want 3 with %d in %d", elements["svg"], elements["rect"], elements["g"], 2*len(posts), 3*126)
 		}
-		golden(t, "report.html", b)
+		golden.Check(t, "testdata/report.html", b)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chorus-news/chorus/internal/golden"
 	"github.com/chorus-news/chorus/report"
 )
 
@@ -73,7 +74,7 @@ func TestPDF(t *testing.T) {
 		if again := write(t, s, report.PDF); !bytes.Equal(again, b) {
 			t.Error("a second PDF of the same data differs")
 		}
-		golden(t, "report.pdf", b)
+		golden.Check(t, "testdata/report.pdf", b)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/internal/golden"
 	"github.com/chorus-news/chorus/report"
 )
 
@@ -91,7 +92,7 @@ func TestCSV(t *testing.T) {
 			t.Errorf("first row is post %s, want the newest, 5063000000000004", got)
 		}
 		// One golden for both stores: the report depends on the data only.
-		golden(t, "report.csv", b)
+		golden.Check(t, "testdata/report.csv", b)
 		if again := write(t, s, report.CSV); !bytes.Equal(again, b) {
 			t.Error("a second CSV report of the same data differs")
 		}
@@ -171,7 +172,7 @@ func TestJSON(t *testing.T) {
 		if !strings.Contains(got.Method.Dedup, "once") {
 			t.Errorf("method note on de-duplication: %q", got.Method.Dedup)
 		}
-		golden(t, "report.json", b)
+		golden.Check(t, "testdata/report.json", b)
 	})
 }
 

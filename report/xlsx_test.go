@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/chorus-news/chorus/internal/golden"
 	"github.com/chorus-news/chorus/report"
 )
 
@@ -117,6 +118,6 @@ func TestXLSX(t *testing.T) {
 				t.Errorf("Summary %q = %q, want %q", k, found[k], want)
 			}
 		}
-		golden(t, "report.xlsx", b)
+		golden.Check(t, "testdata/report.xlsx", b)
 	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/chorus-news/chorus"
@@ -27,30 +28,36 @@ const (
 	chartBottom = 190.0
 )
 
+// Geometry goes to the template as preformatted strings: a page build
+// then makes one call per attribute (its escaper), not two.
 type chartRect struct {
 	Class string
-	Y, H  float64
+	Y, H  string
 }
 
+func f1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
 type chartCol struct {
-	X, W     float64
+	X, W     string
+	Mid      string // X of the middle
+	Label    string // the bucket's start, as people read it
 	Rects    []chartRect
 	Title    string // what the bucket holds, in words
 	Href     string // the posts it counts
 	Spike    bool
-	SpikeY   float64
+	SpikeY   string
 	Point    chorus.Point
 	Total    int64
 	Baseline float64
 }
 
 type chartTick struct {
-	Y     float64
+	Y     string
 	Label string
 }
 
 type chartLabel struct {
-	X      float64
+	X      string
 	Anchor string
 	Label  string
 }
@@ -117,7 +124,8 @@ func newTimelineChart(event string, b chorus.Bucket, pl chorus.Platform, points 
 	gap := min(2, w/5)
 	scale := (chartBottom - chartTop) / float64(top)
 	for i, p := range points {
-		col := chartCol{X: chartLeft + float64(i)*w + gap/2, W: w - gap, Point: p, Total: alert.Total(p)}
+		x := chartLeft + float64(i)*w + gap/2
+		col := chartCol{X: f1(x), W: f1(w - gap), Mid: f1(x + (w-gap)/2), Label: bucketLabel(b, p.T), Point: p, Total: alert.Total(p)}
 		y := chartBottom
 		for _, part := range []struct {
 			class string
@@ -128,7 +136,7 @@ func newTimelineChart(event string, b chorus.Bucket, pl chorus.Platform, points 
 			}
 			h := float64(part.n) * scale
 			y -= h
-			col.Rects = append(col.Rects, chartRect{Class: part.class, Y: y, H: h})
+			col.Rects = append(col.Rects, chartRect{Class: part.class, Y: f1(y), H: f1(h)})
 		}
 		v := url.Values{"since": {p.T.Format(time.RFC3339)}, "until": {p.T.Add(alert.Step(b)).Format(time.RFC3339)}}
 		if pl != "" {
@@ -136,9 +144,9 @@ func newTimelineChart(event string, b chorus.Bucket, pl chorus.Platform, points 
 		}
 		col.Href = postsHref(event, v)
 		col.Title = fmt.Sprintf("%s UTC: %d posts (%d positive, %d neutral, %d negative, %d unscored)",
-			bucketLabel(b, p.T), col.Total, p.Positive, p.Neutral, p.Negative, p.Unscored)
+			col.Label, col.Total, p.Positive, p.Neutral, p.Negative, p.Unscored)
 		if s, ok := sp[i]; ok {
-			col.Spike, col.SpikeY, col.Baseline = true, max(y-10, 2), s.Baseline
+			col.Spike, col.SpikeY, col.Baseline = true, f1(max(y-10, 2)), s.Baseline
 			col.Title += fmt.Sprintf("; a spike: %.1f× the median of the %d buckets before (%.1f)", float64(s.Count)/max(s.Baseline, 1), alert.SpikeWindow, s.Baseline)
 			if s.Start {
 				c.Spikes = append(c.Spikes, col)
@@ -148,7 +156,7 @@ func newTimelineChart(event string, b chorus.Bucket, pl chorus.Platform, points 
 	}
 	for _, f := range []float64{0, 0.5, 1} {
 		n := int64(f * float64(top))
-		c.Ticks = append(c.Ticks, chartTick{Y: chartBottom - float64(n)*scale, Label: fmt.Sprint(n)})
+		c.Ticks = append(c.Ticks, chartTick{Y: f1(chartBottom - float64(n)*scale), Label: fmt.Sprint(n)})
 	}
 	for k, i := range []int{0, len(points) / 2, len(points) - 1} {
 		x, anchor := chartLeft+(float64(i)+0.5)*w, []string{"start", "middle", "end"}[k]
@@ -160,7 +168,7 @@ func newTimelineChart(event string, b chorus.Bucket, pl chorus.Platform, points 
 		} else if k == 2 {
 			x = chartW
 		}
-		c.XLabels = append(c.XLabels, chartLabel{X: x, Anchor: anchor, Label: bucketLabel(b, points[i].T)})
+		c.XLabels = append(c.XLabels, chartLabel{X: f1(x), Anchor: anchor, Label: bucketLabel(b, points[i].T)})
 		if len(points) == 1 {
 			break
 		}

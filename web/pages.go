@@ -29,21 +29,12 @@ var funcs = template.FuncMap{
 	"net":          func(f float64) string { return fmt.Sprintf("%+.2f", f) },
 	"f1":           func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	"add":          func(a, b int64) int64 { return a + b },
-	"half":         func(f float64) float64 { return f / 2 },
-	"bucketLabel":  bucketLabel,
 	"spikeMin":     func() int { return alert.SpikeMinPosts },
 	"spikeFactor":  func() float64 { return alert.SpikeFactor },
 	"spikeWindow":  func() int { return alert.SpikeWindow },
-	"label":        func(s *chorus.Sentiment) string { return labelOf(s) },
 	"platformName": platformName,
-	"when":         func(p chorus.Post) string { return p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC") },
 	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ago":          ago,
-	"who":          who,
-	"cite":         cite,
-	"langName":     langName,
-	"safeURL":      safeURL,
-	"labels":       func() []chorus.Label { return []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative} },
 }
 
 func platformName(p chorus.Platform) string {
@@ -181,8 +172,8 @@ type labelQuotes struct {
 	Label  chorus.Label
 	Count  int64
 	Href   string
-	Top    []chorus.Post
-	Recent []chorus.Post
+	Top    []card
+	Recent []card
 }
 
 type navLink struct {
@@ -211,7 +202,7 @@ type eventPage struct {
 	PlatformLinks []navLink
 	Quotes        []labelQuotes
 	Unscored      labelQuotes
-	Arrived       []chorus.Post // just taken in by this server, newest first
+	Arrived       []card // just taken in by this server, newest first
 	Models        []string
 	Corrected     int
 	Collectors    []collectorView
@@ -341,22 +332,24 @@ func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl
 		if err != nil {
 			return q, fmt.Errorf("top %s posts of %s: %w", l, ev.ID, err)
 		}
+		var tops, recents []chorus.Post
 		for _, p := range top.Posts {
 			if p.Metrics.Engagement() > 0 {
-				q.Top = append(q.Top, p)
+				tops = append(tops, p)
 			}
 		}
-		recent, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Label: l, Sort: chorus.Recent, Limit: n + len(q.Top)})
+		recent, err := s.cfg.Store.Posts(ctx, ev.ID, chorus.PostQuery{Label: l, Sort: chorus.Recent, Limit: n + len(tops)})
 		if err != nil {
 			return q, fmt.Errorf("recent %s posts of %s: %w", l, ev.ID, err)
 		}
 		for _, p := range recent.Posts {
-			if len(q.Recent) < n && !slices.ContainsFunc(q.Top, func(t chorus.Post) bool { return t.Key() == p.Key() }) {
-				q.Recent = append(q.Recent, p)
+			if len(recents) < n && !slices.ContainsFunc(tops, func(t chorus.Post) bool { return t.Key() == p.Key() }) {
+				recents = append(recents, p)
 			}
 		}
-		note(q.Top)
-		note(q.Recent)
+		note(tops)
+		note(recents)
+		q.Top, q.Recent = cards(tops), cards(recents)
 		return q, nil
 	}
 	for _, l := range []chorus.Label{chorus.Positive, chorus.Neutral, chorus.Negative} {
@@ -369,14 +362,16 @@ func (s *server) renderEvent(ctx context.Context, id string, b chorus.Bucket, pl
 	if page.Unscored, err = quotes(chorus.Unscored, 2); err != nil {
 		return nil, err
 	}
+	var just []chorus.Post
 	for _, ref := range arrived {
 		p, err := s.cfg.Store.Post(ctx, ev.ID, ref.platform, ref.id)
 		if err != nil || p.Sentiment == nil {
 			continue // gone, or not tallied yet: its tally will move the version
 		}
-		page.Arrived = append(page.Arrived, p)
+		just = append(just, p)
 	}
-	note(page.Arrived)
+	note(just)
+	page.Arrived = cards(just)
 	for m := range models {
 		page.Models = append(page.Models, m)
 	}

@@ -80,7 +80,7 @@ func (s *server) renderPosts(ctx context.Context, id string, q chorus.PostQuery)
 		}
 		return v
 	}
-	data := gin.H{"Event": ev, "Title": what + " · " + ev.Title, "Heading": what, "Posts": page.Posts, "Count": count, "Version": s.cfg.Version}
+	data := gin.H{"Event": ev, "Title": what + " · " + ev.Title, "Heading": what, "Posts": cards(page.Posts), "Count": count, "Version": s.cfg.Version}
 	if q.Sort == chorus.Top {
 		data["Order"], data["OtherLabel"], data["Other"] = "Most engaged first (of the most engaged 1,000).", "Newest first", postsHref(id, params(chorus.Recent, ""))
 	} else {

@@ -100,7 +100,7 @@ func New(cfg Config) (http.Handler, error) {
 		s.maxAge = 5 * time.Second
 	}
 	s.hub = newHub(s)
-	pages, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
+	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +115,10 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s.routes(r, http.FS(static))
 	return r, nil
+}
+
+func parsePages() (*template.Template, error) {
+	return template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
 }
 
 // handler is a route that returns its error instead of writing it.

@@ -47,6 +47,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("check: the %s store cannot recount", st.Kind())
 	}
 	rep, err := c.Check(ctx, *event, *repair)
+	if errors.Is(err, chorus.ErrNotFound) {
+		return usagef("check: event %s not found (chorus event list shows the events)", *event)
+	}
 	if err != nil {
 		return fmt.Errorf("check %s: %w", *event, err)
 	}

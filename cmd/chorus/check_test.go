@@ -45,7 +45,11 @@ func TestCheckAndDLQCommands(t *testing.T) {
 	if r := chorusCmd(t, dir, "", env, "dlq", "retry", "--event", "e1", "--id", "bogus"); r.code != 2 {
 		t.Errorf("dlq retry of a bad id: exit %d, stderr %q; want 2", r.code, r.stderr)
 	}
-	if r := chorusCmd(t, dir, "", env, "check", "--event", "nope"); r.code == 0 {
-		t.Errorf("check of an unknown event: exit 0")
+	// An unknown event is bad input (exit 2, as for chorus report), and
+	// says where the events are listed.
+	for _, args := range [][]string{{"check", "--event", "nope"}, {"dlq", "list", "--event", "nope"}} {
+		if r := chorusCmd(t, dir, "", env, args...); r.code != 2 || !strings.Contains(r.stderr, "event nope not found (chorus event list") {
+			t.Errorf("%s of an unknown event: exit %d, stderr %q; want 2 naming it", args[0], r.code, r.stderr)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -62,7 +63,9 @@ func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Event(ctx, *event); err != nil {
+	if _, err := st.Event(ctx, *event); errors.Is(err, chorus.ErrNotFound) {
+		return usagef("dlq %s: event %s not found (chorus event list shows the events)", verb, *event)
+	} else if err != nil {
 		return fmt.Errorf("dlq: %w", err)
 	}
 	dl, ok := st.(deadLetters)

@@ -19,12 +19,11 @@ import (
 	"time"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/internal/golden"
 	"github.com/chorus-news/chorus/store/embedded"
 	"github.com/chorus-news/chorus/store/redis"
 	"github.com/chorus-news/chorus/store/redis/redistest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata goldens")
 
 // bin is the chorus binary built for these tests; redisURL a throwaway
 // redis-server's.
@@ -99,23 +98,6 @@ func cleanEnv() []string {
 	return env
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden %s: %v (run go test -update)", path, err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 // writePosts writes 2000 distinct posts, 100 repeats of earlier ones and
 // three bad lines (bad JSON, unknown platform, no id) and returns how many
 // of the distinct posts are on X.
@@ -178,7 +160,7 @@ func TestImportCountsExactlyOnce(t *testing.T) {
 					bad = append(bad, l)
 				}
 			}
-			golden(t, "import_rejected.golden", strings.Join(bad, "\n")+"\n")
+			golden.Check(t, "testdata/import_rejected.golden", []byte(strings.Join(bad, "\n")+"\n"))
 
 			again := chorusCmd(t, dir, "", env, "import", "--event", "e1", "posts.ndjson")
 			if got, want := again.lastLine(), `{"read":2103,"accepted":0,"duplicates":2100,"rejected":3}`; got != want {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -12,40 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// checkGolden compares got with the file golden, or rewrites it with -update.
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatalf("update %s: %v", golden, err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < max(len(gl), len(wl)); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Errorf("%s differs at line %d (run go test -update and review the diff):\n got %s\nwant %s", golden, i+1, g, w)
-				return
-			}
-		}
-	}
-}
 
 // wantPost is one line of a .want file: platform | attribution | quote.
 type wantPost struct {
@@ -153,7 +120,7 @@ func TestSeedArticle(t *testing.T) {
 				for _, q := range res.Quotes {
 					enc.Encode(q)
 				}
-				checkGolden(t, "testdata/seed-scmp.txt.golden", buf.Bytes())
+				golden.Check(t, "testdata/seed-scmp.txt.golden", buf.Bytes())
 			}
 		})
 	}

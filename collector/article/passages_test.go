@@ -118,7 +118,7 @@ func score(got []Quote, want []pair) (tp int, missed []pair, extra []Quote) {
 // reports precision and recall of (platform, quote) pairs; both must be at
 // least 0.8, the bar the issue sets on real articles.
 func TestPassagesPrecisionRecall(t *testing.T) {
-	for _, file := range []string{"testdata/passages.txt", "testdata/heldout.txt", "testdata/heldout2.txt", "testdata/heldout3.txt", "testdata/heldout4.txt", "testdata/heldout5.txt", "testdata/heldout6.txt", "testdata/heldout7.txt", "testdata/heldout8.txt", "testdata/heldout9.txt"} {
+	for _, file := range []string{"testdata/passages.txt", "testdata/heldout.txt", "testdata/heldout2.txt", "testdata/heldout3.txt", "testdata/heldout4.txt", "testdata/heldout5.txt", "testdata/heldout6.txt", "testdata/heldout7.txt", "testdata/heldout8.txt", "testdata/heldout9.txt", "testdata/heldout10.txt"} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/"), ".txt"), func(t *testing.T) {
 			if _, err := os.Stat(file); err != nil {
 				t.Skip(file, "absent")

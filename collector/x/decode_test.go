@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,39 +12,8 @@ import (
 	"time"
 
 	"github.com/chorus-news/chorus"
+	"github.com/chorus-news/chorus/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// checkGolden compares got with the file golden, or rewrites it with -update.
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatalf("update %s: %v", golden, err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < max(len(gl), len(wl)); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s differs at line %d (run go test -update and review the diff):\n got %s\nwant %s", golden, i+1, g, w)
-			}
-		}
-	}
-}
 
 // read reads a testdata file with the reader its name calls for.
 func read(t *testing.T, name string) []Record {
@@ -89,7 +57,7 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			checkGolden(t, filepath.Join("testdata", name+".golden"), out.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".golden"), out.Bytes())
 		})
 	}
 }

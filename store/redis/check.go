@@ -63,9 +63,12 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (_ chorus.
 		ok := false
 		for range 5 {
 			k := s.keys(event, sh)
-			var before, after string
-			before, err = s.rdb.HGet(ctx, k.counts, "n").Result()
-			if err != nil && !errors.Is(err, goredis.Nil) {
+			// The whole counters hash before and after, not the total
+			// alone: a submit (queued), a dead letter, a correction or a
+			// fold changes the tallies without a tally.
+			var before, after map[string]string
+			before, err = s.rdb.HGetAll(ctx, k.counts).Result()
+			if err != nil {
 				return rep, fmt.Errorf("check %s: %w", event, err)
 			}
 			counted, err = s.recount(ctx, event, sh, k)
@@ -77,12 +80,12 @@ func (s *Store) Check(ctx context.Context, event string, repair bool) (_ chorus.
 			if err != nil {
 				return rep, fmt.Errorf("check %s: %w", event, err)
 			}
-			after, err = s.rdb.HGet(ctx, k.counts, "n").Result()
-			if err != nil && !errors.Is(err, goredis.Nil) {
+			after, err = s.rdb.HGetAll(ctx, k.counts).Result()
+			if err != nil {
 				return rep, fmt.Errorf("check %s: %w", event, err)
 			}
-			if before != after {
-				continue // tallied meanwhile: look again
+			if !maps.Equal(before, after) {
+				continue // changed meanwhile: look again
 			}
 			drifts = compareTallies(stored, counted, k, sh, shards)
 			ok = true
