@@ -136,10 +136,11 @@ func (c *Collector) now() time.Time   { return c.opts.Now() }
 
 // outsideWindow tells a post created before the window's start or after
 // its end (a minute's grace): its card is not kept. (An original a repost
-// in the window carries is kept however old.)
+// in the window carries is kept however old.) A post that names only its
+// day is kept when that day reaches into the window.
 func (c *Collector) outsideWindow(t time.Time) bool {
 	return !c.opts.End.IsZero() && t.After(c.opts.End.Add(time.Minute)) ||
-		!c.opts.Start.IsZero() && t.Before(c.opts.Start.Add(-time.Minute))
+		!c.opts.Start.IsZero() && latest(t).Before(c.opts.Start.Add(-time.Minute))
 }
 
 // fetchTime is when an answer was made: its Date header (the server's

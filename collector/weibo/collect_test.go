@@ -573,6 +573,75 @@ func TestSlicesAndThePageCap(t *testing.T) {
 	}
 }
 
+// Slices of a capped search whose older posts show only their day
+// ("07-30", as the mobile web writes posts before yesterday) are paged to
+// their end: a day read as its midnight is not older than a slice that
+// starts later that day, and pages the wider slice already served still
+// say where the slice is; a post of the window's first day is kept though
+// its day's midnight is before the window's start. Every post is
+// collected.
+func TestSlicesOfDayOnlyDates(t *testing.T) {
+	f, srv := newFake(t)
+	type post struct {
+		id string
+		at time.Time
+	}
+	var all []post
+	for at := cn(2024, 7, 30, 12, 10); !at.After(now); at = at.Add(30 * time.Minute) {
+		all = append(all, post{fmt.Sprintf("50620000%08d", at.Unix()/60), at})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].at.After(all[j].at) })
+	shown := func(at time.Time) string {
+		if at.In(China).Day() == 30 {
+			return at.In(China).Format("01-02") // day precision only
+		}
+		return at.In(China).Format(time.RubyDate)
+	}
+	serve := func(from, to time.Time, pg int) answer {
+		var in []post
+		for _, p := range all {
+			if (from.IsZero() || !p.at.Before(from)) && (to.IsZero() || p.at.Before(to)) {
+				in = append(in, p)
+			}
+		}
+		lo, hi := (pg-1)*5, min(pg*5, len(in))
+		if lo >= len(in) {
+			return ok(`{"ok":0,"msg":"这里还没有内容"}`)
+		}
+		var cards []string
+		for _, p := range in[lo:hi] {
+			cards = append(cards, card9(mblog(p.id, shown(p.at), "x")))
+		}
+		next := fmt.Sprint(pg + 1)
+		if hi == len(in) {
+			next = "null"
+		}
+		return ok(page(next, cards...))
+	}
+	f.slices = serve
+	for pg := 1; pg <= 30; pg++ {
+		f.pages[pg] = []answer{serve(time.Time{}, time.Time{}, pg)}
+	}
+	o := testOptions(srv.URL)
+	o.Start = cn(2024, 7, 30, 12, 0)
+	o.MaxPages = 4
+	c := NewMobile(o)
+	sink, _, err := runOnce(t, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sink.byID()
+	for _, p := range all {
+		if _, ok := got[p.id]; !ok {
+			t.Errorf("post at %s (shown %q) not collected", p.at.In(China).Format("01-02 15:04"), shown(p.at))
+		}
+	}
+	if len(c.Capped()) != 0 {
+		t.Errorf("capped %q: no hour holds more than a page", c.Capped())
+	}
+
+}
+
 func TestPastWindow(t *testing.T) {
 	f, srv := newFake(t)
 	// The server ignores timescope: newest first, a post after the

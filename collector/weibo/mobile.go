@@ -237,6 +237,29 @@ type pageResult struct {
 	emptyMsg string
 }
 
+// span widens the page's oldest and newest to t.
+func (res *pageResult) span(t time.Time) {
+	if res.oldest.IsZero() || t.Before(res.oldest) {
+		res.oldest = t
+	}
+	if t.After(res.newest) {
+		res.newest = t
+	}
+}
+
+// latest is the latest time a created_at read as t may stand for: a date
+// without a time of day ("07-30", "2024-07-30") is read as the start of
+// that day, but the post may be from any hour of it. Paging decisions (a
+// page older than where to stop, where a capped search's slices end) take
+// the latest, so that no hour of that day is skipped.
+func latest(t time.Time) time.Time {
+	c := t.In(China)
+	if c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 && c.Nanosecond() == 0 {
+		return t.Add(24*time.Hour - time.Second)
+	}
+	return t
+}
+
 // fetchPage fetches and reads one search page, expanding long posts.
 func (c *Collector) fetchPage(ctx context.Context, run *collector.Run, cid string, page int, sl slice) (pageResult, error) {
 	body, resp, err := c.http.Get(ctx, c.searchURL(cid, page), c.mobileHeaders(cid), c.classifyMobile)
@@ -284,7 +307,12 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 			}
 			res.ids = append(res.ids, s.id())
 			if id := s.id(); id != "" && conv.Seen(id) {
-				return nil // on an earlier page already
+				// On an earlier page already (a slice re-serves what its
+				// wider parent did): its time still says where the page is.
+				if t, err := ParseTime(string(s.CreatedAt), fetchedAt); err == nil {
+					res.span(latest(t))
+				}
+				return nil
 			}
 			expand(s)
 			if s.Retweeted != nil {
@@ -303,13 +331,8 @@ func (c *Collector) readPage(body []byte, fetchedAt time.Time, sl slice, expand 
 			for _, p := range posts {
 				p.Event = c.opts.Event
 				if p.ID == s.id() { // the card's own post (an original carried along may be old)
-					if res.oldest.IsZero() || p.CreatedAt.Before(res.oldest) {
-						res.oldest = p.CreatedAt
-					}
-					if p.CreatedAt.After(res.newest) {
-						res.newest = p.CreatedAt
-					}
-					if !sl.from.IsZero() && (p.CreatedAt.Before(sl.from.Add(-time.Hour)) || p.CreatedAt.After(sl.to.Add(time.Hour))) {
+					res.span(latest(p.CreatedAt))
+					if !sl.from.IsZero() && (latest(p.CreatedAt).Before(sl.from.Add(-time.Hour)) || p.CreatedAt.After(sl.to.Add(time.Hour))) {
 						res.outside++
 					}
 				}
