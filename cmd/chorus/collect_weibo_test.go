@@ -269,8 +269,9 @@ func TestServeCollectsWeibo(t *testing.T) {
 	if len(health) != 1 || health[0].Name != "weibo-mobile" || health[0].Posts != 6 || health[0].Mode != "follow" || health[0].Query != "乒乓" {
 		t.Fatalf("live event's collectors: %+v\n%s", health, stop())
 	}
-	if got := getCollectors(t, base, "over"); len(got) != 0 {
-		t.Errorf("an event whose window is over got collectors: %+v", got)
+	if got := getCollectors(t, base, "over"); len(got) != 1 || got[0].State != chorus.CollectorStopped || got[0].Posts != 0 ||
+		!strings.Contains(got[0].Note, "not collecting: its window ended at 2024-06-02T00:00:00Z") {
+		t.Errorf("an event whose window is over: collectors %+v; want none running, and a note saying why", got)
 	}
 	sum := getSummary(t, base, "live")
 	if sum.Total != 5 {

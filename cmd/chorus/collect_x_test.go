@@ -320,6 +320,13 @@ func TestServeCollectX(t *testing.T) {
 			t.Errorf("a rule for the event outside its window: %+v", r)
 		}
 	}
+	// The event outside its window says why nothing collects for it.
+	list.Collectors = nil
+	json.Unmarshal([]byte(get("/api/v1/events/over/collectors")), &list)
+	if len(list.Collectors) != 1 || list.Collectors[0].State != chorus.CollectorStopped ||
+		!strings.Contains(list.Collectors[0].Note, "not collecting: its window ended at 2020-01-02T00:00:00Z") {
+		t.Errorf("health of the event outside its window = %+v; want a stopped record saying why", list.Collectors)
+	}
 	stderr := stop()
 	if strings.Contains(stderr, testXToken) {
 		t.Error("serve printed the bearer token")

@@ -145,22 +145,55 @@ func collectorJobs(ctx context.Context, st appStore, co collectOptions, apiBase 
 	now := time.Now()
 	var jobs []collector.Job
 	for _, pl := range platforms() {
+		o := co
+		if p := apiBase[pl.Name]; p != nil {
+			o.APIBase = *p
+		}
 		var mine []chorus.Event
 		for _, ev := range events {
-			if pl.Query(ev) != "" && (ev.Start.IsZero() || !now.Before(ev.Start)) && (ev.End.IsZero() || now.Before(ev.End)) {
+			if pl.Query(ev) == "" {
+				continue
+			}
+			if (ev.Start.IsZero() || !now.Before(ev.Start)) && (ev.End.IsZero() || now.Before(ev.End)) {
 				mine = append(mine, ev)
+			} else {
+				outsideWindow(ctx, st, pl, eventOptions(o, pl, ev), ev, now)
 			}
 		}
 		if len(mine) == 0 {
 			continue
 		}
-		o := co
-		if p := apiBase[pl.Name]; p != nil {
-			o.APIBase = *p
-		}
 		jobs = append(jobs, pl.Jobs(o, mine, st, sink)...)
 	}
 	return jobs, nil
+}
+
+// outsideWindow says on the collectors route why serve --collect runs no
+// collector for an event whose window does not hold now, so that an empty
+// list is not mistaken for a stall. A record a collector left is kept.
+func outsideWindow(ctx context.Context, st appStore, pl platform, o collectOptions, ev chorus.Event, now time.Time) {
+	status := pl.Status(o, ev)
+	list, err := st.Collectors(ctx, ev.ID)
+	if err != nil {
+		return
+	}
+	for _, c := range list {
+		if c.Name == status.Name && !strings.HasPrefix(c.Note, "not collecting:") {
+			return
+		}
+	}
+	when := fmt.Sprintf("its window ended at %s", ev.End.UTC().Format(time.RFC3339))
+	if !ev.Start.IsZero() && now.Before(ev.Start) {
+		when = fmt.Sprintf("its window starts at %s", ev.Start.UTC().Format(time.RFC3339))
+	}
+	status.Event, status.Query, status.State, status.UpdatedAt = ev.ID, o.Query, chorus.CollectorStopped, now.UTC()
+	status.Note = fmt.Sprintf("not collecting: %s, and serve --collect collects only inside an event's window; chorus collect %s --event %s searches it once", when, pl.Name, ev.ID)
+	for _, c := range list {
+		if c.Name == status.Name && c.Note == status.Note {
+			return // said already
+		}
+	}
+	_ = st.SaveCollector(ctx, status)
 }
 
 // eventOptions are o for one event: its query for the platform and its
