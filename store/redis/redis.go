@@ -128,7 +128,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	t, err := parseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("open redis %s: %w", safe, err)
+		return nil, fmt.Errorf("open redis %s: %w", safe, badURL{err})
 	}
 	if opts.ClaimIdle <= 0 {
 		opts.ClaimIdle = DefaultClaimIdle
@@ -246,6 +246,13 @@ func (t target) options() *goredis.UniversalOptions {
 	return o
 }
 
+// badURL is a Redis URL that cannot be read: bad input (chorus.ErrInvalid,
+// so exit 2), not a store that failed.
+type badURL struct{ error }
+
+func (e badURL) Unwrap() error        { return e.error }
+func (e badURL) Is(target error) bool { return target == chorus.ErrInvalid }
+
 // parseURL reads redis://[user:pass@]host:port[/db], rediss://… and
 // redis://[user:pass@]h1:p1,h2:p2,… (Cluster seeds, database 0 only).
 func parseURL(raw string) (target, error) {
@@ -260,6 +267,21 @@ func parseURL(raw string) (target, error) {
 		t.tls = true
 	default:
 		return t, fmt.Errorf("unknown scheme %q (want redis or rediss)", scheme)
+	}
+	// Seeds that repeat the scheme, as other tools' lists are often
+	// written (redis://h1:7000,redis://h2:7001): the scheme once is enough.
+	if seeds := strings.Split(rest, ","); len(seeds) > 1 {
+		for i, sd := range seeds[1:] {
+			sch, after, ok := strings.Cut(strings.TrimSpace(sd), "://")
+			if !ok {
+				continue
+			}
+			if !strings.EqualFold(sch, scheme) {
+				return t, fmt.Errorf("seed %q: every seed takes the first one's scheme, %s://", sd, scheme)
+			}
+			seeds[i+1] = after
+		}
+		rest = strings.Join(seeds, ",")
 	}
 	if i := strings.IndexAny(rest, "?#"); i >= 0 {
 		return t, errors.New("query parameters are not supported")

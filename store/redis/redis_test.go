@@ -118,6 +118,10 @@ func TestParseURL(t *testing.T) {
 		{"cluster seeds", "redis://h1:7000,h2:7001,h3:7002", "h1:7000,h2:7001,h3:7002|||0|false"},
 		{"cluster seeds with auth", "redis://u:p@h1:7000,h2:7001", "h1:7000,h2:7001|u|p|0|false"},
 		{"ipv6", "redis://[::1]:7000", "[::1]:7000|||0|false"},
+		{"seeds repeating the scheme", "redis://h1:7000,redis://h2:7001, REDIS://h3:7002", "h1:7000,h2:7001,h3:7002|||0|false"},
+		{"seeds repeating the scheme, a db", "redis://h1:7000,redis://h2:7001/0", "h1:7000,h2:7001|||0|false"},
+		{"tls seeds repeating the scheme", "rediss://u:p@h1:7000,rediss://h2:7001", "h1:7000,h2:7001|u|p|0|true"},
+		{"seeds mixing schemes", "rediss://h1:7000,redis://h2:7001", "error"},
 		{"no scheme", "127.0.0.1:6379", "error"},
 		{"wrong scheme", "http://h:1", "error"},
 		{"bad port", "redis://h:port", "error"},
@@ -154,6 +158,9 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 			_, err := redis.Open(ctx, tt.url, redis.Options{})
 			if err == nil {
 				t.Fatalf("Open(%s) = nil error, want one", tt.url)
+			}
+			if bad := tt.name != "unreachable" && tt.name != "cluster seeds unreachable"; errors.Is(err, chorus.ErrInvalid) != bad {
+				t.Errorf("Open(%s): errors.Is(err, ErrInvalid) = %v, want %v (a URL that cannot be read is bad input, exit 2)", tt.url, !bad, bad)
 			}
 			if strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("error shows the password: %v", err)
