@@ -101,7 +101,7 @@ func (c *Config) storeFlags(fs *flag.FlagSet) {
 // workerFlags registers the settings of commands that score posts.
 func (c *Config) workerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", envInt("CHORUS_WORKERS", runtime.GOMAXPROCS(0)), "scoring workers in this process (env CHORUS_WORKERS)")
-	fs.DurationVar(&c.ClaimIdle, "claim-idle", envDuration("CHORUS_CLAIM_IDLE", 30*time.Second), "Redis: hand a post held this long by a worker that did not tally it to another worker (env CHORUS_CLAIM_IDLE)")
+	fs.DurationVar(&c.ClaimIdle, "claim-idle", envDuration("CHORUS_CLAIM_IDLE", 10*time.Second), "Redis: hand a post held this long by a worker that did not tally it to another worker (env CHORUS_CLAIM_IDLE)")
 	fs.StringVar(&c.Scorer, "scorer", env("CHORUS_SCORER", ""), "HTTP scorer URL to use before the built-in models; empty for the built-in models only (env CHORUS_SCORER)")
 }
 

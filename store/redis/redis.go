@@ -62,7 +62,7 @@ import (
 // Options tune a Store. Zero values take the defaults.
 type Options struct {
 	// ClaimIdle is how long a read but untallied entry waits before another
-	// consumer takes it over (its reader is taken for dead). Default 30s.
+	// consumer takes it over (its reader is taken for dead). Default 10s.
 	ClaimIdle time.Duration
 	// Logger receives the store's few log lines. Default: discarded.
 	Logger *slog.Logger
@@ -82,7 +82,7 @@ type Options struct {
 
 // Defaults for Options.
 const (
-	DefaultClaimIdle = 30 * time.Second
+	DefaultClaimIdle = 10 * time.Second
 	DefaultTopN      = 1000
 	// DefaultMaxDeliveries is Options.MaxDeliveries's default.
 	DefaultMaxDeliveries = 5
