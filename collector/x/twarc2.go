@@ -327,15 +327,7 @@ func lenientPage(b []byte) (page, error) {
 			_ = json.Unmarshal(inc.Tweets, &p.Includes.Tweets)
 		}
 	}
-	var errs []json.RawMessage
-	if json.Unmarshal(raw.Errors, &errs) == nil {
-		for _, e := range errs {
-			var ae apiError
-			if json.Unmarshal(e, &ae) == nil {
-				p.Errors = append(p.Errors, ae)
-			}
-		}
-	}
+	p.Errors = eachOf[apiError](raw.Errors)
 	var m struct {
 		NewestID    json.RawMessage `json:"newest_id"`
 		OldestID    json.RawMessage `json:"oldest_id"`
@@ -348,14 +340,23 @@ func lenientPage(b []byte) (page, error) {
 		_ = json.Unmarshal(m.ResultCount, &p.Meta.ResultCount)
 		_ = json.Unmarshal(m.NextToken, &p.Meta.NextToken)
 	}
-	var rules []json.RawMessage
-	if json.Unmarshal(raw.MatchingRules, &rules) == nil {
-		for _, r := range rules {
-			var mr MatchingRule
-			if json.Unmarshal(r, &mr) == nil {
-				p.MatchingRules = append(p.MatchingRules, mr)
-			}
+	p.MatchingRules = eachOf[MatchingRule](raw.MatchingRules)
+	return p, nil
+}
+
+// eachOf decodes a JSON array element by element, keeping those that
+// decode as T: one odd element costs only itself.
+func eachOf[T any](raw json.RawMessage) []T {
+	var elems []json.RawMessage
+	if json.Unmarshal(raw, &elems) != nil {
+		return nil
+	}
+	var out []T
+	for _, e := range elems {
+		var v T
+		if json.Unmarshal(e, &v) == nil {
+			out = append(out, v)
 		}
 	}
-	return p, nil
+	return out
 }
