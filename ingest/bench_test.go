@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -215,6 +216,53 @@ func usedMemory(b *testing.B, url string) memory {
 	return func() int64 { return read() - start }
 }
 
+// cpuUse reads the CPU seconds this process and the Redis server at url
+// have used since the last reset: where a benchmark's time goes.
+type cpuUse struct {
+	rdb          *goredis.Client
+	self, server float64
+}
+
+func newCPUUse(b *testing.B, url string) *cpuUse {
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &cpuUse{rdb: goredis.NewClient(opts)}
+	b.Cleanup(func() { c.rdb.Close() })
+	c.reset(b)
+	return c
+}
+
+func (c *cpuUse) read(b *testing.B) (self, server float64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	info, err := c.rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if k == "used_cpu_user" || k == "used_cpu_sys" {
+			f, _ := strconv.ParseFloat(v, 64)
+			server += f
+		}
+	}
+	return self, server
+}
+
+func (c *cpuUse) reset(b *testing.B) { c.self, c.server = c.read(b) }
+
+// report adds the CPU microseconds per post of this process and of Redis.
+func (c *cpuUse) report(b *testing.B, posts int) {
+	self, server := c.read(b)
+	b.ReportMetric((self-c.self)*1e6/float64(posts), "go-µs/post")
+	b.ReportMetric((server-c.server)*1e6/float64(posts), "redis-µs/post")
+}
+
 // BenchmarkScore is the analysis stage alone over the same sample, on all
 // cores, for comparison with BenchmarkIngest.
 func BenchmarkScore(b *testing.B) {
@@ -282,6 +330,7 @@ func BenchmarkPush(b *testing.B) {
 	})
 	defer func() { stop(); wg.Wait() }()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	cpu := newCPUUse(b, url)
 	b.ResetTimer()
 	for i := range b.N {
 		event := fmt.Sprintf("push-%d", i)
@@ -335,4 +384,5 @@ func BenchmarkPush(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "posts/s")
 	b.ReportMetric(float64(mem())/float64(n*b.N), "redis-B/post")
+	cpu.report(b, n*b.N)
 }

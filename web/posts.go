@@ -166,9 +166,13 @@ func (s *server) submitPosts(c *gin.Context) error {
 		posts = append(posts, p)
 		index = append(index, i)
 	}
-	// The version before: the reply waits for the tally of what it queued
-	// to bump it, so that a read right after misses the cache (awaitTally).
-	before, _ := s.cfg.Store.Version(c.Request.Context(), ev.ID)
+	// The version before, for a store without tickets: the reply waits
+	// for the tally of what it queued to bump it, so that a read right
+	// after misses the cache (awaitTally).
+	var before uint64
+	if _, ok := s.cfg.Store.(TallyWaiter); !ok {
+		before, _ = s.cfg.Store.Version(c.Request.Context(), ev.ID)
+	}
 	res, err := ingest.Submit(c.Request.Context(), s.cfg.Store, ev.ID, posts)
 	if err != nil {
 		return err
@@ -186,9 +190,11 @@ func (s *server) submitPosts(c *gin.Context) error {
 }
 
 // TallyWaiter is a store that tells whether the posts one Submit queued
-// are tallied (store/redis: by the ticket it returned). Without it,
-// awaitTally waits for the event's whole queue to drain, which under a
-// steady push of many clients rarely happens.
+// are tallied (store/redis: by the ticket it returned), and whose tally
+// moves the event's Version in the same step: once a ticket is tallied, a
+// read misses the cache. Without it, awaitTally waits for the event's
+// whole queue to drain, which under a steady push of many clients rarely
+// happens, and then for the version to move.
 type TallyWaiter interface {
 	Tallied(ctx context.Context, event, ticket string) (bool, error)
 }
@@ -212,11 +218,11 @@ func accepted(posts []chorus.Post, rejected []ingest.Rejected) []chorus.Post {
 }
 
 // awaitTally waits, up to Config.TallyWait, until what this request queued
-// is tallied (or, for a store without tickets, nothing of event is queued)
-// and the event's version moved past before. The posts are accepted either
-// way; the wait only lets a client that reads the summary next see them
-// counted (Redis bumps the version just after the tally's Lua step: a read
-// between the two would still be answered from the cache).
+// is tallied (or, for a store without tickets, nothing of event is queued
+// and the event's version moved past before: the embedded store bumps it
+// just after the tally, and a read between the two would still be
+// answered from the cache). The posts are accepted either way; the wait
+// only lets a client that reads the summary next see them counted.
 func (s *server) awaitTally(ctx context.Context, event string, tickets []string, before uint64) {
 	wait := s.cfg.TallyWait
 	if wait == 0 {
@@ -257,6 +263,9 @@ func (s *server) awaitTally(ctx context.Context, event string, tickets []string,
 				return
 			}
 			done = n == 0
+		}
+		if done && byTicket {
+			return
 		}
 		if done {
 			if v, err := s.cfg.Store.Version(ctx, event); err != nil || v != before {

@@ -29,7 +29,10 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 		workers    = 2
 	)
 	ctx := context.Background()
-	s := open(b, redistest.URL(b), redis.Options{})
+	url := redistest.URL(b)
+	s := open(b, url, redis.Options{})
+	cpu := nodeCPU(b, url)
+	before := cpu()
 	var elapsed time.Duration
 	for i := range b.N {
 		b.StopTimer()
@@ -89,6 +92,7 @@ func BenchmarkSubmitReadTally(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(total*b.N)/elapsed.Seconds(), "posts/s")
+	b.ReportMetric((cpu()[0]-before[0])*1e6/float64(total*b.N), "redis-µs/post")
 }
 
 // BenchmarkScaling is one big event pushed through the queue (Submit, then

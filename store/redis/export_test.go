@@ -1,10 +1,11 @@
 package redis
 
 import (
-	"github.com/chorus-news/chorus"
-
+	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/chorus-news/chorus"
 )
 
 // ParseURLForTest shows what parseURL makes of a URL as
@@ -23,8 +24,19 @@ func (s *Store) IsCluster() bool { return s.cluster }
 // DecodePostForTest is decodePost.
 func DecodePostForTest(s string, p *chorus.Post) error { return decodePost(s, p) }
 
-// EncodePostForTest is encodePost.
-func EncodePostForTest(p *chorus.Post) ([]byte, error) { return encodePost(p) }
+// EncodePostForTest is the line postLines writes for p, without its "\n";
+// an error when it is not one line.
+func EncodePostForTest(p *chorus.Post) ([]byte, error) {
+	l := newPostLines(1)
+	if err := l.add(p); err != nil {
+		return nil, err
+	}
+	b, ok := bytes.CutSuffix(l.bytes(), []byte("\n"))
+	if !ok || bytes.IndexByte(b, '\n') >= 0 {
+		return nil, fmt.Errorf("not one line: %q", l.bytes())
+	}
+	return b, nil
+}
 
 // TagsForTest is the hash tags of event's shards, as the store knows them.
 func (s *Store) TagsForTest(event string) []string {

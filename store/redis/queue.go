@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -58,11 +59,17 @@ func newScripts() scripts {
 	}
 }
 
-// How often Read looks for new events, and the longest single blocking
-// read (so that new events and ctx are noticed).
+// How Read finds new events, and the longest single blocking read. Events
+// are only ever added, so the registry's length says whether one came: Read
+// asks for it (one HLEN) every lookEvery and reads the registry again when
+// it grew, or every refreshEvery whatever it says. A blocking read watches
+// the queues known when it began, so its step bounds how long the first
+// posts of an event created by another process wait: a read that comes
+// back empty after maxBlockStep costs Redis next to nothing.
 const (
-	refreshEvery = 500 * time.Millisecond
-	maxBlockStep = 500 * time.Millisecond
+	lookEvery    = 50 * time.Millisecond
+	refreshEvery = 5 * time.Second
+	maxBlockStep = 100 * time.Millisecond
 	// On a Cluster a blocking read watches one stream: keep it short so
 	// that posts of other events wait little.
 	clusterBlockStep = 100 * time.Millisecond
@@ -91,32 +98,33 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 	if len(posts) == 0 {
 		return res, nil
 	}
-	cap := s.opts.QueueCap
-	if cap > 0 {
-		cap = max(1, (cap+int64(n)-1)/int64(n)) // the event's cap, shared by its shards
+	limit := s.opts.QueueCap
+	if limit > 0 {
+		limit = max(1, (limit+int64(n)-1)/int64(n)) // the event's cap, shared by its shards
 	}
 	// Per shard: the cap, the posts' JSON as lines in one argument, then
 	// their keys (submit.lua).
 	args := make([][]any, n)
-	blobs := make([][]byte, n)
+	blobs := make([]*postLines, n)
 	for i := range posts {
 		p := posts[i] // a copy: the caller's slice stays as it was
 		p.Event = event
-		b, err := encodePost(&p)
-		if err != nil {
-			return res, fmt.Errorf("submit to %s: post %s: %w", event, p.Key(), err)
-		}
 		key := p.Key()
 		sh := shardOf(key, n)
 		if args[sh] == nil {
-			args[sh] = []any{cap, nil}
+			per := len(posts)/n + 1
+			args[sh] = make([]any, 2, 2+per)
+			args[sh][0] = limit
+			blobs[sh] = newPostLines(per)
 		}
 		args[sh] = append(args[sh], key)
-		blobs[sh] = append(append(blobs[sh], b...), '\n')
+		if err := blobs[sh].add(&p); err != nil {
+			return res, fmt.Errorf("submit to %s: post %s: %w", event, key, err)
+		}
 	}
 	for sh := range args {
 		if args[sh] != nil {
-			args[sh][1] = blobs[sh]
+			args[sh][1] = blobs[sh].bytes()
 		}
 	}
 	type result struct {
@@ -297,7 +305,7 @@ func (s *Store) Read(ctx context.Context, consumer string, max int, block time.D
 			select {
 			case <-ctx.Done():
 				return nil, ctx.Err()
-			case <-time.After(min(wait, refreshEvery)):
+			case <-time.After(min(wait, lookEvery)):
 			}
 			continue
 		}
@@ -345,15 +353,30 @@ func (s *Store) takePending(consumer string, max int) []chorus.Entry {
 	return out
 }
 
-// queues lists the queue stream of every shard of every event, refreshed
-// at most every refreshEvery.
+// queues lists the queue stream of every shard of every event: read again
+// when the registry grew (looked at every lookEvery) and every
+// refreshEvery.
 func (s *Store) queues(ctx context.Context) ([]stream, error) {
 	s.mu.Lock()
-	if time.Since(s.refreshed) < refreshEvery {
+	fresh := !s.refreshed.IsZero() && time.Since(s.refreshed) < refreshEvery
+	if fresh && time.Since(s.looked) < lookEvery {
 		defer s.mu.Unlock()
 		return s.streams, nil
 	}
 	s.mu.Unlock()
+	if fresh {
+		n, err := s.rdb.HLen(ctx, registryKey).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read: count events: %w", err)
+		}
+		s.mu.Lock()
+		if n == int64(s.events) {
+			defer s.mu.Unlock()
+			s.looked = time.Now()
+			return s.streams, nil
+		}
+		s.mu.Unlock()
+	}
 	all, err := s.rdb.HGetAll(ctx, registryKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read: list events: %w", err)
@@ -378,7 +401,8 @@ func (s *Store) queues(ctx context.Context) ([]stream, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.streams, s.refreshed = streams, time.Now()
+	s.streams, s.events = streams, len(all)
+	s.refreshed, s.looked = time.Now(), time.Now()
 	return streams, nil
 }
 
@@ -679,10 +703,31 @@ func decodePost(s string, p *chorus.Post) error {
 	return gojson.Unmarshal([]byte(s), p)
 }
 
-// encodePost writes a post's JSON with goccy/go-json, which encoding/json
+// postLines is posts' JSON, a line each ("\n" after every line), as
+// submit.lua and tally.lua take them: encoded straight into one buffer
+// sized for the batch, without a slice per post to copy and collect.
+type postLines struct {
+	buf bytes.Buffer
+	enc *gojson.Encoder
+}
+
+// lineGuess is about the bytes of one post's JSON line.
+const lineGuess = 640
+
+func newPostLines(n int) *postLines {
+	l := &postLines{}
+	l.buf.Grow(n * lineGuess)
+	l.enc = gojson.NewEncoder(&l.buf)
+	return l
+}
+
+// add appends p's line, written with goccy/go-json, which encoding/json
 // reads back as the same post (TestDecodePostMatchesStd), in a fraction of
 // the time, on the path every submitted and tallied post takes.
-func encodePost(p *chorus.Post) ([]byte, error) { return gojson.Marshal(p) }
+func (l *postLines) add(p *chorus.Post) error { return l.enc.Encode(p) }
+
+// bytes is the lines so far.
+func (l *postLines) bytes() []byte { return l.buf.Bytes() }
 
 // ref names post i of the n in queue entry id of a shard: what Tally
 // acknowledges once all n are tallied.

@@ -107,8 +107,10 @@ type Store struct {
 	known sync.Map // event id → its layout (the shards' hash tags): events seen to exist
 
 	mu        sync.Mutex
-	streams   []stream // the queue of every shard of every event, refreshed by Read
-	refreshed time.Time
+	streams   []stream  // the queue of every shard of every event, refreshed by Read
+	events    int       // how many events streams covers
+	refreshed time.Time // when streams was read
+	looked    time.Time // when the registry's length was last compared with events
 	claimed   time.Time
 	rotate    int                       // first stream of the next Cluster round
 	pending   map[string][]chorus.Entry // read but not yet handed out, per consumer
@@ -363,6 +365,7 @@ type keys struct {
 	posts, queue, counts, dlq string
 	buckets                   [3]string // in chorus.Buckets order
 	top                       string
+	ver                       string   // the shard's change count (Version sums an event's)
 	topP                      []string // in chorus.Platforms order
 	timePL                    []string // platform-major, then chorus.Labels order
 }
@@ -406,6 +409,7 @@ func tagKeys(tag string) keys {
 		counts: p + "c",
 		dlq:    p + "dlq",
 		top:    p + "top",
+		ver:    p + "ver",
 	}
 	for i, b := range chorus.Buckets {
 		k.buckets[i] = p + "b:" + string(b)

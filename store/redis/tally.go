@@ -229,6 +229,14 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 	ks = append(ks, k.topP...)
 	ks = append(ks, k.timePL...)
 	const topPBase = 8 // KEYS position (1-based) of topP[0]; timePL[0] follows topP
+	// The version keys the script moves when it counts something: the
+	// shard's, and on one server (where a script may touch any key) the
+	// one of all events.
+	ks = append(ks, k.ver)
+	if !s.cluster {
+		ks = append(ks, versionKey)
+	}
+	nV := len(ks) - (7 + nP + nP*nL)
 
 	var ackIDs []string
 	commit := func() {}
@@ -238,7 +246,7 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 	kinds := map[kind]int{} // → 1-based kind number
 	kindArgs := make([]any, 0, 4*kindFields)
 	itemArgs := make([]any, 0, itemFields*len(idx))
-	var blob []byte // the posts' final JSON, a line each
+	blob := newPostLines(len(idx)) // the posts' final JSON
 	for _, i := range idx {
 		p := items[i].Post
 		if p.Sentiment == nil {
@@ -251,8 +259,7 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 		if li < 0 {
 			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), &chorus.FieldError{Field: "sentiment.label", Reason: fmt.Sprintf("unknown label %q", p.Sentiment.Label)})
 		}
-		b, err := encodePost(&p)
-		if err != nil {
+		if err := blob.add(&p); err != nil {
 			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), err)
 		}
 		kd := kind{pi: pi, li: li, lang: p.Lang}
@@ -269,10 +276,9 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 				"l|"+l, "p|"+pl, "g|"+kd.lang, "pl|"+pl+"|"+l, "pg|"+pl+"|"+kd.lang, "|"+pl+"|"+l)
 		}
 		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), num, p.Metrics.Engagement())
-		blob = append(append(blob, b...), '\n')
 	}
-	args := make([]any, 0, 6+len(ackIDs)+len(kindArgs)+len(itemArgs))
-	args = append(args, s.opts.TopN, group, nP, len(kinds), len(ackIDs), blob)
+	args := make([]any, 0, 7+len(ackIDs)+len(kindArgs)+len(itemArgs))
+	args = append(args, s.opts.TopN, group, nP, len(kinds), len(ackIDs), blob.bytes(), nV)
 	for _, id := range ackIDs {
 		args = append(args, id)
 	}
@@ -286,8 +292,11 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 	if len(ackIDs) > 0 {
 		s.remember(k.queue, ackIDs)
 	}
-	if n > 0 {
-		s.bump(ctx, event)
+	if n > 0 && s.cluster {
+		// The version of all events lives in a slot of its own.
+		if err := s.rdb.Incr(context.WithoutCancel(ctx), versionKey).Err(); err != nil {
+			s.log.Warn("bump version", "event", event, "err", err)
+		}
 	}
 	return n, nil
 }

@@ -9,7 +9,11 @@ import (
 )
 
 // versionKey counts the changes of every event, for readers of the event
-// list; each event's own count is chorus:{id}:ver, in the event's slot.
+// list. Each shard of an event counts its own in its slot (keys.ver): a
+// tally moves it in the same Lua step that counts, so that a reader who
+// sees a queue entry acked also sees the new version. An event's version
+// is the sum over its shards; changes other than tallies move shard 0's,
+// chorus:{id}:ver.
 const versionKey = "chorus:ver"
 
 func eventVersionKey(event string) string { return "chorus:{" + event + "}:ver" }
@@ -21,18 +25,50 @@ func eventVersionKey(event string) string { return "chorus:{" + event + "}:ver" 
 // tallied: one GET.
 func (s *Store) Version(ctx context.Context, event string) (_ uint64, err error) {
 	defer func() { err = classify(err) }()
-	key := versionKey
+	keys := []string{versionKey}
 	if event != "" {
-		key = eventVersionKey(event)
+		keys[0] = eventVersionKey(event)
+		if l, ok := s.known.Load(event); ok && len(l.(layout)) > 1 {
+			keys = keys[:0]
+			for _, tag := range l.(layout) {
+				keys = append(keys, tagKeys(tag).ver)
+			}
+		}
 	}
-	v, err := s.rdb.Get(ctx, key).Uint64()
-	if errors.Is(err, goredis.Nil) {
-		return 0, nil
+	if len(keys) == 1 {
+		v, err := s.rdb.Get(ctx, keys[0]).Uint64()
+		if errors.Is(err, goredis.Nil) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("version of %q: %w", event, err)
+		}
+		return v, nil
 	}
-	if err != nil {
+	// A sharded event's shards live in different slots: one GET each,
+	// pipelined (go-redis sends each to its node).
+	cmds := make([]*goredis.StringCmd, len(keys))
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
 		return 0, fmt.Errorf("version of %q: %w", event, err)
 	}
-	return v, nil
+	var sum uint64
+	for i, c := range cmds {
+		v, err := c.Uint64()
+		if errors.Is(err, goredis.Nil) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("version of %q: shard %d: %w", event, i, err)
+		}
+		sum += v
+	}
+	return sum, nil
 }
 
 // bump records a change of event after it is committed, so that a reader

@@ -1,11 +1,11 @@
 -- Tally one batch of scored posts of one shard of an event, atomically.
 -- KEYS: 1 posts, 2 queue, 3 counters, 4-6 minute/hour/day buckets, 7 top
 --   index, 8 .. 7+P top per platform, then the created_at indexes per
---   platform x label.
+--   platform x label, then V version counters.
 -- ARGV: 1 top N, 2 consumer group, 3 P, 4 K (kinds), 5 A (queue entries
 --   to acknowledge), 6 the posts' final JSON, one line each ("\n" after
 --   every line, in the items' order: one argument costs Redis less than a
---   thousand), then the A entry ids, then K kinds of 8 fields: created_at
+--   thousand), 7 V, then the A entry ids, then K kinds of 8 fields: created_at
 --   index and top-per-platform index (KEYS positions), the label,
 --   platform, lang, platform x label and platform x lang counter fields,
 --   and the bucket field suffix "|platform|label"; then the items, 4
@@ -16,66 +16,78 @@
 -- counted (the deltas add up in Lua tables: one HINCRBY per distinct field
 -- for the batch) and indexed, and the queued counter q drops for each that
 -- was "q". A tallied post (its JSON) or a dead letter ("d") is not counted
--- again. The A entries are acked and deleted. Returns how many posts were
--- newly tallied.
+-- again. The A entries are acked and deleted, and the V version counters
+-- grow by one when anything was counted. Returns how many posts were newly
+-- tallied.
 -- With an empty consumer group the batch comes straight from an importer
 -- that scored it, not from the queue: a post is new when the posts hash
 -- has nothing for it, as in submit.lua, and is counted at once.
 local topN, grp, P, K, A = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local blob = ARGV[6]
+local blob, V = ARGV[6], tonumber(ARGV[7])
 local direct = grp == ''
 local KF, IF = 8, 4
-local kbase = 6 + A -- ARGV position before the first kind field
+local kbase = 7 + A -- ARGV position before the first kind field
 local first = kbase + 1 + K * KF
-local CHUNK = 1000
+-- Arguments of one redis.call at most: unpack's limit is 8000.
+local CHUNK = 4000
 
--- call runs head .. args in chunks (unpack has a limit).
-local function call(head, args)
-  local out = {}
-  for s = 1, #args, CHUNK do
-    local a = {unpack(head)}
-    for j = s, math.min(s + CHUNK - 1, #args) do a[#a + 1] = args[j] end
-    local r = redis.call(unpack(a))
-    if type(r) == 'table' then
-      for _, v in ipairs(r) do out[#out + 1] = v end
+-- run sends t (a command and its arguments, built up to CHUNK long by the
+-- callers) and returns its reply.
+local function run(t) return redis.call(unpack(t)) end
+
+local ids = {}
+for i = 8, 7 + A do ids[#ids + 1] = ARGV[i] end
+
+-- The posts' state, in one HMGET per CHUNK posts.
+local state, nk = {}, 0
+do
+  local probe, m = {'HMGET', KEYS[1]}, 2
+  for i = first, #ARGV, IF do
+    m = m + 1
+    probe[m] = ARGV[i]
+    if m == CHUNK or i + IF > #ARGV then
+      for _, v in ipairs(run(probe)) do nk = nk + 1; state[nk] = v end
+      probe, m = {'HMGET', KEYS[1]}, 2
     end
   end
-  return out
 end
-
-local keys, ids = {}, {}
-for i = first, #ARGV, IF do keys[#keys + 1] = ARGV[i] end
-for i = 7, 6 + A do ids[#ids + 1] = ARGV[i] end
-local state
-if #keys > 0 then state = call({'HMGET', KEYS[1]}, keys) end
 
 -- The top sets: a post below the lowest score of a full set stays out.
 local floor = {}
 local function topFloor(ki)
-  if floor[ki] == nil then
-    floor[ki] = false
+  local f = floor[ki]
+  if f == nil then
+    f = false
     if redis.call('ZCARD', KEYS[ki]) >= topN then
       local low = redis.call('ZRANGE', KEYS[ki], 0, 0, 'WITHSCORES')
-      floor[ki] = tonumber(low[2])
+      f = tonumber(low[2])
     end
+    floor[ki] = f
   end
-  return floor[ki]
+  return f
 end
 
-local hset, zadd, perKind, minutes, seen = {}, {}, {}, {}, {}
+-- Commands being built: the posts' HSET and a ZADD per index, each sent
+-- when it reaches CHUNK arguments and at the end.
+local hset, hn = {'HSET', KEYS[1]}, 2
+local zadd, zn = {}, {}
 local function add(ki, score, m)
-  local z = zadd[ki]
-  if not z then z = {}; zadd[ki] = z end
-  z[#z + 1] = score
-  z[#z + 1] = m
+  local z, c = zadd[ki], zn[ki]
+  if not z then z, c = {'ZADD', KEYS[ki]}, 2; zadd[ki] = z end
+  z[c + 1], z[c + 2] = score, m
+  c = c + 2
+  if c >= CHUNK - 1 then run(z); z, c = {'ZADD', KEYS[ki]}, 2; zadd[ki] = z end
+  zn[ki] = c
 end
 
+local perKind, minutes, seen = {}, {}, {}
 local n, dequeued, pos = 0, 0, 1
-for idx = 1, #keys do
+local find, sub = string.find, string.sub
+for idx = 1, nk do
   local i = first + (idx - 1) * IF
   local key = ARGV[i]
-  local stop = string.find(blob, '\n', pos, true)
-  local line, at = stop, pos
+  local stop = find(blob, '\n', pos, true)
+  local at = pos
   pos = stop + 1
   local st = state[idx]
   local new
@@ -88,28 +100,33 @@ for idx = 1, #keys do
   if new then
     seen[key] = true
     n = n + 1
+    local ms = ARGV[i + 1]
     local c = tonumber(ARGV[i + 2])
     local cb = kbase + (c - 1) * KF
-    local eng = tonumber(ARGV[i + 3])
-    hset[#hset + 1] = key
-    hset[#hset + 1] = string.sub(blob, at, line - 1)
+    local engs = ARGV[i + 3]
+    local eng = tonumber(engs)
+    hset[hn + 1], hset[hn + 2] = key, sub(blob, at, stop - 1)
+    hn = hn + 2
+    if hn >= CHUNK - 1 then run(hset); hset, hn = {'HSET', KEYS[1]}, 2 end
     perKind[c] = (perKind[c] or 0) + 1
-    local m = math.floor(tonumber(ARGV[i + 1]) / 60000) * 60
+    local m = math.floor(tonumber(ms) / 60000) * 60
     local byKind = minutes[m]
     if not byKind then byKind = {}; minutes[m] = byKind end
     byKind[c] = (byKind[c] or 0) + 1
-    add(tonumber(ARGV[cb + 1]), ARGV[i + 1], key)
+    add(tonumber(ARGV[cb + 1]), ms, key)
     local low = topFloor(7)
-    if not low or eng >= low then add(7, eng, key) end
+    if not low or eng >= low then add(7, engs, key) end
     local tp = tonumber(ARGV[cb + 2])
     low = topFloor(tp)
-    if not low or eng >= low then add(tp, eng, key) end
+    if not low or eng >= low then add(tp, engs, key) end
   end
 end
 
 if n > 0 then
-  call({'HSET', KEYS[1]}, hset)
-  for ki, z in pairs(zadd) do call({'ZADD', KEYS[ki]}, z) end
+  if hn > 2 then run(hset) end
+  for ki, z in pairs(zadd) do
+    if zn[ki] > 2 then run(z) end
+  end
   local counts, buckets = {n = n}, {{}, {}, {}}
   if dequeued > 0 then counts.q = -dequeued end
   for c, k in pairs(perKind) do
@@ -136,9 +153,10 @@ if n > 0 then
   for ki = 7, 7 + P do
     if zadd[ki] then redis.call('ZREMRANGEBYRANK', KEYS[ki], 0, -(topN + 1)) end
   end
+  for v = #KEYS - V + 1, #KEYS do redis.call('INCR', KEYS[v]) end
 end
 if #ids > 0 then
-  call({'XACK', KEYS[2], grp}, ids)
-  call({'XDEL', KEYS[2]}, ids)
+  redis.call('XACK', KEYS[2], grp, unpack(ids))
+  redis.call('XDEL', KEYS[2], unpack(ids))
 end
 return n
