@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -187,7 +188,17 @@ func scorePosts(ctx context.Context, a Analyzer, n int, post func(i int) *chorus
 			texts[i], hints[i] = p.Text, p.Lang
 		}
 		out := make([]chorus.Sentiment, n)
-		ba.AnalyzeBatch(ctx, texts, hints, langs, out)
+		parts := min(runtime.GOMAXPROCS(0), n/minPart)
+		if parts <= 1 {
+			ba.AnalyzeBatch(ctx, texts, hints, langs, out)
+		} else {
+			var wg sync.WaitGroup
+			for k := range parts {
+				lo, hi := k*n/parts, (k+1)*n/parts
+				wg.Go(func() { ba.AnalyzeBatch(ctx, texts[lo:hi], hints[lo:hi], langs[lo:hi], out[lo:hi]) })
+			}
+			wg.Wait()
+		}
 		for i := range n {
 			p := post(i)
 			p.Lang = langs[i]
@@ -202,6 +213,10 @@ func scorePosts(ctx context.Context, a Analyzer, n int, post func(i int) *chorus
 		p.Sentiment = &s
 	}
 }
+
+// minPart is the fewest posts worth a goroutine of their own when a batch
+// is scored on several cores.
+const minPart = 256
 
 // RunWorkers runs n workers named prefix-0 … prefix-(n-1) until ctx ends.
 func RunWorkers(ctx context.Context, n int, prefix string, proto Worker) {

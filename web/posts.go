@@ -8,7 +8,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -151,19 +153,15 @@ func (s *server) submitPosts(c *gin.Context) error {
 		return &chorus.FieldError{Field: "body", Reason: fmt.Sprintf("%d posts, over the %d per request limit", len(items), MaxBatch)}
 	}
 	resp := submitResponse{Rejected: []ingest.Rejected{}}
+	decoded, errs := s.decodeAll(items)
 	posts := make([]chorus.Post, 0, len(items))
 	index := make([]int, 0, len(items)) // posts[i] is item index[i]
-	for i, item := range items {
-		if item == nil {
-			resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: i, Error: fmt.Sprintf("record: over the %d byte limit", chorus.MaxRecordBytes)})
+	for i := range items {
+		if errs[i] != nil {
+			resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: i, Error: errs[i].Error()})
 			continue
 		}
-		p, err := s.cfg.Decode(item)
-		if err != nil {
-			resp.Rejected = append(resp.Rejected, ingest.Rejected{Index: i, Error: err.Error()})
-			continue
-		}
-		posts = append(posts, p)
+		posts = append(posts, decoded[i])
 		index = append(index, i)
 	}
 	// The version before, for a store without tickets: the reply waits
@@ -188,6 +186,36 @@ func (s *server) submitPosts(c *gin.Context) error {
 	c.JSON(http.StatusOK, resp)
 	return nil
 }
+
+// decodeAll decodes every item (nil: over the record limit), a big batch
+// on all cores: the reply waits for it, and a client sends its next batch
+// only after the reply.
+func (s *server) decodeAll(items [][]byte) ([]chorus.Post, []error) {
+	posts, errs := make([]chorus.Post, len(items)), make([]error, len(items))
+	decode := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if items[i] == nil {
+				errs[i] = fmt.Errorf("record: over the %d byte limit", chorus.MaxRecordBytes)
+				continue
+			}
+			posts[i], errs[i] = s.cfg.Decode(items[i])
+		}
+	}
+	parts := min(runtime.GOMAXPROCS(0), len(items)/minDecodePart)
+	if parts <= 1 {
+		decode(0, len(items))
+		return posts, errs
+	}
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() { decode(k*len(items)/parts, (k+1)*len(items)/parts) })
+	}
+	wg.Wait()
+	return posts, errs
+}
+
+// minDecodePart is the fewest records worth a goroutine of their own.
+const minDecodePart = 256
 
 // TallyWaiter is a store that tells whether the posts one Submit queued
 // are tallied (store/redis: by the ticket it returned), and whose tally
