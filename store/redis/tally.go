@@ -168,8 +168,8 @@ type kind struct {
 
 // Field counts of tally.lua's ARGV: per kind and per item.
 const (
-	kindFields = 8
-	itemFields = 4
+	kindFields = 9
+	itemFields = 3
 )
 
 // SubmitScored stores and tallies the new posts of a batch that the caller
@@ -243,39 +243,66 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 	if group != "" {
 		ackIDs, commit = s.acks(event, shard, items, idx)
 	}
+	// The kind of each item, then the items kind by kind (tally.lua takes
+	// them so, with each kind's count: no kind argument per item).
 	kinds := map[kind]int{} // → 1-based kind number
 	kindArgs := make([]any, 0, 4*kindFields)
-	itemArgs := make([]any, 0, itemFields*len(idx))
-	blob := newPostLines(len(idx)) // the posts' final JSON
-	for _, i := range idx {
-		p := items[i].Post
-		if p.Sentiment == nil {
-			p.Sentiment = &chorus.Sentiment{Label: chorus.Unscored}
+	num := make([]int, len(idx))
+	var perKind []int
+	for j, i := range idx {
+		p := &items[i].Post
+		label := chorus.Unscored
+		if p.Sentiment != nil {
+			label = p.Sentiment.Label
 		}
-		pi, li := platformIndex(p.Platform), labelIndex(p.Sentiment.Label)
+		pi, li := platformIndex(p.Platform), labelIndex(label)
 		if pi < 0 {
 			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), &chorus.FieldError{Field: "platform", Reason: fmt.Sprintf("unknown platform %q", p.Platform)})
 		}
 		if li < 0 {
-			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), &chorus.FieldError{Field: "sentiment.label", Reason: fmt.Sprintf("unknown label %q", p.Sentiment.Label)})
-		}
-		if err := blob.add(&p); err != nil {
-			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), err)
+			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), &chorus.FieldError{Field: "sentiment.label", Reason: fmt.Sprintf("unknown label %q", label)})
 		}
 		kd := kind{pi: pi, li: li, lang: p.Lang}
 		if kd.lang == "" {
 			kd.lang = noLang
 		}
-		num, ok := kinds[kd]
+		c, ok := kinds[kd]
 		if !ok {
-			num = len(kinds) + 1
-			kinds[kd] = num
-			pl, l := string(p.Platform), string(p.Sentiment.Label)
+			c = len(kinds) + 1
+			kinds[kd] = c
+			pl, l := string(p.Platform), string(label)
 			kindArgs = append(kindArgs,
 				topPBase+nP+pi*nL+li, topPBase+pi,
-				"l|"+l, "p|"+pl, "g|"+kd.lang, "pl|"+pl+"|"+l, "pg|"+pl+"|"+kd.lang, "|"+pl+"|"+l)
+				"l|"+l, "p|"+pl, "g|"+kd.lang, "pl|"+pl+"|"+l, "pg|"+pl+"|"+kd.lang, "|"+pl+"|"+l, 0)
+			perKind = append(perKind, 0)
 		}
-		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), num, p.Metrics.Engagement())
+		num[j] = c
+		perKind[c-1]++
+	}
+	for c, k := range perKind {
+		kindArgs[c*kindFields+kindFields-1] = k
+	}
+	// Positions in idx, kind by kind (a counting sort).
+	start := make([]int, len(perKind)+1)
+	for c, k := range perKind {
+		start[c+1] = start[c] + k
+	}
+	order := make([]int, len(idx))
+	for j, c := range num {
+		order[start[c-1]] = j
+		start[c-1]++
+	}
+	itemArgs := make([]any, 0, itemFields*len(idx))
+	blob := newPostLines(len(idx)) // the posts' final JSON
+	for _, j := range order {
+		p := items[idx[j]].Post
+		if p.Sentiment == nil {
+			p.Sentiment = &chorus.Sentiment{Label: chorus.Unscored}
+		}
+		if err := blob.add(&p); err != nil {
+			return 0, fmt.Errorf("tally %s: post %s: %w", event, p.Key(), err)
+		}
+		itemArgs = append(itemArgs, p.Key(), p.CreatedAt.UnixMilli(), p.Metrics.Engagement())
 	}
 	args := make([]any, 0, 7+len(ackIDs)+len(kindArgs)+len(itemArgs))
 	args = append(args, s.opts.TopN, group, nP, len(kinds), len(ackIDs), blob.bytes(), nV)

@@ -5,12 +5,13 @@
 -- ARGV: 1 top N, 2 consumer group, 3 P, 4 K (kinds), 5 A (queue entries
 --   to acknowledge), 6 the posts' final JSON, one line each ("\n" after
 --   every line, in the items' order: one argument costs Redis less than a
---   thousand), 7 V, then the A entry ids, then K kinds of 8 fields: created_at
+--   thousand), 7 V, then the A entry ids, then K kinds of 9 fields: created_at
 --   index and top-per-platform index (KEYS positions), the label,
 --   platform, lang, platform x label and platform x lang counter fields,
---   and the bucket field suffix "|platform|label"; then the items, 4
---   fields each: key ("platform:id"), created ms, kind (1-based),
---   engagement.
+--   the bucket field suffix "|platform|label", and how many items are of
+--   the kind; then the items, kind by kind (an argument per item costs
+--   Redis more than the sorting costs Go), 3 fields each: key
+--   ("platform:id"), created ms, engagement.
 -- A post is new when the posts hash holds nothing or "q" (queued) for it,
 -- and it is not earlier in the batch: it is stored with its sentiment,
 -- counted (the deltas add up in Lua tables: one HINCRBY per distinct field
@@ -25,7 +26,7 @@
 local topN, grp, P, K, A = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local blob, V = ARGV[6], tonumber(ARGV[7])
 local direct = grp == ''
-local KF, IF = 8, 4
+local KF, IF = 9, 3
 local kbase = 7 + A -- ARGV position before the first kind field
 local first = kbase + 1 + K * KF
 -- Arguments of one redis.call at most: unpack's limit is 8000.
@@ -82,44 +83,48 @@ end
 
 local perKind, minutes, seen = {}, {}, {}
 local n, dequeued, pos = 0, 0, 1
-local find, sub = string.find, string.sub
-for idx = 1, nk do
-  local i = first + (idx - 1) * IF
-  local key = ARGV[i]
-  local stop = find(blob, '\n', pos, true)
-  local at = pos
-  pos = stop + 1
-  local st = state[idx]
-  local new
-  if direct then
-    new = not st and not seen[key]
-  else
-    new = (not st or st == 'q') and not seen[key]
-    if new and st == 'q' then dequeued = dequeued + 1 end
+local find, sub, floor60 = string.find, string.sub, math.floor
+local idx, i = 0, first
+for c = 1, K do
+  local cb = kbase + (c - 1) * KF
+  local ti, tp = tonumber(ARGV[cb + 1]), tonumber(ARGV[cb + 2])
+  local byMinute = {}
+  minutes[c] = byMinute
+  local counted = 0
+  for _ = 1, tonumber(ARGV[cb + 9]) do
+    idx = idx + 1
+    local key = ARGV[i]
+    local stop = find(blob, '\n', pos, true)
+    local at = pos
+    pos = stop + 1
+    local st = state[idx]
+    local new
+    if direct then
+      new = not st and not seen[key]
+    else
+      new = (not st or st == 'q') and not seen[key]
+      if new and st == 'q' then dequeued = dequeued + 1 end
+    end
+    if new then
+      seen[key] = true
+      counted = counted + 1
+      local ms, engs = ARGV[i + 1], ARGV[i + 2]
+      local eng = tonumber(engs)
+      hset[hn + 1], hset[hn + 2] = key, sub(blob, at, stop - 1)
+      hn = hn + 2
+      if hn >= CHUNK - 1 then run(hset); hset, hn = {'HSET', KEYS[1]}, 2 end
+      local m = floor60(tonumber(ms) / 60000) * 60
+      byMinute[m] = (byMinute[m] or 0) + 1
+      add(ti, ms, key)
+      local low = topFloor(7)
+      if not low or eng >= low then add(7, engs, key) end
+      low = topFloor(tp)
+      if not low or eng >= low then add(tp, engs, key) end
+    end
+    i = i + IF
   end
-  if new then
-    seen[key] = true
-    n = n + 1
-    local ms = ARGV[i + 1]
-    local c = tonumber(ARGV[i + 2])
-    local cb = kbase + (c - 1) * KF
-    local engs = ARGV[i + 3]
-    local eng = tonumber(engs)
-    hset[hn + 1], hset[hn + 2] = key, sub(blob, at, stop - 1)
-    hn = hn + 2
-    if hn >= CHUNK - 1 then run(hset); hset, hn = {'HSET', KEYS[1]}, 2 end
-    perKind[c] = (perKind[c] or 0) + 1
-    local m = math.floor(tonumber(ms) / 60000) * 60
-    local byKind = minutes[m]
-    if not byKind then byKind = {}; minutes[m] = byKind end
-    byKind[c] = (byKind[c] or 0) + 1
-    add(tonumber(ARGV[cb + 1]), ms, key)
-    local low = topFloor(7)
-    if not low or eng >= low then add(7, engs, key) end
-    local tp = tonumber(ARGV[cb + 2])
-    low = topFloor(tp)
-    if not low or eng >= low then add(tp, engs, key) end
-  end
+  perKind[c] = counted
+  n = n + counted
 end
 
 if n > 0 then
@@ -129,21 +134,22 @@ if n > 0 then
   end
   local counts, buckets = {n = n}, {{}, {}, {}}
   if dequeued > 0 then counts.q = -dequeued end
-  for c, k in pairs(perKind) do
-    local cb = kbase + (c - 1) * KF
-    for f = 3, 7 do
-      local name = ARGV[cb + f]
-      counts[name] = (counts[name] or 0) + k
-    end
-  end
   local function bump(t, f, k) t[f] = (t[f] or 0) + k end
-  for m, byKind in pairs(minutes) do
-    local h, d = m - m % 3600, m - m % 86400
-    for c, k in pairs(byKind) do
-      local suffix = ARGV[kbase + c * KF]
-      bump(buckets[1], m .. suffix, k)
-      bump(buckets[2], h .. suffix, k)
-      bump(buckets[3], d .. suffix, k)
+  local names = {} -- minute (a number) -> its three bucket fields' prefixes
+  for c = 1, K do
+    local cb, k = kbase + (c - 1) * KF, perKind[c]
+    if k > 0 then
+      for f = 3, 7 do bump(counts, ARGV[cb + f], k) end
+    end
+    local suffix = ARGV[cb + 8]
+    for m, k in pairs(minutes[c]) do
+      local nm = names[m]
+      if not nm then
+        local h, d = m - m % 3600, m - m % 86400
+        nm = {tostring(m), tostring(h), tostring(d)}
+        names[m] = nm
+      end
+      for b = 1, 3 do bump(buckets[b], nm[b] .. suffix, k) end
     end
   end
   for f, d in pairs(counts) do redis.call('HINCRBY', KEYS[3], f, d) end
