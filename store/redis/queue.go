@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -158,7 +159,13 @@ func (s *Store) Submit(ctx context.Context, event string, posts []chorus.Post) (
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	for _, b := range blobs {
+		if b != nil {
+			b.release()
+		}
+	}
+	if err != nil {
 		return res, err
 	}
 	var tickets []string
@@ -705,7 +712,9 @@ func decodePost(s string, p *chorus.Post) error {
 
 // postLines is posts' JSON, a line each ("\n" after every line), as
 // submit.lua and tally.lua take them: encoded straight into one buffer
-// sized for the batch, without a slice per post to copy and collect.
+// sized for the batch, without a slice per post to copy and collect. The
+// buffers are reused (release): a batch's is most of a megabyte, which Go
+// would otherwise allocate and clear for every call.
 type postLines struct {
 	buf bytes.Buffer
 	enc *gojson.Encoder
@@ -714,12 +723,29 @@ type postLines struct {
 // lineGuess is about the bytes of one post's JSON line.
 const lineGuess = 640
 
-func newPostLines(n int) *postLines {
+var linesPool = sync.Pool{New: func() any {
 	l := &postLines{}
-	l.buf.Grow(n * lineGuess)
 	l.enc = gojson.NewEncoder(&l.buf)
 	return l
+}}
+
+func newPostLines(n int) *postLines {
+	l := linesPool.Get().(*postLines)
+	l.buf.Reset()
+	l.buf.Grow(n * lineGuess)
+	return l
 }
+
+// release hands the buffer back once nothing refers to its bytes (the
+// script call that sent them has returned).
+func (l *postLines) release() {
+	if l.buf.Cap() <= maxPooledLines {
+		linesPool.Put(l)
+	}
+}
+
+// maxPooledLines bounds the buffers kept: a rare huge batch's is dropped.
+const maxPooledLines = 8 << 20
 
 // add appends p's line, written with goccy/go-json, which encoding/json
 // reads back as the same post (TestDecodePostMatchesStd), in a fraction of

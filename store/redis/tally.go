@@ -312,6 +312,7 @@ func (s *Store) tallyShard(ctx context.Context, event string, shard int, items [
 	args = append(args, kindArgs...)
 	args = append(args, itemArgs...)
 	n, err := s.lua.tally.Run(ctx, s.rdb, ks, args...).Int()
+	blob.release()
 	if err != nil {
 		return 0, fmt.Errorf("tally %d posts of %s: %w", len(idx), event, err)
 	}
