@@ -25,11 +25,14 @@ test: deps
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 # Ingest end to end (parse, score, tally exactly once) into real Redis and
-# the embedded store, then Redis's own speed at a per-post Lua tally taken
-# in the same minute, and the ratio of the two; then the dashboard's read
-# routes against /healthz in the same run, and 1,000 live viewers.
+# the embedded store, with Redis's own speed at a per-post Lua tally taken
+# just before and just after (the ratios use the mean of the two); then the
+# dashboard's read routes against /healthz in the same run, and 1,000 live
+# viewers.
 bench: deps
-	$(GO) test -run '^$$' -bench 'BenchmarkIngest|BenchmarkPush' -benchtime $(BENCHTIME) -timeout 30m ./ingest | tee bench.txt
+	@./scripts/yardstick | tee bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkIngest|BenchmarkPush' -benchtime $(BENCHTIME) -timeout 30m ./ingest | tee -a bench.txt
+	@./scripts/yardstick | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkScaling' -benchtime 1x -timeout 30m ./store/redis | grep posts/s | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkScore' -benchtime 2s ./ingest | grep posts/s | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkDashboard' -benchtime 0.5s -timeout 20m ./web | grep -E '^Benchmark' | tee -a bench.txt
