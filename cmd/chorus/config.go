@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -196,9 +197,24 @@ func (c *Config) openStore(ctx context.Context, log *slog.Logger) (appStore, err
 }
 
 // openScoring opens the store and loads the models: what serve and worker
-// both start with. The caller closes the store.
+// both start with. A store that cannot be reached yet (Redis restarting, a
+// Cluster still forming) is waited for with back-off until ctx ends, as a
+// running serve or worker waits out an outage; any other error (a bad URL,
+// a refused password) ends the command at once. The caller closes the
+// store.
 func (c *Config) openScoring(ctx context.Context, log *slog.Logger) (appStore, *analysis.Engine, error) {
 	st, err := c.openStore(ctx, log)
+	for wait := startRetryMin; errors.Is(err, chorus.ErrUnavailable); wait = min(2*wait, startRetryMax) {
+		log.Warn("store unavailable at start; retrying", "err", err, "wait", wait)
+		select {
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("%w (gave up waiting: %v)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+		if st, err = c.openStore(ctx, log); err == nil {
+			log.Info("store available")
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -209,6 +225,12 @@ func (c *Config) openScoring(ctx context.Context, log *slog.Logger) (appStore, *
 	}
 	return st, an, nil
 }
+
+// Back-off bounds of serve and worker waiting for their store at start.
+const (
+	startRetryMin = 500 * time.Millisecond
+	startRetryMax = 5 * time.Second
+)
 
 // analyzer loads the scoring models.
 func (c *Config) analyzer(log *slog.Logger) (*analysis.Engine, error) {

@@ -266,3 +266,99 @@ func TestClusterOutage(t *testing.T) {
 		t.Errorf("serve answered an internal error:\n%s", log)
 	}
 }
+
+// TestWorkerWaitsForRedisAtStart starts `chorus worker` while its Redis is
+// down: the worker waits with back-off instead of exiting, and once the
+// server is up it tallies what is queued, without a restart.
+func TestWorkerWaitsForRedisAtStart(t *testing.T) {
+	srv, err := redistest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	srv.Kill()
+	var stderr syncBuffer
+	cmd := exec.Command(bin, "worker", "--workers", "1")
+	cmd.Env = append(cleanEnv(), "CHORUS_REDIS_URL="+srv.URL())
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		<-exited
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "store unavailable at start") && time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			t.Fatalf("the worker exited while Redis was down: %v\n%s", waitErr, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if !strings.Contains(stderr.String(), "store unavailable at start") {
+		t.Fatalf("no word of the wait on stderr:\n%s", stderr.String())
+	}
+	time.Sleep(time.Second) // a retry or two while down
+	select {
+	case <-exited:
+		t.Fatalf("the worker exited while Redis was down: %v\n%s", waitErr, stderr.String())
+	default:
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := redis.Open(ctx, srv.URL(), redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.CreateEvent(ctx, chorus.Event{ID: "late", Title: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 7, 31, 19, 0, 0, 0, time.UTC)
+	var posts []chorus.Post
+	for i := range 500 {
+		posts = append(posts, chorus.Post{Platform: chorus.X, ID: fmt.Sprint(i), Text: "what a moment", CreatedAt: at.Add(time.Duration(i) * time.Second)})
+	}
+	if _, err := st.Submit(ctx, "late", posts); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	var sum chorus.Summary
+	for time.Now().Before(deadline) {
+		if sum, err = st.Summary(ctx, "late", ""); err != nil {
+			t.Fatal(err)
+		}
+		if sum.Total == 500 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if sum.Total != 500 {
+		t.Fatalf("the worker tallied %d of 500 after Redis came up\n%s", sum.Total, stderr.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's writes and the test's
+// reads at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

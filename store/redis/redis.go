@@ -152,7 +152,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		info, err := rdb.Info(ctx, "cluster").Result()
 		if err != nil {
 			rdb.Close()
-			return nil, fmt.Errorf("open redis %s: %w", safe, err)
+			return nil, fmt.Errorf("open redis %s: %w", safe, classify(err))
 		}
 		if strings.Contains(info, "cluster_enabled:1") {
 			rdb.Close()
@@ -166,7 +166,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("open redis %s: %w", safe, err)
+		return nil, fmt.Errorf("open redis %s: %w", safe, classify(err))
 	}
 	s := &Store{
 		rdb:     rdb,
